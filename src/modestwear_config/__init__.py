@@ -1,0 +1,38 @@
+"""Production Django settings from environment variables.
+
+``from modestwear_config import *`` in settings.py gives every concern below,
+built from one read of the environment: a bad environment raises one
+ImproperlyConfigured naming every offending variable.  Each concern is also
+importable alone (``from modestwear_config.database import *``).
+"""
+
+from __future__ import annotations
+
+from .cache import cache_settings
+from .celery import celery_settings
+from .core import core_settings
+from .cors import cors_settings
+from .database import database_settings
+from .email import email_settings
+from .env import lazy_settings
+from .logging import logging_settings
+from .security import security_settings
+from .storage import storage_settings
+
+__version__ = "0.1.0"
+
+BUILDERS = (
+    core_settings,
+    database_settings,
+    cache_settings,
+    celery_settings,
+    storage_settings,
+    security_settings,
+    cors_settings,
+    logging_settings,
+    email_settings,
+)
+
+# Settings are built on first access (PEP 562), so importing a submodule of
+# this package never builds the whole configuration.
+__getattr__ = lazy_settings(*BUILDERS)

@@ -1,0 +1,45 @@
+"""CACHES: local memory without REDIS_URL, django-redis with it (degrading gracefully, loudly)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .env import Env, lazy_settings
+from .tls import redis_py_ssl_kwargs, redis_scheme
+
+LOCAL_MEMORY = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "modestwear-config",
+}
+
+
+def cache_settings(env: Env) -> dict[str, Any]:
+    url: str | None = env("REDIS_URL")
+    prefix: str = env("CACHE_KEY_PREFIX")
+    if url is None:
+        return {"CACHES": {"default": {**LOCAL_MEMORY, "KEY_PREFIX": prefix}}}
+    options: dict[str, Any] = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        # Seconds; redis-py would otherwise wait 5 s on a silent server.
+        "SOCKET_CONNECT_TIMEOUT": env("REDIS_SOCKET_CONNECT_TIMEOUT"),
+        "SOCKET_TIMEOUT": env("REDIS_SOCKET_TIMEOUT"),
+        # A dead Redis turns cache reads into misses instead of 500s...
+        "IGNORE_EXCEPTIONS": env("REDIS_IGNORE_EXCEPTIONS"),
+    }
+    if redis_scheme(env, "REDIS_URL", url) == "rediss":
+        options["CONNECTION_POOL_KWARGS"] = redis_py_ssl_kwargs(env)
+    return {
+        "CACHES": {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": prefix,
+                "OPTIONS": options,
+            }
+        },
+        # ...and each ignored error is logged (logger django_redis.cache), so it is not silent.
+        "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS": True,
+    }
+
+
+__getattr__ = lazy_settings(cache_settings)

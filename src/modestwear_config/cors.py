@@ -1,0 +1,56 @@
+"""CORS_ALLOWED_ORIGINS and CSRF_TRUSTED_ORIGINS for a frontend on another origin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .env import Env, check_url, lazy_settings
+
+ORIGIN_SCHEMES = ("http", "https")
+
+
+def cors_settings(env: Env) -> dict[str, Any]:
+    frontend = _origins(env, "FRONTEND_URL", [env("FRONTEND_URL")] if env("FRONTEND_URL") else [])
+    allowed = _origins(env, "CORS_ALLOWED_ORIGINS", env("CORS_ALLOWED_ORIGINS")) + frontend
+    trusted = _origins(env, "CSRF_TRUSTED_ORIGINS", env("CSRF_TRUSTED_ORIGINS"), wildcard=True)
+    render_host = env("RENDER_EXTERNAL_HOSTNAME")
+    own = [f"https://{render_host}"] if render_host else []
+    return {
+        "CORS_ALLOWED_ORIGINS": _unique(allowed),
+        # A frontend that may call the API may also POST to it with the CSRF token.
+        "CSRF_TRUSTED_ORIGINS": _unique(allowed + trusted + own),
+        "CORS_ALLOW_CREDENTIALS": env("CORS_ALLOW_CREDENTIALS"),
+    }
+
+
+def _origins(env: Env, name: str, values: list[str], wildcard: bool = False) -> list[str]:
+    """Validated origins (scheme://host[:port]); a trailing slash is tolerated and removed."""
+    origins = []
+    for value in values:
+        problem = origin_problem(value, wildcard)
+        if problem:
+            env.error(name, problem)
+            continue
+        origins.append(value.rstrip("/"))
+    return origins
+
+
+def origin_problem(value: str, wildcard: bool = False) -> str | None:
+    try:
+        parts = check_url(value)
+    except ValueError:
+        return "expected origins like https://example.com, got one without a scheme or unparsable"
+    if parts.scheme not in ORIGIN_SCHEMES:
+        return "expected origins with an http:// or https:// scheme"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        return "expected origins (scheme://host[:port]), got one with a path, query or user info"
+    if not parts.hostname or ("*" in parts.netloc and not (wildcard and parts.netloc.startswith("*."))):
+        return "expected origins with a host name (wildcards only as *.domain in CSRF_TRUSTED_ORIGINS)"
+    return None
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+__getattr__ = lazy_settings(cors_settings)

@@ -1,0 +1,82 @@
+"""DATABASES from DATABASE_URL (dj-database-url), with Neon-ready defaults, and read replicas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dj_database_url
+
+from .env import Env, base_dir, lazy_settings
+
+POSTGRES_ENGINE = "django.db.backends.postgresql"
+MYSQL_ENGINES = ("django.db.backends.mysql",)
+LOCAL_DB_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+REPLICA_PREFIX = "replica_"
+
+
+def database_settings(env: Env) -> dict[str, Any]:
+    primary = _primary(env)
+    databases = {"default": primary}
+    for index, url in enumerate(env("DATABASE_REPLICA_URLS"), start=1):
+        replica = parse_database_url(env, "DATABASE_REPLICA_URLS", url)
+        # Tests run against the primary only; a replica mirrors it.
+        replica["TEST"] = {"MIRROR": "default"}
+        databases[f"{REPLICA_PREFIX}{index}"] = replica
+    settings: dict[str, Any] = {"DATABASES": databases}
+    if len(databases) > 1:
+        settings["DATABASE_ROUTERS"] = ["modestwear_config.routers.ReplicaRouter"]
+    return settings
+
+
+def _primary(env: Env) -> dict[str, Any]:
+    url: str | None = env("DATABASE_URL")
+    if url is not None:
+        return parse_database_url(env, "DATABASE_URL", url)
+    if env.raw("DATABASE_URL") is not None:  # set but rejected by the URL parser
+        return {}
+    # Embedded default: a SQLite file beside manage.py; no server needed to start.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": base_dir(env) / "db.sqlite3",
+        "CONN_MAX_AGE": 0,  # SQLite connections are cheap; nothing to pool
+    }
+
+
+def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
+    """One DATABASES entry from a URL; problems are recorded under `name`, never with the URL."""
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url))
+    except dj_database_url.UnknownSchemeError:
+        schemes = ", ".join(f"{s}://" for s in sorted(dj_database_url.ENGINE_SCHEMES))
+        env.error(name, f"unknown database scheme; expected one of {schemes}")
+        return {}
+    except ValueError:  # ParseError, bad port: the message names no part of the URL
+        env.error(name, "cannot be parsed as a database URL (quote special characters in the password)")
+        return {}
+    if config["ENGINE"] != "django.db.backends.sqlite3" and not config.get("NAME"):
+        env.error(name, "has no database name in its path (like .../neondb)")
+    _apply_connection_options(env, config)
+    return config
+
+
+def _apply_connection_options(env: Env, config: dict[str, Any]) -> None:
+    engine = config["ENGINE"]
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    # Seconds a connection is reused; Neon closes idle ones, so health checks matter.
+    config["CONN_MAX_AGE"] = env("DATABASE_CONN_MAX_AGE")
+    config["CONN_HEALTH_CHECKS"] = env("DATABASE_CONN_HEALTH_CHECKS")
+    if engine == POSTGRES_ENGINE or engine in MYSQL_ENGINES:
+        # Seconds; a dead or silent server fails fast instead of hanging a worker.
+        options.setdefault("connect_timeout", env("DATABASE_CONNECT_TIMEOUT"))
+    if engine != POSTGRES_ENGINE:
+        return
+    host = str(config.get("HOST") or "")
+    if host not in LOCAL_DB_HOSTS and not host.startswith("/"):
+        # Remote PostgreSQL (Neon requires TLS); an explicit ?sslmode= wins.
+        options.setdefault("sslmode", "require")
+    if "-pooler." in host:
+        # PgBouncer in transaction mode cannot keep server-side cursors.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+
+__getattr__ = lazy_settings(database_settings)

@@ -1,0 +1,43 @@
+"""EMAIL_*: SMTP when EMAIL_HOST is set (STARTTLS on 587), the console otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .env import Env, lazy_settings
+
+STARTTLS_PORT = 587
+IMPLICIT_TLS_PORT = 465
+
+
+def email_settings(env: Env) -> dict[str, Any]:
+    host: str | None = env("EMAIL_HOST")
+    user: str = env("EMAIL_HOST_USER")
+    sender: str = env("DEFAULT_FROM_EMAIL", user or "webmaster@localhost")
+    if not host:
+        # Development: mail is printed, nothing is sent and nothing fails.
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+            "DEFAULT_FROM_EMAIL": sender,
+            "SERVER_EMAIL": sender,
+        }
+    port: int = env("EMAIL_PORT")
+    use_ssl: bool = env("EMAIL_USE_SSL", port == IMPLICIT_TLS_PORT)
+    use_tls: bool = env("EMAIL_USE_TLS", port == STARTTLS_PORT and not use_ssl)
+    if use_ssl and use_tls:
+        env.error("EMAIL_USE_TLS", "cannot be on together with EMAIL_USE_SSL; choose one")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": user,
+        "EMAIL_HOST_PASSWORD": env("EMAIL_HOST_PASSWORD"),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": env("EMAIL_TIMEOUT"),  # seconds; a stuck SMTP server must not hang a request
+        "DEFAULT_FROM_EMAIL": sender,
+        "SERVER_EMAIL": sender,
+    }
+
+
+__getattr__ = lazy_settings(email_settings)

@@ -1,0 +1,331 @@
+"""The one reader of the environment.
+
+``Env`` reads declared variables (registry.py) from a mapping, with typed,
+strict parsing.  It never raises on the first problem: it records it, returns
+the default so the rest of the configuration can still be computed, and
+``Env.raise_if_problems()`` raises one ImproperlyConfigured naming every bad
+variable.  Values never appear in messages: a bad value may be a secret typed
+into the wrong variable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import SplitResult, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .registry import BY_NAME, Variable
+
+Source = Literal["environment", "file", "dotenv", "default"]
+TRUE = frozenset({"true", "1", "yes", "on"})
+FALSE = frozenset({"false", "0", "no", "off"})
+_NOT_READ = object()
+
+
+class Env:
+    """Typed, declared reads from an environment mapping (plus an optional .env mapping)."""
+
+    def __init__(self, environ: Mapping[str, str], dotenv: Mapping[str, str] | None = None) -> None:
+        self._environ = environ
+        self._dotenv = dotenv or {}
+        self.problems: dict[str, str] = {}
+        self.sources: dict[str, Source] = {}
+
+    def __repr__(self) -> str:  # never the values
+        return f"<Env: {len(self.sources)} read, {len(self.problems)} problem(s)>"
+
+    @classmethod
+    def from_os(cls) -> Env:
+        """The process environment, plus the project's .env file for what it does not set."""
+        environ = dict(os.environ)
+        env = cls(environ)
+        env._dotenv = _load_dotenv(env)
+        return env
+
+    # -- reading ------------------------------------------------------------
+    def __call__(self, name: str, default: Any = _NOT_READ) -> Any:
+        """The typed value of `name`, or its default (the registry's unless given)."""
+        var = BY_NAME[name]
+        fallback = var.default if default is _NOT_READ else default
+        raw = self.raw(name)
+        if raw is None:
+            return fallback
+        try:
+            return _PARSERS[var.kind](raw, var)
+        except ValueError as exc:
+            self.error(name, str(exc))
+            return fallback
+
+    def raw(self, name: str) -> str | None:
+        """The string value of a declared variable and where it came from; None when unset."""
+        var = BY_NAME[name]
+        if var.secret:
+            from_file = self._read_secret_file(var)
+            if from_file is not None:
+                self.sources[name] = "file"
+                return from_file
+        for source, mapping in (("environment", self._environ), ("dotenv", self._dotenv)):
+            if name in mapping:
+                self.sources[name] = source  # type: ignore[assignment]
+                return mapping[name]
+        self.sources[name] = "default"
+        return None
+
+    def is_set(self, name: str) -> bool:
+        return self.raw(name) is not None
+
+    def _lookup(self, name: str) -> str | None:
+        return self._environ.get(name, self._dotenv.get(name))
+
+    def _read_secret_file(self, var: Variable) -> str | None:
+        file_name = f"{var.name}_FILE"
+        path = self._lookup(file_name)
+        if path is None:
+            return None
+        if self._lookup(var.name) is not None:
+            self.error(var.name, f"set either {var.name} or {file_name}, not both")
+            return None
+        try:
+            content = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error(file_name, f"cannot read the file it names ({type(exc).__name__})")
+            return None
+        return content[:-2] if content.endswith("\r\n") else content.removesuffix("\n")
+
+    # -- problems -----------------------------------------------------------
+    def error(self, name: str, message: str) -> None:
+        """Record a problem with `name`; the first one per variable is kept."""
+        self.problems.setdefault(name, message)
+
+    def raise_if_problems(self) -> None:
+        if not self.problems:
+            return
+        lines = [f"  {name}: {message}" for name, message in sorted(self.problems.items())]
+        raise ImproperlyConfigured("Invalid environment configuration:\n" + "\n".join(lines))
+
+    # -- secrets ------------------------------------------------------------
+    def secret_values(self) -> Iterator[str]:
+        """Every secret value set in this environment, and URL passwords, for log scrubbing."""
+        for var in BY_NAME.values():
+            if not var.secret:
+                continue
+            raw = self.raw(var.name)
+            if not raw:
+                continue
+            yield raw
+            for url in raw.split(",") if var.kind in ("url", "list") else ():
+                password = _safe_password(url.strip())
+                if password:
+                    yield password
+
+
+# -- parsers: raise ValueError with a message that never contains the value ----
+def _parse_bool(raw: str, var: Variable) -> bool:
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ValueError("expected a boolean (true/false/1/0/yes/no/on/off), got an unrecognised value")
+
+
+def _parse_number(raw: str, var: Variable, cast: Callable[[str], Any], what: str) -> Any:
+    try:
+        value = cast(raw.strip())
+    except ValueError:
+        raise ValueError(f"expected {what}, got an unrecognised value") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected {what}, got a non-finite number")
+    if var.minimum is not None and value < var.minimum:
+        raise ValueError(f"expected {what} >= {var.minimum:g}")
+    if var.maximum is not None and value > var.maximum:
+        raise ValueError(f"expected {what} <= {var.maximum:g}")
+    return value
+
+
+def _parse_str(raw: str, var: Variable) -> str:
+    value = raw if var.secret else raw.strip()
+    if var.choices:
+        match = {c.lower(): c for c in var.choices}.get(value.lower())
+        if match is None:
+            raise ValueError(f"expected one of {', '.join(var.choices)}, got an unrecognised value")
+        return match
+    return value
+
+
+def _parse_list(raw: str, var: Variable) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse_url(raw: str, var: Variable) -> str:
+    value = raw.strip()
+    if not value:
+        raise ValueError("expected a URL, got an empty value")
+    check_url(value)
+    return value
+
+
+def check_url(value: str) -> SplitResult:
+    """Split a URL, or raise ValueError (without the URL) if it has no scheme or is malformed."""
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("expected a URL, got one with whitespace or control characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        raise ValueError("expected a URL, got one that cannot be parsed (bad port or brackets?)") from None
+    if not parts.scheme or "://" not in value:
+        raise ValueError("expected a URL with a scheme (like scheme://host), got one without")
+    return parts
+
+
+def _parse_path(raw: str, var: Variable) -> Path:
+    value = raw.strip()
+    if not value or "\x00" in value:
+        raise ValueError("expected a file system path, got an empty or invalid value")
+    return Path(value).expanduser()
+
+
+_PARSERS: dict[str, Callable[[str, Variable], Any]] = {
+    "bool": _parse_bool,
+    "int": lambda raw, var: _parse_number(raw, var, int, "an integer"),
+    "float": lambda raw, var: _parse_number(raw, var, float, "a number"),
+    "str": _parse_str,
+    "list": _parse_list,
+    "url": _parse_url,
+    "path": _parse_path,
+}
+
+
+# -- redaction -------------------------------------------------------------------
+def redact_url(url: str) -> str:
+    """The URL with its password (or token-only user info) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        user = parts.username
+    except ValueError:
+        return "<unparsable URL>"
+    if "@" not in parts.netloc:
+        return url
+    userinfo = f"{user}:***" if user and parts.password is not None else "***"
+    return parts._replace(netloc=f"{userinfo}@{host}").geturl()
+
+
+def _safe_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+# -- project location and .env ---------------------------------------------------
+def base_dir(env: Env) -> Path:
+    """BASE_DIR, else the directory above the settings package (startproject's layout), else cwd."""
+    configured = env("BASE_DIR")
+    if configured is not None:
+        return Path(configured).resolve()
+    module = env._environ.get("DJANGO_SETTINGS_MODULE")
+    settings_file = _module_file(module) if module else None
+    return settings_file.parent.parent if settings_file else Path.cwd()
+
+
+def _module_file(dotted: str) -> Path | None:
+    module = sys.modules.get(dotted)
+    origin = getattr(module, "__file__", None)
+    if origin is None:
+        try:
+            spec = find_spec(dotted)
+        except (ImportError, ValueError):
+            return None
+        origin = spec.origin if spec else None
+    return Path(origin).resolve() if origin else None
+
+
+def _load_dotenv(env: Env) -> dict[str, str]:
+    explicit = env("ENV_FILE")
+    path = explicit if explicit is not None else base_dir(env) / ".env"
+    if not Path(path).is_file():
+        if explicit is not None:
+            env.error("ENV_FILE", "names a file that does not exist")
+        return {}
+    return _read_dotenv_file(Path(path), env)
+
+
+class _InvalidLineCounter(logging.Filter):
+    """django-environ logs a bad .env line in full (it may hold a secret): count it, drop the record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid line"):
+            self.count += 1
+            return False
+        return True
+
+
+def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
+    """Parse a .env file with django-environ into a private dict, never into os.environ."""
+    import environ
+
+    values: dict[str, str] = {}
+    reader = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
+    counter = _InvalidLineCounter()
+    environ_logger = logging.getLogger("environ.environ")
+    environ_logger.addFilter(counter)
+    try:
+        reader.read_env(str(path))
+    finally:
+        environ_logger.removeFilter(counter)
+    if counter.count:
+        env.error("ENV_FILE", f"{counter.count} line(s) of the .env file are not KEY=VALUE (contents not shown)")
+    return values
+
+
+# -- settings modules ---------------------------------------------------------------
+Builder = Callable[[Env], "dict[str, Any]"]
+
+
+def build_settings(*builders: Builder, env: Env | None = None) -> dict[str, Any]:
+    """Run each concern's builder on one Env and raise one error naming every problem."""
+    env = env if env is not None else Env.from_os()
+    settings: dict[str, Any] = {}
+    for builder in builders:
+        settings.update(builder(env))
+    env.raise_if_problems()
+    return settings
+
+
+def lazy_settings(*builders: Builder) -> Callable[[str], Any]:
+    """A module-level __getattr__ (PEP 562) that builds the settings on first access.
+
+    Importing a concern module for its builder function then costs nothing and
+    raises nothing; ``from module import *`` asks for ``__all__`` and triggers
+    the build.  Only ``__all__`` and UPPER_CASE names do, so tools probing
+    dunder attributes never see an ImproperlyConfigured.
+    """
+    built: dict[str, Any] = {}
+
+    def __getattr__(name: str) -> Any:
+        if name != "__all__" and not name.isupper():
+            raise AttributeError(name)
+        if not built:
+            built.update(build_settings(*builders))
+        if name == "__all__":
+            return sorted(built)
+        try:
+            return built[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    return __getattr__

@@ -1,0 +1,135 @@
+"""Every environment variable the library reads, declared once.
+
+The typed read (env.py), error messages, redaction, the README's reference
+table, ``.env.example`` and the configuration doctor all come from this one
+table.  A variable that is not declared here cannot be read (Env raises
+KeyError), so nothing escapes the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["str", "bool", "int", "float", "list", "url", "path"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    kind: Kind
+    concern: str
+    description: str
+    default: Any = None
+    secret: bool = False
+    # What the README shows as the default when it is derived, not constant.
+    default_doc: str = ""
+    example: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def shown_default(self) -> str:
+        if self.default_doc:
+            return self.default_doc
+        if self.default is None:
+            return "unset"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        if isinstance(self.default, (list, tuple)):
+            return ",".join(self.default) or "empty"
+        return str(self.default)
+
+
+V = Variable
+_PROD = "on when DEBUG is off"
+
+VARIABLES: tuple[Variable, ...] = (
+    # core -------------------------------------------------------------------
+    V("DEBUG", "bool", "core", "Django debug mode. Never on in production.", False, example="false"),
+    V("SECRET_KEY", "str", "core", "Django's signing key; required and strong (>= 50 chars, >= 5 distinct) when DEBUG is off.",
+      secret=True, default_doc="a stable development key when DEBUG is on", example="<python -c 'import secrets; print(secrets.token_urlsafe(50))'>"),
+    V("ALLOWED_HOSTS", "list", "core", "Host names this site serves, comma-separated. Required when DEBUG is off.",
+      (), default_doc="localhost,127.0.0.1,[::1] when DEBUG is on", example="modestwear.onrender.com"),
+    V("RENDER_EXTERNAL_HOSTNAME", "str", "core", "Set by Render; added to ALLOWED_HOSTS and the trusted origins.",
+      example="modestwear.onrender.com"),
+    V("BASE_DIR", "path", "core", "Project directory for the SQLite file, static and media roots, and .env.",
+      default_doc="the directory above the settings package", example="/opt/render/project/src"),
+    V("ENV_FILE", "path", "core", "A .env file to load for local development; the real environment always wins.",
+      default_doc="BASE_DIR/.env if it exists", example=".env"),
+    V("TIME_ZONE", "str", "core", "Django TIME_ZONE (USE_TZ is always on).", "UTC"),
+    V("LANGUAGE_CODE", "str", "core", "Django LANGUAGE_CODE.", "en-us"),
+    V("STATIC_URL", "str", "core", "URL prefix of static files.", "/static/"),
+    V("MEDIA_URL", "str", "core", "URL prefix of uploaded media on the file system.", "/media/"),
+    V("FRONTEND_URL", "url", "core", "The frontend's origin (Next.js on Vercel); also a CORS and CSRF trusted origin.",
+      example="https://modestwear-app.vercel.app"),
+    V("GOOGLE_CLIENT_ID", "str", "core", "Google OAuth client id, exposed as a setting for social auth.", example="your-client-id"),
+    V("FACEBOOK_APP_ID", "str", "core", "Facebook app id, exposed as a setting for social auth.", example="your-app-id"),
+    # database ---------------------------------------------------------------
+    V("DATABASE_URL", "url", "database", "Primary database. PostgreSQL hosts other than localhost get sslmode=require unless the URL sets sslmode.",
+      secret=True, default_doc="SQLite file BASE_DIR/db.sqlite3", example="postgresql://user:pass@ep-xxx.eu-central-1.aws.neon.tech/neondb?sslmode=require"),
+    V("DATABASE_REPLICA_URLS", "list", "database", "Read replicas, comma-separated URLs; reads go there, writes and migrations to the primary.",
+      (), secret=True, example="postgresql://user:pass@replica-host/neondb"),
+    V("DATABASE_CONN_MAX_AGE", "int", "database", "Seconds a connection is kept open (0 closes it after each request).", 600, minimum=0),
+    V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before each request (survives Neon suspends).", True),
+    V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5, minimum=1, maximum=600),
+    # cache ------------------------------------------------------------------
+    V("REDIS_URL", "url", "cache", "Redis for the cache (and Celery's default broker). rediss:// verifies certificates.",
+      secret=True, default_doc="local-memory cache", example="rediss://default:token@host.upstash.io:6379"),
+    V("REDIS_SSL_CERT_REQS", "str", "cache", "TLS certificate verification for rediss://: required, or none (insecure).",
+      "required", choices=("required", "none")),
+    V("REDIS_SSL_CA_CERTS", "path", "cache", "CA bundle that signs the Redis server's certificate.",
+      default_doc="the system CA bundle", example="/etc/ssl/certs/redis-ca.pem"),
+    V("REDIS_SOCKET_CONNECT_TIMEOUT", "float", "cache", "Seconds to wait for a Redis connection.", 5.0, minimum=0.01, maximum=60),
+    V("REDIS_SOCKET_TIMEOUT", "float", "cache", "Seconds to wait for a Redis reply.", 5.0, minimum=0.01, maximum=60),
+    V("REDIS_IGNORE_EXCEPTIONS", "bool", "cache", "Serve pages when Redis is down (misses are logged).", True),
+    V("CACHE_KEY_PREFIX", "str", "cache", "Prefix of every cache key (share one Redis between sites).", ""),
+    # celery -----------------------------------------------------------------
+    V("CELERY_BROKER_URL", "url", "celery", "Celery broker.", secret=True, default_doc="REDIS_URL, else in-memory",
+      example="rediss://default:token@host.upstash.io:6379"),
+    V("CELERY_RESULT_BACKEND", "url", "celery", "Celery result backend.", secret=True, default_doc="REDIS_URL, else none",
+      example="rediss://default:token@host.upstash.io:6379"),
+    V("CELERY_TASK_ALWAYS_EAGER", "bool", "celery", "Run tasks inline in the web process (free tier: no worker).",
+      default_doc="true when no broker is configured, else false"),
+    V("CELERY_TASK_EAGER_PROPAGATES", "bool", "celery", "Eager tasks raise their exceptions to the caller.", True),
+    # storage ----------------------------------------------------------------
+    V("CLOUDINARY_URL", "url", "storage", "Cloudinary credentials; media goes to Cloudinary when set.",
+      secret=True, default_doc="media on the local file system", example="cloudinary://key:secret@cloud"),
+    V("CLOUDINARY_CLOUD_NAME", "str", "storage", "Cloudinary cloud name (instead of CLOUDINARY_URL; all three or none).", example="modestwear"),
+    V("CLOUDINARY_API_KEY", "str", "storage", "Cloudinary API key (instead of CLOUDINARY_URL).", example="123456789012345"),
+    V("CLOUDINARY_API_SECRET", "str", "storage", "Cloudinary API secret (instead of CLOUDINARY_URL).", secret=True, example="<secret>"),
+    # security ---------------------------------------------------------------
+    V("SECURE_SSL_REDIRECT", "bool", "security", "Redirect plain HTTP to HTTPS (health paths exempt).", default_doc=_PROD),
+    V("SECURE_HSTS_SECONDS", "int", "security", "Strict-Transport-Security max-age in seconds.", default_doc="31536000 when DEBUG is off, else 0", minimum=0),
+    V("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", "security", "HSTS covers subdomains.", default_doc=_PROD),
+    V("SECURE_HSTS_PRELOAD", "bool", "security", "HSTS preload flag.", default_doc=_PROD),
+    V("SESSION_COOKIE_SECURE", "bool", "security", "Session cookie only over HTTPS.", default_doc=_PROD),
+    V("CSRF_COOKIE_SECURE", "bool", "security", "CSRF cookie only over HTTPS.", default_doc=_PROD),
+    V("BEHIND_TLS_PROXY", "bool", "security", "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (Render).", True),
+    V("SECURE_REFERRER_POLICY", "str", "security", "Referrer-Policy header.", "same-origin"),
+    V("SECURE_CROSS_ORIGIN_OPENER_POLICY", "str", "security", "Cross-Origin-Opener-Policy header.", "same-origin",
+      choices=("same-origin", "same-origin-allow-popups", "unsafe-none")),
+    V("X_FRAME_OPTIONS", "str", "security", "X-Frame-Options header.", "DENY", choices=("DENY", "SAMEORIGIN")),
+    # cors -------------------------------------------------------------------
+    V("CORS_ALLOWED_ORIGINS", "list", "cors", "Origins allowed to call the API (scheme://host[:port], no path); FRONTEND_URL is added.",
+      (), example="https://modestwear-app.vercel.app"),
+    V("CSRF_TRUSTED_ORIGINS", "list", "cors", "Extra origins trusted for unsafe requests; CORS origins are always trusted.",
+      (), example="https://admin.modestwear.com"),
+    V("CORS_ALLOW_CREDENTIALS", "bool", "cors", "Allow cookies on cross-origin requests.", True),
+    # logging ----------------------------------------------------------------
+    V("LOG_LEVEL", "str", "logging", "Root log level.", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    V("LOG_FORMAT", "str", "logging", "text, or json for one JSON object per line.", "text", choices=("text", "json")),
+    # email ------------------------------------------------------------------
+    V("EMAIL_HOST", "str", "email", "SMTP host; without it mail is printed to the console.", example="smtp.gmail.com"),
+    V("EMAIL_PORT", "int", "email", "SMTP port (587 STARTTLS, 465 implicit TLS).", 587, minimum=1, maximum=65535),
+    V("EMAIL_HOST_USER", "str", "email", "SMTP user name.", "", example="your-email@gmail.com"),
+    V("EMAIL_HOST_PASSWORD", "str", "email", "SMTP password.", "", secret=True, example="your-app-password"),
+    V("EMAIL_USE_TLS", "bool", "email", "STARTTLS.", default_doc="true on port 587"),
+    V("EMAIL_USE_SSL", "bool", "email", "Implicit TLS.", default_doc="true on port 465"),
+    V("EMAIL_TIMEOUT", "int", "email", "Seconds before an SMTP call gives up.", 10, minimum=1),
+    V("DEFAULT_FROM_EMAIL", "str", "email", "From address of outgoing mail.", default_doc="EMAIL_HOST_USER, else webmaster@localhost"),
+)
+
+BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
+CONCERNS: tuple[str, ...] = tuple(dict.fromkeys(v.concern for v in VARIABLES))

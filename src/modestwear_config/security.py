@@ -1,0 +1,37 @@
+"""HTTPS and browser security headers: strict when DEBUG is off, each one overridable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .env import Env, lazy_settings
+
+ONE_YEAR = 31_536_000  # seconds; the HSTS max-age preload lists require
+# Health probes arrive over plain HTTP from the platform; never redirect them.
+HEALTH_PATHS_EXEMPT = [r"^healthz/?$", r"^health/?$"]
+
+
+def security_settings(env: Env) -> dict[str, Any]:
+    production = not env("DEBUG")
+    behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    return {
+        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production),
+        "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
+        # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
+        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production),
+        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production),
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", production),
+        "CSRF_COOKIE_SECURE": env("CSRF_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,  # scripts never need the session id
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_REFERRER_POLICY": env("SECURE_REFERRER_POLICY"),
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY": env("SECURE_CROSS_ORIGIN_OPENER_POLICY"),
+        "X_FRAME_OPTIONS": env("X_FRAME_OPTIONS"),
+        # SECURE_BROWSER_XSS_FILTER is deliberately absent: Django 4.0 removed it
+        # (browsers dropped X-XSS-Protection), so setting it would do nothing.
+    }
+
+
+__getattr__ = lazy_settings(security_settings)

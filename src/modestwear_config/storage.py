@@ -1,0 +1,66 @@
+"""STORAGES: media on Cloudinary or the file system; static files through WhiteNoise."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from typing import Any
+from urllib.parse import urlsplit
+
+from .env import Env, lazy_settings
+
+CLOUDINARY_MEDIA = "cloudinary_storage.storage.MediaCloudinaryStorage"
+FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
+# Compressed, content-hashed names, served with far-future cache headers.
+WHITENOISE_STATIC = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+DJANGO_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+CLOUDINARY_PARTS = ("CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET")
+
+
+def storage_settings(env: Env) -> dict[str, Any]:
+    credentials = cloudinary_credentials(env)
+    # Never Cloudinary for static files: its static storages are broken on Django >= 4.2.
+    static = WHITENOISE_STATIC if find_spec("whitenoise") else DJANGO_STATIC
+    settings: dict[str, Any] = {
+        "STORAGES": {
+            "default": {"BACKEND": CLOUDINARY_MEDIA if credentials else FILE_SYSTEM},
+            "staticfiles": {"BACKEND": static},
+        },
+    }
+    if credentials:
+        # django-cloudinary-storage reads this dict (a CLOUDINARY_URL *setting* is ignored).
+        settings["CLOUDINARY_STORAGE"] = credentials
+    return settings
+
+
+def cloudinary_credentials(env: Env) -> dict[str, str] | None:
+    """CLOUD_NAME/API_KEY/API_SECRET from CLOUDINARY_URL or the three variables; None if unset."""
+    url: str | None = env("CLOUDINARY_URL")
+    parts = {name: env(name) for name in CLOUDINARY_PARTS}
+    given = [name for name, value in parts.items() if value]
+    if url and given:
+        env.error("CLOUDINARY_URL", f"set it or {', '.join(CLOUDINARY_PARTS)}, not both")
+        return None
+    if url:
+        return _credentials_from_url(env, url)
+    if not given:
+        return None
+    missing = [name for name in CLOUDINARY_PARTS if name not in given]
+    for name in missing:
+        env.error(name, "You have not set it, but other CLOUDINARY_* variables are set: set all three")
+    if missing:
+        return None
+    return dict(zip(("CLOUD_NAME", "API_KEY", "API_SECRET"), (parts[n] for n in CLOUDINARY_PARTS)))
+
+
+def _credentials_from_url(env: Env, url: str) -> dict[str, str] | None:
+    parts = urlsplit(url)
+    if parts.scheme != "cloudinary":
+        env.error("CLOUDINARY_URL", "unknown scheme; expected cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
+        return None
+    if not (parts.username and parts.password and parts.hostname):
+        env.error("CLOUDINARY_URL", "expected cloudinary://API_KEY:API_SECRET@CLOUD_NAME, a part is missing")
+        return None
+    return {"CLOUD_NAME": parts.hostname, "API_KEY": parts.username, "API_SECRET": parts.password}
+
+
+__getattr__ = lazy_settings(storage_settings)
