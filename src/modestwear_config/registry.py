@@ -129,6 +129,34 @@ VARIABLES: tuple[Variable, ...] = (
     V("EMAIL_USE_SSL", "bool", "email", "Implicit TLS.", default_doc="true on port 465"),
     V("EMAIL_TIMEOUT", "int", "email", "Seconds before an SMTP call gives up.", 10, minimum=1),
     V("DEFAULT_FROM_EMAIL", "str", "email", "From address of outgoing mail.", default_doc="EMAIL_HOST_USER, else webmaster@localhost"),
+    # health -----------------------------------------------------------------
+    V("HEALTH_TOKEN", "str", "health", "Bearer token that unlocks /health details (error types, timings).",
+      secret=True, default_doc="unset: details only for staff sessions", example="<random token>"),
+    V("HEALTH_BUDGET_SECONDS", "float", "health", "Total time /health may take, under Render's 5 s probe timeout.",
+      2.5, minimum=0.1, maximum=30),
+    V("HEALTH_CACHE_SECONDS", "float", "health", "Seconds a /health result is reused, so a burst of probes costs one round trip.",
+      2.0, minimum=0, maximum=300),
+    V("HEALTH_CRITICAL_CHECKS", "list", "health", "Checks whose failure makes /health answer 503 (others only degrade it).",
+      ("database",), example="database,cache"),
+    V("HEALTH_CHECKS", "list", "health", "Optional extra checks to run: celery, migrations, storage.",
+      (), example="celery,migrations"),
+    # superuser --------------------------------------------------------------
+    V("DJANGO_SUPERUSER_EMAIL", "str", "superuser", "ensure_superuser: the superuser's email; unset skips the step.",
+      example="admin@modestwear.com"),
+    V("DJANGO_SUPERUSER_USERNAME", "str", "superuser", "ensure_superuser: the user name.",
+      default_doc="the email's local part", example="admin"),
+    V("DJANGO_SUPERUSER_PASSWORD", "str", "superuser", "ensure_superuser: the password (checked by AUTH_PASSWORD_VALIDATORS).",
+      secret=True, example="<secure-password>"),
+    # gunicorn ---------------------------------------------------------------
+    V("PORT", "int", "gunicorn", "Port gunicorn binds on 0.0.0.0 (Render sets it).", 8000, minimum=1, maximum=65535),
+    V("WEB_CONCURRENCY", "int", "gunicorn", "gunicorn worker processes.",
+      default_doc="2 x CPUs + 1, CPUs from the cgroup quota and affinity", minimum=1, maximum=256),
+    V("GUNICORN_THREADS", "int", "gunicorn", "Threads per worker (gthread when > 1).", 4, minimum=1, maximum=256),
+    V("GUNICORN_TIMEOUT", "int", "gunicorn", "Seconds before a silent worker is killed and restarted.", 120, minimum=1),
+    V("GUNICORN_MAX_REQUESTS", "int", "gunicorn", "Requests before a worker is recycled (bounds slow leaks; 0 = never).", 1000, minimum=0),
+    V("GUNICORN_MAX_REQUESTS_JITTER", "int", "gunicorn", "Random extra requests so workers do not recycle together.", 100, minimum=0),
+    V("GUNICORN_LOG_LEVEL", "str", "gunicorn", "gunicorn's error-log level.", "info",
+      choices=("debug", "info", "warning", "error", "critical")),
 )
 
 BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}

@@ -1,0 +1,307 @@
+"""Real services for tests: the machine's shared ones (never reconfigured), and private ones a
+test starts, breaks and removes itself (redis-server, a PostgreSQL cluster, a silent socket,
+gunicorn serving the example project)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_PROJECT = ROOT / "example_project"
+# Shared services, found through env vars with this machine's defaults.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+# Set by .ci/run: an unreachable service fails the test instead of skipping it.
+REQUIRE_SERVICES = os.environ.get("MODESTWEAR_REQUIRE_SERVICES", "") == "1"
+PG_BIN = Path(os.environ.get("TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def reachable(url: str, timeout: float = 1.0) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require(url: str, what: str) -> str:
+    """Skip (or, in CI, fail) when a shared service cannot be reached."""
+    if reachable(url):
+        return url
+    parts = urlsplit(url)
+    reason = f"{what} is not reachable at {parts.hostname}:{parts.port}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (MODESTWEAR_REQUIRE_SERVICES=1 turns this skip into a failure)")
+    pytest.skip(reason)
+
+
+def require_binary(name: str) -> str:
+    path = shutil.which(name) or (str(PG_BIN / name) if (PG_BIN / name).exists() else None)
+    if path:
+        return path
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name} is not installed (MODESTWEAR_REQUIRE_SERVICES=1)")
+    pytest.skip(f"{name} is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a hung database or Redis."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = int(self.sock.getsockname()[1])
+        self.connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for conn in self.connections:
+            conn.close()
+        self.sock.close()
+
+    def __enter__(self) -> SilentServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RedisServer:
+    """A private redis-server on a free port (optionally TLS-only, with a trustme CA)."""
+
+    def __init__(self, tls: bool = False) -> None:
+        self.binary = require_binary("redis-server")
+        self.dir = Path(tempfile.mkdtemp(prefix="mwc-redis-"))
+        self.port = free_port()
+        self.tls = tls
+        self.ca_path: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}/0"
+
+    def _tls_args(self) -> list[str]:
+        import trustme
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_path = self.dir / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_path))
+        cert.cert_chain_pems[0].write_to_path(str(self.dir / "server.pem"))
+        cert.private_key_pem.write_to_path(str(self.dir / "server.key"))
+        return [
+            "--port", "0", "--tls-port", str(self.port),
+            "--tls-cert-file", str(self.dir / "server.pem"),
+            "--tls-key-file", str(self.dir / "server.key"),
+            "--tls-ca-cert-file", str(self.ca_path),
+            "--tls-auth-clients", "no",
+        ]
+
+    def start(self) -> RedisServer:
+        port_args = self._tls_args() if self.tls else ["--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir), *port_args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster (initdb + pg_ctl) on a free port, run as the postgres user."""
+
+    def __init__(self) -> None:
+        require_binary(str(PG_BIN / "initdb"))
+        self.dir = Path(tempfile.mkdtemp(prefix="mwc-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        shutil.chown(self.dir, "postgres", "postgres")
+        self._as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"])
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, args: list[str]) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> PostgresCluster:
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-l",
+                           str(self.dir / "log"), "start"])
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])
+
+    def close(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> PostgresCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def project_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> dict[str, str]:
+    """A clean environment for running the example project in a subprocess."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env["PYTHONPATH"] = str(EXAMPLE_PROJECT)
+    env["DJANGO_SETTINGS_MODULE"] = "core.settings"
+    env["DEBUG"] = "true" if debug else "false"
+    env.update(extra or {})
+    return env
+
+
+def manage(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120,
+           cwd: Path = EXAMPLE_PROJECT) -> subprocess.CompletedProcess[str]:
+    """Run example_project/manage.py as a user would, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), *args],
+        env=dict(env) if env is not None else project_env(), cwd=cwd,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+class Gunicorn:
+    """gunicorn serving the example project with the package's configuration module."""
+
+    def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
+        require_binary("gunicorn")
+        self.port = free_port()
+        self.env = {**env, "PORT": str(self.port)}
+        self.args = args
+        self.process: subprocess.Popen[str] | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="mwc-gunicorn-", suffix=".log", delete=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> Gunicorn:
+        gunicorn = shutil.which("gunicorn") or "gunicorn"
+        self.process = subprocess.Popen(
+            [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, "core.wsgi:application"],
+            cwd=EXAMPLE_PROJECT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"gunicorn did not answer /healthz within {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def fresh_postgres_database(base_url: str = POSTGRES_URL) -> Iterator[str]:
+    """A new, empty database on the shared PostgreSQL, dropped afterwards; yields its URL."""
+    import uuid
+
+    import psycopg
+
+    require(base_url, "PostgreSQL")
+    name = f"mwc_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(base_url)
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
