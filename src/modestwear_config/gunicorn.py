@@ -1,0 +1,170 @@
+"""gunicorn configuration: ``gunicorn -c python:modestwear_config.gunicorn core.wsgi:application``.
+
+Every value comes from the environment through Env (so a bad value is an error
+naming the variable, and gunicorn exits non-zero before binding).  The worker
+count honours the container's CPU quota and affinity: on Render's free tier
+(0.5 CPU) the host may show 8 cores, and 17 workers would not fit in 512 MB.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import Env
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+# cgroup v1 mounts the cpu controller under one of these names.
+_V1_DIRS = ("cpu", "cpu,cpuacct", "cpuacct,cpu", ".")
+
+
+@dataclass(frozen=True)
+class Cpus:
+    count: float
+    source: str  # why: "cgroup quota", "affinity"
+
+
+def cgroup_quota(root: Path = CGROUP_ROOT) -> float | None:
+    """CPUs allowed by the cgroup's CPU quota (v2 cpu.max, else v1 cfs files); None when unlimited."""
+    v2 = _read(root / "cpu.max")
+    if v2 is not None:
+        return _ratio(*(v2.split() + ["", ""])[:2])
+    for sub in _V1_DIRS:
+        quota = _read(root / sub / "cpu.cfs_quota_us")
+        period = _read(root / sub / "cpu.cfs_period_us")
+        if quota is not None and period is not None:
+            return _ratio(quota, period)
+    return None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _ratio(quota: str, period: str) -> float | None:
+    """quota/period; "max" (v2) or a negative quota (v1: -1) mean no limit; garbage is ignored."""
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:
+        return None
+    return q / p if q > 0 and p > 0 else None
+
+
+def _affinity() -> Collection[int]:
+    if hasattr(os, "sched_getaffinity"):
+        return os.sched_getaffinity(0)
+    return range(os.cpu_count() or 1)  # pragma: no cover  (macOS has no affinity API)
+
+
+def available_cpus(root: Path = CGROUP_ROOT, affinity: Collection[int] | None = None) -> Cpus:
+    """The CPUs this process may really use: the smaller of the cgroup quota and the affinity mask."""
+    allowed = len(affinity if affinity is not None else _affinity()) or 1
+    quota = cgroup_quota(root)
+    if quota is not None and quota < allowed:
+        return Cpus(quota, "cgroup quota")
+    return Cpus(float(allowed), "affinity")
+
+
+def default_workers(cpus: float) -> int:
+    """gunicorn's 2 x CPUs + 1, on fractional CPUs: 0.5 CPU -> 2 (the seed's figure), 1 -> 3."""
+    return max(1, math.floor(2 * cpus + 1))
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: dict[str, Any]
+    workers_reason: str
+
+
+def gunicorn_settings(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | None = None) -> Plan:
+    """gunicorn settings from the environment; raises ImproperlyConfigured naming every bad variable."""
+    port: int = env("PORT")
+    threads: int = env("GUNICORN_THREADS")
+    workers: int | None = env("WEB_CONCURRENCY")
+    max_requests: int = env("GUNICORN_MAX_REQUESTS")
+    behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    settings = {
+        "bind": [f"0.0.0.0:{port}"],  # all interfaces: the platform's router connects from outside
+        "threads": threads,
+        # gthread lets one worker serve `threads` requests at once (I/O-bound Django views).
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "timeout": env("GUNICORN_TIMEOUT"),  # seconds of silence before a worker is killed
+        "accesslog": "-",  # stdout: Render collects it
+        "errorlog": "-",
+        "loglevel": env("GUNICORN_LOG_LEVEL"),
+        # Recycling a worker after N (+ random jitter) requests bounds a slow leak, and the
+        # jitter keeps workers from restarting together. 0 disables it.
+        "max_requests": max_requests,
+        "max_requests_jitter": env("GUNICORN_MAX_REQUESTS_JITTER") if max_requests else 0,
+        # Render's proxy ends TLS and connects from addresses we cannot list: trust its
+        # X-Forwarded-Proto from any peer, only when the app is declared to be behind one.
+        "forwarded_allow_ips": "*" if behind_proxy else "127.0.0.1,::1",
+        # gunicorn >= 24 opens a runtime control socket at one fixed path per user: two
+        # instances on a host would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+    }
+    env.raise_if_problems()
+    if workers is not None:
+        return Plan({**settings, "workers": workers}, "WEB_CONCURRENCY")
+    cpus = available_cpus(root, affinity)
+    count = default_workers(cpus.count)
+    return Plan({**settings, "workers": count}, f"2 x {cpus.count:g} CPUs ({cpus.source}) + 1")
+
+
+def describe(plan: Plan) -> str:
+    s = plan.settings
+    return (
+        f"modestwear_config.gunicorn: bind={','.join(s['bind'])} workers={s['workers']} "
+        f"(from {plan.workers_reason}) worker_class={s['worker_class']} threads={s['threads']} "
+        f"timeout={s['timeout']}s max_requests={s['max_requests']}+{s['max_requests_jitter']} "
+        f"forwarded_allow_ips={s['forwarded_allow_ips']} loglevel={s['loglevel']}"
+    )
+
+
+def when_ready(server: Any) -> None:
+    """Logged once by the master, after the socket is bound (workers never run this hook)."""
+    server.log.info(describe(PLAN))
+
+
+def load() -> Plan:
+    """The plan for this process's environment, or exit 2 with the message naming each bad variable.
+
+    gunicorn runs this while importing its configuration, before binding: a clean message
+    and a non-zero exit beat a traceback.
+    """
+    try:
+        return gunicorn_settings(Env.from_os())
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"modestwear_config.gunicorn: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":  # `python -m modestwear_config.gunicorn`: check and show, start nothing
+    print(describe(load()))
+    raise SystemExit(0)
+
+# Module-level names are what gunicorn reads from `-c python:modestwear_config.gunicorn`.
+PLAN = load()
+bind = PLAN.settings["bind"]
+workers = PLAN.settings["workers"]
+threads = PLAN.settings["threads"]
+worker_class = PLAN.settings["worker_class"]
+timeout = PLAN.settings["timeout"]
+accesslog = PLAN.settings["accesslog"]
+errorlog = PLAN.settings["errorlog"]
+loglevel = PLAN.settings["loglevel"]
+max_requests = PLAN.settings["max_requests"]
+max_requests_jitter = PLAN.settings["max_requests_jitter"]
+forwarded_allow_ips = PLAN.settings["forwarded_allow_ips"]
+control_socket_disable = PLAN.settings["control_socket_disable"]
