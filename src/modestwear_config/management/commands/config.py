@@ -1,0 +1,60 @@
+"""manage.py config: the configuration doctor with Django's system checks and live connections.
+
+Exit codes: 0 clean, 1 problems found, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.management.base import BaseCommand, CommandError
+
+from ... import doctor
+from ...env import Env
+
+
+class Command(BaseCommand):
+    help = (
+        "Show every configuration variable: its effective value (secrets masked), where it came "
+        "from (environment, _FILE, .env, default) and what is wrong. "
+        "Exit codes: 0 clean, 1 problems found, 2 could not run."
+    )
+    requires_system_checks: list[str] = []  # the doctor reports them itself instead of stopping
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        doctor.add_arguments(parser)
+        parser.add_argument(
+            "--connections", action="store_true",
+            help="also run /health's live checks once (database, Redis, ...) and show each result and time",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["env_example"]:
+            self.stdout.write(doctor.env_example(), ending="")
+            return
+        try:
+            report = doctor.diagnose(Env.from_os(), options["concern"])
+            report.checks = self._system_checks()
+            if options["connections"]:
+                report.connections = self._connections()
+        except Exception as exc:  # the type only: exception text may carry a URL
+            raise CommandError(f"could not run: {type(exc).__name__}", returncode=doctor.EXIT_COULD_NOT_RUN) from None
+        code = doctor.render(report, options["json"], self.stdout)
+        if code:
+            raise SystemExit(code)
+
+    def _system_checks(self) -> list[dict[str, str]]:
+        messages = checks.run_checks(include_deployment_checks=not settings.DEBUG)
+        return [
+            {"id": m.id or "", "level": "error" if m.is_serious() else "warning", "message": str(m.msg)}
+            for m in messages
+            if m.level >= checks.WARNING and not m.is_silenced()
+        ]
+
+    def _connections(self) -> list[dict[str, Any]]:
+        from ...health.runner import run_once
+
+        return run_once()
