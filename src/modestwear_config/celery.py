@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from .env import Env, lazy_settings
-from .tls import celery_ssl_options
+from .tls import celery_ssl_options, check_no_tls_query
 
 if TYPE_CHECKING:
     from celery import Celery
 
-IN_MEMORY_BROKER = "memory://"
+# With a host: a bare memory:// makes kombu log "No hostname was supplied" on every send.
+IN_MEMORY_BROKER = "memory://localhost/"
 
 
 def celery_settings(env: Env) -> dict[str, Any]:
@@ -18,31 +20,45 @@ def celery_settings(env: Env) -> dict[str, Any]:
     broker: str | None = env("CELERY_BROKER_URL") or redis_url
     backend: str | None = env("CELERY_RESULT_BACKEND") or redis_url
     settings: dict[str, Any] = {
-        # No broker at all: tasks run inline (the seed's free tier has no worker).
+        # No broker at all: an in-process broker, so the project still starts and runs tasks inline.
         "CELERY_BROKER_URL": broker or IN_MEMORY_BROKER,
+        # None disables results: nothing to store them in without Redis.
         "CELERY_RESULT_BACKEND": backend,
+        # Inline by default only without a broker (the seed's free tier runs no worker).
         "CELERY_TASK_ALWAYS_EAGER": env("CELERY_TASK_ALWAYS_EAGER", broker is None),
+        # Inline tasks raise to the caller, as a plain function call would.
         "CELERY_TASK_EAGER_PROPAGATES": env("CELERY_TASK_EAGER_PROPAGATES"),
+        # A worker waits for a broker that is still waking up instead of exiting (Celery 6 asks for it).
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+        # JSON only: a pickle payload would run code written by anyone who can reach the broker.
         "CELERY_TASK_SERIALIZER": "json",
         "CELERY_RESULT_SERIALIZER": "json",
         "CELERY_ACCEPT_CONTENT": ["json"],
     }
-    if broker and broker.lower().startswith("rediss://"):
-        settings["CELERY_BROKER_USE_SSL"] = celery_ssl_options(env)
-    if backend and backend.lower().startswith("rediss://"):
-        settings["CELERY_REDIS_BACKEND_USE_SSL"] = celery_ssl_options(env)
+    # kombu would fall back to CERT_NONE for a bare rediss:// broker, and the result
+    # backend refuses one: both get explicit options, verified unless opted out.
+    for name, url, setting in (
+        ("CELERY_BROKER_URL", broker, "CELERY_BROKER_USE_SSL"),
+        ("CELERY_RESULT_BACKEND", backend, "CELERY_REDIS_BACKEND_USE_SSL"),
+    ):
+        if url and url.lower().startswith("rediss://"):
+            # Named after the variable the URL came from (REDIS_URL when it is the default).
+            check_no_tls_query(env, name if env.is_set(name) else "REDIS_URL", url)
+            settings[setting] = celery_ssl_options(env)
     return settings
 
 
-def create_celery_app(main: str = "core") -> Celery:
+def create_celery_app(main: str = "core", settings_module: str | None = None) -> Celery:
     """The project's Celery app, configured from Django settings, tasks autodiscovered.
 
     Usage in core/celery.py: ``app = create_celery_app("core")``.  Celery is
     imported here, not at settings import, so projects without it stay light.
+    DJANGO_SETTINGS_MODULE defaults to ``<main>.settings`` (startproject's layout)
+    so ``celery -A core worker`` works without exporting it.
     """
     from celery import Celery
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.autodiscover_tasks()
