@@ -1,0 +1,325 @@
+"""manage.py ensure_superuser: make sure the site's superuser exists, safely, on every deploy.
+
+Replaces the seed's inline ``manage.py shell`` script.  It is idempotent, never
+promotes an existing account silently (someone may register the admin's address
+before the first deploy), serialises concurrent runs with a PostgreSQL advisory
+lock, checks the password with AUTH_PASSWORD_VALIDATORS and never prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+
+from ...env import Env
+
+EXIT_OK = 0
+EXIT_CONFIGURATION = 2
+EXIT_REFUSED = 3
+EXIT_WEAK_PASSWORD = 4
+EXIT_CODES = f"""\
+exit codes:
+  {EXIT_OK}  done: created, already a superuser (nothing changed), password updated, promoted,
+     or skipped because DJANGO_SUPERUSER_EMAIL is unset (without --require)
+  1  unexpected error (for example the database cannot be reached)
+  {EXIT_CONFIGURATION}  configuration: a missing or invalid variable or option (email unset with
+     --require, no password where one is needed, an invalid email or user name, a bad _FILE)
+  {EXIT_REFUSED}  refused: an account with that email or user name exists and is not a superuser;
+     it is promoted only with --promote
+  {EXIT_WEAK_PASSWORD}  the password fails AUTH_PASSWORD_VALIDATORS and DEBUG is off
+
+environment: DJANGO_SUPERUSER_EMAIL, DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD
+(or DJANGO_SUPERUSER_PASSWORD_FILE). The password is never accepted on the command line
+(it would show in `ps`) and never printed. Other REQUIRED_FIELDS of a custom user model:
+--<field> or DJANGO_SUPERUSER_<FIELD>, as Django's createsuperuser reads them.
+"""
+# pg_advisory_xact_lock key: any constant bigint, shared by every run on one database.
+LOCK_KEY = 0x6D77_5375_7065_7255  # "mwSupeRU"
+PASSWORD_VARIABLE = "DJANGO_SUPERUSER_PASSWORD"
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's option order, with the exit-code table kept as written."""
+
+
+@dataclass
+class Wanted:
+    """What the environment and options ask for (the password is kept out of repr)."""
+
+    email: str
+    login: str
+    database: str
+    password: str | None = field(repr=False)
+    extra: dict[str, Any]
+    missing: list[str]
+    update_password: bool
+    promote: bool
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the superuser named by DJANGO_SUPERUSER_EMAIL / _USERNAME / _PASSWORD if it does not "
+        "exist. Safe on every deploy and when several instances run it at once."
+    )
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.epilog = EXIT_CODES
+        return parser
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--email", help="the superuser's email (default: $DJANGO_SUPERUSER_EMAIL)")
+        parser.add_argument(
+            "--username",
+            help="the user name (default: $DJANGO_SUPERUSER_USERNAME, else the email's local part); "
+            "ignored when the user model logs in by email",
+        )
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help='database alias (default: "default")')
+        parser.add_argument("--update-password", action="store_true",
+                            help="set the existing superuser's password from the environment")
+        parser.add_argument("--promote", action="store_true",
+                            help="make an existing non-superuser account with that email or user name a "
+                            "superuser (its password is then set from the environment)")
+        parser.add_argument("--require", action="store_true",
+                            help="fail (exit 2) instead of skipping when no email is configured")
+        for name in _extra_required_fields(get_user_model()):
+            parser.add_argument(f"--{name}", help=f"value of the user model's required field {name!r} "
+                                f"(default: $DJANGO_SUPERUSER_{name.upper()})")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        wanted = self._read(options)
+        if wanted is None:
+            return
+        with transaction.atomic(using=wanted.database):
+            _lock(wanted.database)
+            self._ensure(wanted)
+
+    # -- reading the request -------------------------------------------------------
+    def _read(self, options: dict[str, Any]) -> Wanted | None:
+        env = Env.from_os()
+        email = (options["email"] or env("DJANGO_SUPERUSER_EMAIL") or "").strip()
+        password = env(PASSWORD_VARIABLE) or None
+        username = (options["username"] or env("DJANGO_SUPERUSER_USERNAME") or "").strip()
+        try:
+            env.raise_if_problems()
+        except ImproperlyConfigured as exc:  # Env's messages name the variable, never the value
+            raise CommandError(str(exc), returncode=EXIT_CONFIGURATION) from None
+        if not email:
+            return self._skip(options["require"])
+        user_model = get_user_model()
+        email = _clean_email(user_model, BaseUserManager.normalize_email(email))
+        extra, missing = _extra_values(user_model, options)
+        return Wanted(
+            email=email,
+            login=self._login(user_model, email, username),
+            database=options["database"],
+            password=password,
+            extra=extra,
+            missing=missing,
+            update_password=options["update_password"],
+            promote=options["promote"],
+        )
+
+    def _skip(self, require: bool) -> None:
+        if require:
+            raise CommandError(
+                "DJANGO_SUPERUSER_EMAIL is not set (nor --email), and --require makes that an error.",
+                returncode=EXIT_CONFIGURATION,
+            )
+        self.stdout.write("Skipped: DJANGO_SUPERUSER_EMAIL is not set, so no superuser was created.")
+
+    def _login(self, user_model: type[AbstractBaseUser], email: str, username: str) -> str:
+        """The value of USERNAME_FIELD: the email, the given user name, or the email's local part."""
+        if user_model.USERNAME_FIELD == user_model.get_email_field_name():
+            return email
+        if username:
+            return _clean_field(user_model, user_model.USERNAME_FIELD, username, "DJANGO_SUPERUSER_USERNAME")
+        derived = email.partition("@")[0]
+        login = _clean_field(user_model, user_model.USERNAME_FIELD, derived,
+                             "DJANGO_SUPERUSER_USERNAME (unset, so derived from the email's local part)")
+        self.stdout.write(f"DJANGO_SUPERUSER_USERNAME is not set: using {login!r}, the email's local part.")
+        return login
+
+    # -- the decision, under the lock ------------------------------------------------
+    def _ensure(self, wanted: Wanted) -> None:
+        user_model = get_user_model()
+        users = user_model._default_manager.db_manager(wanted.database).all()
+        target = users.filter(**{user_model.USERNAME_FIELD: wanted.login}).first()
+        if target is not None:
+            self._existing(target, wanted)
+            return
+        same_email = list(users.filter(**{f"{_email_field(user_model)}__iexact": wanted.email}).order_by("pk")
+                          if _email_field(user_model) else [])
+        superusers = [u for u in same_email if _is_superuser(u)]
+        if superusers or len(same_email) == 1:
+            self._existing((superusers or same_email)[0], wanted)
+            return
+        if same_email:
+            raise CommandError(
+                f"{len(same_email)} accounts that are not superusers use this email; none was promoted. "
+                "Name the one to promote with --username and give --promote.",
+                returncode=EXIT_REFUSED,
+            )
+        self._create(user_model, wanted)
+
+    def _existing(self, user: AbstractBaseUser, wanted: Wanted) -> None:
+        name = user.get_username()
+        if not _is_superuser(user):
+            self._promote(user, wanted)
+            return
+        if not wanted.update_password:
+            self.stdout.write(f"Superuser {name!r} already exists; nothing changed.")
+            return
+        self._set_password(user, wanted)
+        user.save(using=wanted.database)
+        self.stdout.write(f"Updated the password of superuser {name!r} from {PASSWORD_VARIABLE}.")
+
+    def _promote(self, user: AbstractBaseUser, wanted: Wanted) -> None:
+        name = user.get_username()
+        if not wanted.promote:
+            raise CommandError(
+                f"An account {name!r} with this email or user name exists and is not a superuser, so it was "
+                "NOT promoted: anyone could have registered the admin's address before the first deploy. "
+                "Check who owns it, then run again with --promote (its password is then replaced by "
+                f"{PASSWORD_VARIABLE}).",
+                returncode=EXIT_REFUSED,
+            )
+        # The old password may be an impostor's: promotion always replaces it (and so ends their sessions).
+        self._set_password(user, wanted)
+        for flag in ("is_staff", "is_superuser", "is_active"):
+            if _has_field(type(user), flag):
+                setattr(user, flag, True)
+        user.save(using=wanted.database)
+        self.stdout.write(f"Promoted {name!r} to superuser; its password was set from {PASSWORD_VARIABLE}.")
+
+    def _create(self, user_model: type[AbstractBaseUser], wanted: Wanted) -> None:
+        if wanted.missing:
+            names = ", ".join(f"--{n} or DJANGO_SUPERUSER_{n.upper()}" for n in wanted.missing)
+            raise CommandError(f"The user model also requires: {names}.", returncode=EXIT_CONFIGURATION)
+        fields = {user_model.USERNAME_FIELD: wanted.login, **wanted.extra}
+        email_field = _email_field(user_model)
+        if email_field and email_field != user_model.USERNAME_FIELD:
+            fields[email_field] = wanted.email
+        password = self._checked_password(user_model(**fields), wanted)
+        manager = user_model._default_manager.db_manager(wanted.database)
+        try:
+            with transaction.atomic(using=wanted.database):  # a savepoint: the outer transaction survives
+                manager.create_superuser(**fields, password=password)  # type: ignore[attr-defined]
+        except IntegrityError:
+            # Without an advisory lock (not PostgreSQL) a concurrent run may have won: look again.
+            winner = manager.filter(**{user_model.USERNAME_FIELD: wanted.login}).first()
+            if winner is None or not _is_superuser(winner):
+                raise
+            self.stdout.write(f"Superuser {wanted.login!r} was created by a concurrent run; nothing changed.")
+            return
+        self.stdout.write(f"Created superuser {wanted.login!r} ({wanted.email}).")
+
+    # -- the password ----------------------------------------------------------------
+    def _set_password(self, user: AbstractBaseUser, wanted: Wanted) -> None:
+        user.set_password(self._checked_password(user, wanted))
+
+    def _checked_password(self, user: AbstractBaseUser, wanted: Wanted) -> str:
+        """The password, after AUTH_PASSWORD_VALIDATORS: refused with DEBUG off, a warning with it on."""
+        password = wanted.password
+        if not password:
+            raise CommandError(
+                f"{PASSWORD_VARIABLE} (or {PASSWORD_VARIABLE}_FILE) is not set; it is needed to create, "
+                "promote or update a superuser.",
+                returncode=EXIT_CONFIGURATION,
+            )
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            # A custom validator could quote the value: scrub it from every message.
+            reasons = " ".join(m.replace(password, "***") for m in exc.messages)
+            if not settings.DEBUG:
+                raise CommandError(f"{PASSWORD_VARIABLE} is too weak: {reasons}",
+                                   returncode=EXIT_WEAK_PASSWORD) from None
+            self.stderr.write(f"Warning: {PASSWORD_VARIABLE} is weak ({reasons}); accepted because DEBUG is on.")
+        return password
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _lock(database: str) -> None:
+    """Serialise concurrent runs on PostgreSQL until the transaction ends; elsewhere rely on
+    unique constraints (IntegrityError) and look again."""
+    connection = connections[database]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _is_superuser(user: AbstractBaseUser) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def _has_field(user_model: type[models.Model], name: str) -> bool:
+    try:
+        user_model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _email_field(user_model: type[AbstractBaseUser]) -> str | None:
+    name = user_model.get_email_field_name()
+    return name if _has_field(user_model, name) else None
+
+
+def _clean_field(user_model: type[AbstractBaseUser], name: str, value: str, source: str) -> Any:
+    """The field's own cleaning and validators; the message names where the value came from."""
+    try:
+        return user_model._meta.get_field(name).clean(value, None)  # type: ignore[union-attr]
+    except ValidationError as exc:
+        raise CommandError(f"{source}: {' '.join(exc.messages)}", returncode=EXIT_CONFIGURATION) from None
+
+
+def _clean_email(user_model: type[AbstractBaseUser], email: str) -> str:
+    name = _email_field(user_model)
+    if name is None:
+        from django.core.validators import validate_email
+
+        _clean_with(validate_email, email, "DJANGO_SUPERUSER_EMAIL")
+        return email
+    return str(_clean_field(user_model, name, email, "DJANGO_SUPERUSER_EMAIL"))
+
+
+def _clean_with(validator: Any, value: str, source: str) -> None:
+    try:
+        validator(value)
+    except ValidationError as exc:
+        raise CommandError(f"{source}: {' '.join(exc.messages)}", returncode=EXIT_CONFIGURATION) from None
+
+
+def _extra_required_fields(user_model: type[AbstractBaseUser]) -> list[str]:
+    """REQUIRED_FIELDS other than the login and the email, which have their own variables."""
+    skip = {user_model.USERNAME_FIELD, user_model.get_email_field_name()}
+    return [name for name in user_model.REQUIRED_FIELDS if name not in skip]
+
+
+def _extra_values(user_model: type[AbstractBaseUser], options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Cleaned values of the extra required fields, keyed by attname (a foreign key takes its pk),
+    and the names of those not given (an error only if the account must be created)."""
+    values: dict[str, Any] = {}
+    missing: list[str] = []
+    for name in _extra_required_fields(user_model):
+        variable = f"DJANGO_SUPERUSER_{name.upper()}"
+        # Model-specific names cannot be in the registry; Django's createsuperuser reads them the same way.
+        raw = options.get(name) or os.environ.get(variable)
+        if not raw:
+            missing.append(name)
+            continue
+        model_field = user_model._meta.get_field(name)
+        values[model_field.attname] = _clean_field(user_model, name, raw, f"--{name} / {variable}")  # type: ignore[union-attr]
+    return values, missing
