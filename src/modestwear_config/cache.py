@@ -7,6 +7,7 @@ from typing import Any
 from .env import Env, lazy_settings
 from .tls import redis_py_ssl_kwargs, redis_scheme
 
+# Per process, nothing to run: right for development and a single free-tier instance.
 LOCAL_MEMORY = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "modestwear-config",
@@ -27,13 +28,14 @@ def cache_settings(env: Env) -> dict[str, Any]:
         "IGNORE_EXCEPTIONS": env("REDIS_IGNORE_EXCEPTIONS"),
     }
     if redis_scheme(env, "REDIS_URL", url) == "rediss":
+        # Verified against the system bundle or REDIS_SSL_CA_CERTS; never redis-py's URL-query opt-out.
         options["CONNECTION_POOL_KWARGS"] = redis_py_ssl_kwargs(env)
     return {
         "CACHES": {
             "default": {
                 "BACKEND": "django_redis.cache.RedisCache",
                 "LOCATION": url,
-                "KEY_PREFIX": prefix,
+                "KEY_PREFIX": prefix,  # "" by default: one site per Redis database
                 "OPTIONS": options,
             }
         },
