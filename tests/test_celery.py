@@ -1,0 +1,269 @@
+"""celery.py: settings from REDIS_URL / CELERY_*, TLS that verifies, eager without a broker, and a
+real worker process (`celery -A core worker` in the example project) on the real Redis and over TLS."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import redis
+from django.core.checks import run_checks
+from django.test import override_settings
+
+from modestwear_config.celery import IN_MEMORY_BROKER, celery_settings, create_celery_app
+from modestwear_config.env import Env
+from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env
+
+WORKER_START_TIMEOUT = 30.0  # seconds; a worker that is not ready by then fails the test
+
+
+def built(environ: dict[str, str]) -> dict[str, Any]:
+    env = Env(environ)
+    settings = celery_settings(env)
+    assert env.problems == {}
+    return settings
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ca.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\n")
+    return path
+
+
+# -- the settings ------------------------------------------------------------------
+def test_celery_settings__no_broker_means_eager_and_in_memory():
+    settings = built({})
+    assert settings["CELERY_BROKER_URL"] == IN_MEMORY_BROKER
+    assert settings["CELERY_RESULT_BACKEND"] is None
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert settings["CELERY_TASK_EAGER_PROPAGATES"] is True
+    assert "CELERY_BROKER_USE_SSL" not in settings
+
+
+def test_celery_settings__broker_and_backend_default_to_redis_url():
+    settings = built({"REDIS_URL": "redis://cache:6379/0"})
+    assert settings["CELERY_BROKER_URL"] == "redis://cache:6379/0"
+    assert settings["CELERY_RESULT_BACKEND"] == "redis://cache:6379/0"
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is False  # a broker means a worker runs the tasks
+    assert "CELERY_BROKER_USE_SSL" not in settings
+    assert "CELERY_REDIS_BACKEND_USE_SSL" not in settings
+
+
+def test_celery_settings__explicit_urls_and_eager_win():
+    settings = built({"REDIS_URL": "redis://cache:6379/0", "CELERY_BROKER_URL": "amqp://guest:guest@mq:5672//",
+                      "CELERY_RESULT_BACKEND": "redis://cache:6379/2", "CELERY_TASK_ALWAYS_EAGER": "true"})
+    assert settings["CELERY_BROKER_URL"] == "amqp://guest:guest@mq:5672//"
+    assert settings["CELERY_RESULT_BACKEND"] == "redis://cache:6379/2"
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_celery_settings__rediss_carries_cert_required_and_the_ca(ca_file):
+    settings = built({"REDIS_URL": "rediss://default:tok@h.upstash.io:6379", "REDIS_SSL_CA_CERTS": str(ca_file)})
+    expected = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(ca_file)}
+    assert settings["CELERY_BROKER_USE_SSL"] == expected
+    assert settings["CELERY_REDIS_BACKEND_USE_SSL"] == expected
+
+
+def test_celery_settings__only_the_rediss_side_gets_tls_options():
+    settings = built({"CELERY_BROKER_URL": "amqp://mq//", "CELERY_RESULT_BACKEND": "rediss://h:6379/1"})
+    assert "CELERY_BROKER_USE_SSL" not in settings
+    assert settings["CELERY_REDIS_BACKEND_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+
+def test_celery_settings__cert_reqs_none_gives_cert_none_and_a_deploy_warning():
+    settings = built({"REDIS_URL": "rediss://h:6379", "REDIS_SSL_CERT_REQS": "none"})
+    assert settings["CELERY_BROKER_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_NONE}
+    assert settings["CELERY_REDIS_BACKEND_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_NONE}
+    with override_settings(**settings):
+        assert "modestwear_config.W003" in [m.id for m in run_checks(include_deployment_checks=True)]
+
+
+def test_celery_settings__verified_tls_raises_no_warning():
+    with override_settings(**built({"CELERY_BROKER_URL": "rediss://h:6379"})):
+        assert "modestwear_config.W003" not in [m.id for m in run_checks(include_deployment_checks=True)]
+
+
+def test_celery_settings__reach_kombu_and_the_redis_backend_as_verified_tls(ca_file):
+    """What Celery builds from the settings (no connection made): never kombu's CERT_NONE fallback."""
+    from celery import Celery
+    from redis import SSLConnection
+
+    settings = built({"REDIS_URL": "rediss://127.0.0.1:6390/3", "REDIS_SSL_CA_CERTS": str(ca_file)})
+    app = Celery("probe", set_as_current=False)
+    app.config_from_object(SimpleNamespace(**settings), namespace="CELERY")
+    try:
+        assert app.connection_for_write().ssl == {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(ca_file)}
+        params = app.backend.connparams
+        assert params["connection_class"] is SSLConnection
+        assert params["ssl_cert_reqs"] == ssl.CERT_REQUIRED
+        assert params["ssl_ca_certs"] == str(ca_file)
+    finally:
+        app.close()
+
+
+# -- eager mode: no broker at all --------------------------------------------------
+def test_create_celery_app__eager_runs_the_task_inline_without_a_broker(settings):
+    from celery.result import EagerResult
+
+    from core.celery import app
+    from shop.tasks import add
+
+    assert settings.CELERY_BROKER_URL == IN_MEMORY_BROKER
+    assert app.conf.task_always_eager is True
+    result = add.delay(2, 3)
+    assert isinstance(result, EagerResult)
+    assert result.get() == {"sum": 5, "pid": os.getpid()}  # computed in this very process
+
+
+def test_create_celery_app__defaults_the_settings_module(monkeypatch):
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    app = create_celery_app("shopfront")
+    try:
+        assert os.environ["DJANGO_SETTINGS_MODULE"] == "shopfront.settings"
+        assert app.main == "shopfront"
+    finally:
+        app.close()
+
+
+# -- a real worker -----------------------------------------------------------------
+class Worker:
+    """`celery -A core worker` in the example project, consuming only its own queue."""
+
+    def __init__(self, env: Mapping[str, str], queue: str) -> None:
+        self.env = dict(env)
+        self.queue = queue
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.process: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
+
+    def start(self, timeout: float = WORKER_START_TIMEOUT) -> Worker:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "core", "worker", "--pool", "solo", "--queues", self.queue,
+             "--hostname", f"{self.queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel", "INFO"],
+            cwd=EXAMPLE_PROJECT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        if not self.ready.wait(timeout):
+            self.stop()
+            raise TimeoutError(f"worker not ready within {timeout} s:\n{self.output()}")
+        return self
+
+    def _read(self) -> None:
+        assert self.process and self.process.stdout
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if " ready." in line:
+                self.ready.set()
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        if self.reader:
+            self.reader.join(timeout=5)
+        if self.process.stdout:
+            self.process.stdout.close()
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+SEND = """
+import json, os
+from shop.tasks import add
+result = add.apply_async((2, 3), queue={queue!r})
+print(json.dumps({{"id": result.id, "kind": type(result).__name__, "value": result.get(timeout=20), "pid": os.getpid()}}))
+"""
+
+
+def send_from_example_project(env: Mapping[str, str], queue: str) -> dict[str, Any]:
+    completed = manage("shell", "-c", SEND.format(queue=queue), env=env, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def forget_queue(url: str, queue: str, task_id: str | None) -> None:
+    """Remove what this test left on the shared Redis (its queue's bindings, its result); nothing else."""
+    client = redis.Redis.from_url(url)
+    mine = queue.encode()
+    try:
+        for key in client.scan_iter("_kombu.binding*"):
+            kind = client.type(key)
+            if mine in key:  # kombu 5.7: _kombu.binding_permanent.<queue>
+                client.delete(key)
+            elif kind == b"set":  # older kombu: _kombu.binding.<exchange> holds one member per queue
+                client.srem(key, *[m for m in client.smembers(key) if mine in m] or [b""])
+            elif kind == b"zset":
+                client.zrem(key, *[m for m in client.zrange(key, 0, -1) if mine in m] or [b""])
+        client.delete(queue, *([f"celery-task-meta-{task_id}"] if task_id else []))
+    finally:
+        client.close()
+
+
+def assert_ran_in_worker(reply: dict[str, Any], worker: Worker) -> None:
+    assert reply["kind"] == "AsyncResult"  # sent through the broker, not run inline
+    assert reply["value"]["sum"] == 5
+    assert worker.process is not None
+    assert reply["value"]["pid"] == worker.process.pid != reply["pid"]
+    assert f"Task shop.tasks.add[{reply['id']}] succeeded" in worker.output()
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_worker__runs_a_task_sent_from_the_example_project(redis_url, tmp_path):
+    queue = f"mwc-test-{uuid.uuid4().hex[:12]}"
+    env = project_env({"REDIS_URL": redis_url, "BASE_DIR": str(tmp_path)})
+    reply: dict[str, Any] = {}
+    try:
+        with Worker(env, queue) as worker:
+            started = time.monotonic()
+            reply = send_from_example_project(env, queue)
+            assert time.monotonic() - started < 30
+            assert_ran_in_worker(reply, worker)
+    finally:
+        forget_queue(redis_url, queue, reply.get("id"))
+
+
+@pytest.fixture
+def tls_redis() -> Iterator[RedisServer]:
+    with RedisServer(tls=True) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_worker__runs_a_task_over_verified_tls(tls_redis, tmp_path):
+    env = project_env({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path),
+                       "BASE_DIR": str(tmp_path)})
+    with Worker(env, "mwc-tls") as worker:
+        reply = send_from_example_project(env, "mwc-tls")
+        assert_ran_in_worker(reply, worker)
+    assert "CERTIFICATE_VERIFY_FAILED" not in worker.output()
