@@ -52,8 +52,16 @@ def require(url: str, what: str) -> str:
     pytest.skip(reason)
 
 
+def which(name: str) -> str | None:
+    """A program on PATH, beside this Python (the venv's bin/), or PostgreSQL's bin/."""
+    for candidate in (shutil.which(name), shutil.which(name, path=str(Path(sys.executable).parent)), str(PG_BIN / name)):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
 def require_binary(name: str) -> str:
-    path = shutil.which(name) or (str(PG_BIN / name) if (PG_BIN / name).exists() else None)
+    path = which(name)
     if path:
         return path
     if REQUIRE_SERVICES:
@@ -250,7 +258,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> Gunicorn:
-        gunicorn = shutil.which("gunicorn") or "gunicorn"
+        gunicorn = which("gunicorn") or "gunicorn"
         self.process = subprocess.Popen(
             [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, "core.wsgi:application"],
             cwd=EXAMPLE_PROJECT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
