@@ -150,8 +150,22 @@ def load() -> Plan:
         raise SystemExit(2) from None
 
 
-if __name__ == "__main__":  # `python -m modestwear_config.gunicorn`: check and show, start nothing
-    print(describe(load()))
+def where(plan: Plan, env: Env) -> str:
+    """Where a person can reach the server, for deploy.sh to print before starting it."""
+    port = plan.settings["bind"][0].rpartition(":")[2]
+    local = f"http://127.0.0.1:{port}"
+    lines = [f"Serving on 0.0.0.0:{port}: {local}/healthz, {local}/health, {local}/admin/"]
+    public = env("RENDER_EXTERNAL_HOSTNAME")
+    if public:
+        lines.append(f"Public URL: https://{public}/")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # `python -m modestwear_config.gunicorn [--where]`: check the environment and show the plan
+    # (or where the server will answer), start nothing. deploy.sh runs it before migrating.
+    _plan = load()
+    print(where(_plan, Env.from_os()) if "--where" in sys.argv[1:] else describe(_plan))
     raise SystemExit(0)
 
 # Module-level names are what gunicorn reads from `-c python:modestwear_config.gunicorn`.

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The deploy path (Render's start command, and the README's local run): check the server
+# configuration, migrate, collect static files, ensure the superuser, then replace this shell
+# with gunicorn. `set -e` stops at the first failing step with that step's exit code, so a
+# failed migration never serves traffic; `exec` makes gunicorn PID 1's direct child and lets it
+# receive the platform's SIGTERM for a graceful shutdown.
+set -euo pipefail
+
+# Run from any directory: manage.py, core.wsgi and the SQLite default live next to this file.
+cd "$(dirname "${BASH_SOURCE[0]}")"
+PYTHON="${PYTHON:-$(command -v python || command -v python3)}"
+
+step() { printf '==> %s\n' "$*"; }
+
+step "checking the gunicorn configuration (PORT, WEB_CONCURRENCY, GUNICORN_*)"
+# Before touching the database: gunicorn itself dies with a traceback on WEB_CONCURRENCY=abc,
+# this prints one line naming each bad variable and exits 2.
+where="$("$PYTHON" -m modestwear_config.gunicorn --where)"
+
+step "manage.py migrate"
+"$PYTHON" manage.py migrate --no-input
+
+step "manage.py collectstatic"
+"$PYTHON" manage.py collectstatic --no-input
+
+step "manage.py ensure_superuser"
+"$PYTHON" manage.py ensure_superuser
+
+step "starting gunicorn"
+printf '%s\n' "$where"
+exec gunicorn -c python:modestwear_config.gunicorn core.wsgi:application
