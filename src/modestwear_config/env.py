@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -45,7 +45,11 @@ class Env:
     @classmethod
     def from_os(cls) -> Env:
         """The process environment, plus the project's .env file for what it does not set."""
-        environ = dict(os.environ)
+        return cls.with_dotenv(dict(os.environ))
+
+    @classmethod
+    def with_dotenv(cls, environ: Mapping[str, str]) -> Env:
+        """`environ`, plus the .env file it points to (ENV_FILE, else BASE_DIR/.env) for what it does not set."""
         env = cls(environ)
         env._dotenv = _load_dotenv(env)
         return env
@@ -65,14 +69,18 @@ class Env:
             return fallback
 
     def raw(self, name: str) -> str | None:
-        """The string value of a declared variable and where it came from; None when unset."""
+        """The string value of a declared variable and where it came from; None when unset.
+
+        The real environment is one layer and the .env file another: the first
+        layer that sets NAME (or, for a secret, NAME_FILE) wins, so a .env file
+        never overrides, nor conflicts with, what the real environment sets.
+        """
         var = BY_NAME[name]
-        if var.secret:
-            from_file = self._read_secret_file(var)
-            if from_file is not None:
-                self.sources[name] = "file"
-                return from_file
         for source, mapping in (("environment", self._environ), ("dotenv", self._dotenv)):
+            file_path = mapping.get(f"{name}_FILE") if var.secret else None
+            if file_path is not None:
+                self.sources[name] = "file"
+                return self._read_secret_file(var, file_path, both=name in mapping)
             if name in mapping:
                 self.sources[name] = source  # type: ignore[assignment]
                 return mapping[name]
@@ -82,21 +90,17 @@ class Env:
     def is_set(self, name: str) -> bool:
         return self.raw(name) is not None
 
-    def _lookup(self, name: str) -> str | None:
-        return self._environ.get(name, self._dotenv.get(name))
-
-    def _read_secret_file(self, var: Variable) -> str | None:
+    def _read_secret_file(self, var: Variable, path: str, both: bool) -> str | None:
+        # Problems are recorded under the variable itself, so a later "You have
+        # not set it" about the same variable does not add a misleading line.
         file_name = f"{var.name}_FILE"
-        path = self._lookup(file_name)
-        if path is None:
-            return None
-        if self._lookup(var.name) is not None:
+        if both:
             self.error(var.name, f"set either {var.name} or {file_name}, not both")
             return None
         try:
             content = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.error(file_name, f"cannot read the file it names ({type(exc).__name__})")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: NUL in the path
+            self.error(var.name, f"{file_name} names a file that cannot be read ({type(exc).__name__})")
             return None
         return content[:-2] if content.endswith("\r\n") else content.removesuffix("\n")
 
@@ -113,7 +117,11 @@ class Env:
 
     # -- secrets ------------------------------------------------------------
     def secret_values(self) -> Iterator[str]:
-        """Every secret value set in this environment, and URL passwords, for log scrubbing."""
+        """Every secret value set in this environment, and URL passwords, for log scrubbing.
+
+        Both the raw and the stripped value, and a URL password both as written
+        (percent-encoded) and decoded, since a library may log either form.
+        """
         for var in BY_NAME.values():
             if not var.secret:
                 continue
@@ -121,10 +129,12 @@ class Env:
             if not raw:
                 continue
             yield raw
+            yield raw.strip()
             for url in raw.split(",") if var.kind in ("url", "list") else ():
                 password = _safe_password(url.strip())
                 if password:
                     yield password
+                    yield unquote(password)
 
 
 # -- parsers: raise ValueError with a message that never contains the value ----
@@ -207,17 +217,26 @@ _PARSERS: dict[str, Callable[[str, Variable], Any]] = {
 
 # -- redaction -------------------------------------------------------------------
 def redact_url(url: str) -> str:
-    """The URL with its password (or token-only user info) replaced by ***."""
+    """The URL with its password (or token-only user info) replaced by ***.
+
+    A password with an unencoded '/', '?' or '#' ends urlsplit's netloc early
+    and would be shown whole; any '@' after the scheme then redacts everything
+    up to the last '@' (over-redacting beats leaking).
+    """
+    scheme, sep, rest = url.partition("://")
     try:
         parts = urlsplit(url)
-        host = parts.netloc.rpartition("@")[2]
         user = parts.username
+        password = parts.password
     except ValueError:
         return "<unparsable URL>"
-    if "@" not in parts.netloc:
-        return url
-    userinfo = f"{user}:***" if user and parts.password is not None else "***"
-    return parts._replace(netloc=f"{userinfo}@{host}").geturl()
+    if "@" in parts.netloc:
+        host = parts.netloc.rpartition("@")[2]
+        userinfo = f"{user}:***" if user and password is not None else "***"
+        return parts._replace(netloc=f"{userinfo}@{host}").geturl()
+    if sep and "@" in rest:
+        return f"{scheme}://***@{rest.rpartition('@')[2]}"
+    return url
 
 
 def _safe_password(url: str) -> str | None:
@@ -285,6 +304,9 @@ def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     environ_logger.addFilter(counter)
     try:
         reader.read_env(str(path))
+    except UnicodeDecodeError:
+        env.error("ENV_FILE", "the .env file is not UTF-8 text")
+        return {}
     finally:
         environ_logger.removeFilter(counter)
     if counter.count:
