@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("hello/", views.hello, name="hello"),
+    path("stats/", views.stats, name="stats"),
 ]

@@ -7,3 +7,10 @@ def hello(request):
     visits = cache.get("shop:visits") or 0
     cache.set("shop:visits", visits + 1, timeout=60)
     return JsonResponse({"hello": "modestwear", "user": request.user.get_username() or None, "visits": visits + 1})
+
+
+def stats(request):
+    """A page that reads the database on every request (used by the fault and load tests)."""
+    from django.contrib.auth import get_user_model
+
+    return JsonResponse({"users": get_user_model().objects.count()})
