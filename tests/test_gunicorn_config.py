@@ -1,0 +1,232 @@
+"""gunicorn configuration: worker count from the CPU quota and affinity, env-driven settings,
+clean errors, and a real gunicorn reading the module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from modestwear_config import gunicorn as config
+from modestwear_config.env import Env
+from modestwear_config.registry import BY_NAME
+from tests.support.servers import EXAMPLE_PROJECT, Gunicorn, project_env, require_binary
+
+EIGHT_CPUS = range(8)
+
+
+def cgroup_v2(tmp_path: Path, cpu_max: str) -> Path:
+    (tmp_path / "cpu.max").write_text(f"{cpu_max}\n")
+    return tmp_path
+
+
+def cgroup_v1(tmp_path: Path, quota: str, period: str, sub: str = "cpu,cpuacct") -> Path:
+    (tmp_path / sub).mkdir()
+    (tmp_path / sub / "cpu.cfs_quota_us").write_text(f"{quota}\n")
+    (tmp_path / sub / "cpu.cfs_period_us").write_text(f"{period}\n")
+    return tmp_path
+
+
+# -- the CPU quota -------------------------------------------------------------------------
+def test_cgroup_quota__v2_half_cpu(tmp_path: Path) -> None:
+    assert config.cgroup_quota(cgroup_v2(tmp_path, "50000 100000")) == 50000 / 100000
+
+
+def test_cgroup_quota__v2_unlimited(tmp_path: Path) -> None:
+    assert config.cgroup_quota(cgroup_v2(tmp_path, "max 100000")) is None
+
+
+def test_cgroup_quota__v1_files(tmp_path: Path) -> None:
+    assert config.cgroup_quota(cgroup_v1(tmp_path, "150000", "100000")) == 1.5
+
+
+def test_cgroup_quota__v1_unlimited(tmp_path: Path) -> None:
+    assert config.cgroup_quota(cgroup_v1(tmp_path, "-1", "100000", sub="cpu")) is None
+
+
+def test_cgroup_quota__no_cgroup_files(tmp_path: Path) -> None:
+    assert config.cgroup_quota(tmp_path) is None
+
+
+def test_cgroup_quota__garbage_is_ignored(tmp_path: Path) -> None:
+    assert config.cgroup_quota(cgroup_v2(tmp_path, "lots")) is None
+
+
+def test_available_cpus__quota_below_affinity(tmp_path: Path) -> None:
+    cpus = config.available_cpus(cgroup_v2(tmp_path, "50000 100000"), affinity=EIGHT_CPUS)
+    assert (cpus.count, cpus.source) == (0.5, "cgroup quota")
+
+
+def test_available_cpus__affinity_below_quota(tmp_path: Path) -> None:
+    cpus = config.available_cpus(cgroup_v2(tmp_path, "400000 100000"), affinity={0, 1})
+    assert (cpus.count, cpus.source) == (2.0, "affinity")
+
+
+def test_available_cpus__this_process() -> None:
+    import os
+
+    assert config.available_cpus().count <= len(os.sched_getaffinity(0))
+
+
+# -- the worker count ----------------------------------------------------------------------
+def test_gunicorn_settings__half_cpu_quota_gives_the_seeds_two_workers(tmp_path: Path) -> None:
+    plan = config.gunicorn_settings(Env({}), cgroup_v2(tmp_path, "50000 100000"), affinity=EIGHT_CPUS)
+    assert plan.settings["workers"] == 2  # the seed: 2 x 0.5 + 1 on Render's free tier
+    assert "cgroup quota" in plan.workers_reason
+
+
+def test_gunicorn_settings__one_cpu_of_affinity_gives_three(tmp_path: Path) -> None:
+    plan = config.gunicorn_settings(Env({}), tmp_path, affinity={3})
+    assert plan.settings["workers"] == 2 * 1 + 1
+    assert "affinity" in plan.workers_reason
+
+
+def test_gunicorn_settings__host_count_alone_is_never_used(tmp_path: Path) -> None:
+    quota = cgroup_v1(tmp_path, "100000", "100000")
+    plan = config.gunicorn_settings(Env({}), quota, affinity=range(64))
+    assert plan.settings["workers"] == 3
+
+
+def test_gunicorn_settings__web_concurrency_wins(tmp_path: Path) -> None:
+    plan = config.gunicorn_settings(Env({"WEB_CONCURRENCY": "7"}), cgroup_v2(tmp_path, "50000 100000"))
+    assert (plan.settings["workers"], plan.workers_reason) == (7, "WEB_CONCURRENCY")
+
+
+def test_default_workers__tiny_quota_keeps_one() -> None:
+    assert config.default_workers(0.1) == 1
+
+
+# -- the other settings --------------------------------------------------------------------
+def test_gunicorn_settings__defaults(tmp_path: Path) -> None:
+    s = config.gunicorn_settings(Env({}), tmp_path, affinity={0}).settings
+    assert s["bind"] == [f"0.0.0.0:{BY_NAME['PORT'].default}"]
+    assert (s["threads"], s["worker_class"]) == (BY_NAME["GUNICORN_THREADS"].default, "gthread")
+    assert s["timeout"] == BY_NAME["GUNICORN_TIMEOUT"].default
+    assert (s["accesslog"], s["errorlog"]) == ("-", "-")
+    assert s["max_requests"] == BY_NAME["GUNICORN_MAX_REQUESTS"].default
+    assert s["max_requests_jitter"] == BY_NAME["GUNICORN_MAX_REQUESTS_JITTER"].default
+    assert s["forwarded_allow_ips"] == "*"  # behind Render's proxy by default
+    assert s["control_socket_disable"] is True
+
+
+def test_gunicorn_settings__each_value_from_the_environment(tmp_path: Path) -> None:
+    env = Env({"PORT": "9123", "GUNICORN_THREADS": "1", "GUNICORN_TIMEOUT": "30", "GUNICORN_LOG_LEVEL": "WARNING",
+               "GUNICORN_MAX_REQUESTS": "500", "GUNICORN_MAX_REQUESTS_JITTER": "50", "BEHIND_TLS_PROXY": "false"})
+    s = config.gunicorn_settings(env, tmp_path, affinity={0}).settings
+    assert s["bind"] == ["0.0.0.0:9123"]
+    assert (s["threads"], s["worker_class"]) == (1, "sync")
+    assert (s["timeout"], s["loglevel"]) == (30, "warning")
+    assert (s["max_requests"], s["max_requests_jitter"]) == (500, 50)
+    assert s["forwarded_allow_ips"] == "127.0.0.1,::1"
+
+
+def test_gunicorn_settings__no_recycling_means_no_jitter(tmp_path: Path) -> None:
+    s = config.gunicorn_settings(Env({"GUNICORN_MAX_REQUESTS": "0"}), tmp_path, affinity={0}).settings
+    assert (s["max_requests"], s["max_requests_jitter"]) == (0, 0)
+
+
+@pytest.mark.parametrize(("name", "value"), [("WEB_CONCURRENCY", "abc"), ("PORT", "70000"), ("PORT", "0"),
+                                             ("GUNICORN_THREADS", "0"), ("GUNICORN_LOG_LEVEL", "loud")])
+def test_gunicorn_settings__bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.gunicorn_settings(Env({name: value}), tmp_path, affinity={0})
+    assert f"{name}:" in str(caught.value)
+    assert value not in str(caught.value)
+
+
+def test_gunicorn_settings__every_bad_value_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.gunicorn_settings(Env({"WEB_CONCURRENCY": "abc", "PORT": "70000"}), tmp_path)
+    assert "WEB_CONCURRENCY:" in str(caught.value) and "PORT:" in str(caught.value)
+
+
+def test_describe__shows_the_chosen_values(tmp_path: Path) -> None:
+    plan = config.gunicorn_settings(Env({"PORT": "9123"}), cgroup_v2(tmp_path, "50000 100000"), affinity={0})
+    line = config.describe(plan)
+    assert "bind=0.0.0.0:9123" in line and "workers=2 (from 2 x 0.5 CPUs (cgroup quota) + 1)" in line
+
+
+def test_where__local_and_render_urls(tmp_path: Path) -> None:
+    plan = config.gunicorn_settings(Env({"PORT": "9123"}), tmp_path, affinity={0})
+    text = config.where(plan, Env({"RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"}))
+    assert "http://127.0.0.1:9123/healthz" in text and "https://shop.onrender.com/" in text
+
+
+def test_when_ready__logs_the_plan_once() -> None:
+    lines: list[str] = []
+    server = type("Server", (), {"log": type("Log", (), {"info": staticmethod(lines.append)})()})()
+    config.when_ready(server)
+    assert lines == [config.describe(config.PLAN)]
+
+
+def test_module__gunicorn_accepts_every_setting() -> None:
+    """gunicorn's own loader reads the module: every value passes its validators."""
+    from gunicorn.app.base import Application
+
+    class Probe(Application):  # type: ignore[misc]
+        def init(self, parser: object, opts: object, args: object) -> None: ...
+
+        def load(self) -> None: ...
+
+        def load_config(self) -> None:
+            self.load_config_from_module_name_or_filename("python:modestwear_config.gunicorn")
+
+    cfg = Probe().cfg
+    assert cfg.workers == config.PLAN.settings["workers"]
+    assert cfg.worker_class_str == config.PLAN.settings["worker_class"]
+    assert cfg.bind == config.PLAN.settings["bind"]
+    assert cfg.max_requests == config.PLAN.settings["max_requests"]
+
+
+# -- real processes ----------------------------------------------------------------------------
+def run_gunicorn(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    binary = require_binary("gunicorn")
+    return subprocess.run(
+        [binary, "-c", "python:modestwear_config.gunicorn", "core.wsgi:application"],
+        cwd=EXAMPLE_PROJECT, env=project_env(extra), capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.slow
+def test_gunicorn_process__bad_port_exits_2_naming_it() -> None:
+    result = run_gunicorn({"PORT": "70000"})
+    assert result.returncode == 2
+    assert "PORT: expected an integer <= 65535" in result.stderr
+    assert "Listening at" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_gunicorn_process__bad_web_concurrency_exits_non_zero_naming_it() -> None:
+    # gunicorn parses WEB_CONCURRENCY itself before reading our module: its traceback names it.
+    result = run_gunicorn({"WEB_CONCURRENCY": "abc"})
+    assert result.returncode != 0
+    assert "WEB_CONCURRENCY" in result.stderr
+    assert "Listening at" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_check_command__bad_web_concurrency_is_one_clear_line() -> None:
+    """deploy.sh runs this before gunicorn: the clean message gunicorn itself cannot give."""
+    result = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn"], env=project_env(
+        {"WEB_CONCURRENCY": "abc"}), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "WEB_CONCURRENCY: expected an integer, got an unrecognised value" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_gunicorn_process__serves_with_the_configured_workers() -> None:
+    with Gunicorn(project_env({"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2"})) as server:
+        import urllib.request
+
+        with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=5) as response:
+            assert response.status == 200
+        server.stop()
+        log = server.output()  # the log file goes away on exit
+    assert log.count("modestwear_config.gunicorn: bind=") == 1  # logged once, by the master
+    assert "workers=2 (from WEB_CONCURRENCY)" in log and "Using worker: gthread" in log
+    assert log.count("Booting worker") >= 2
+    assert '"GET /healthz HTTP/1.1" 200' in log  # access log on stdout
