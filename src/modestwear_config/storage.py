@@ -14,6 +14,7 @@ FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 WHITENOISE_STATIC = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 DJANGO_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 CLOUDINARY_PARTS = ("CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET")
+URL_SHAPE = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"
 
 
 def storage_settings(env: Env) -> dict[str, Any]:
@@ -53,14 +54,17 @@ def cloudinary_credentials(env: Env) -> dict[str, str] | None:
 
 
 def _credentials_from_url(env: Env, url: str) -> dict[str, str] | None:
-    parts = urlsplit(url)
+    parts = urlsplit(url)  # already checked by the URL reader: parses, has a scheme
     if parts.scheme != "cloudinary":
-        env.error("CLOUDINARY_URL", "unknown scheme; expected cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
+        env.error("CLOUDINARY_URL", f"unknown scheme; expected {URL_SHAPE}")
         return None
-    if not (parts.username and parts.password and parts.hostname):
-        env.error("CLOUDINARY_URL", "expected cloudinary://API_KEY:API_SECRET@CLOUD_NAME, a part is missing")
+    # hostname is lower-cased, as the cloudinary SDK itself reads CLOUDINARY_URL.
+    found = {"API key": parts.username, "API secret": parts.password, "cloud name": parts.hostname}
+    missing = [label for label, value in found.items() if not value]
+    if missing:
+        env.error("CLOUDINARY_URL", f"expected {URL_SHAPE}; the {' and '.join(missing)} is missing")
         return None
-    return {"CLOUD_NAME": parts.hostname, "API_KEY": parts.username, "API_SECRET": parts.password}
+    return {"CLOUD_NAME": str(parts.hostname), "API_KEY": str(parts.username), "API_SECRET": str(parts.password)}
 
 
 __getattr__ = lazy_settings(storage_settings)
