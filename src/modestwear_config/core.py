@@ -6,6 +6,9 @@ import hashlib
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import global_settings
 
 from .env import Env, base_dir, lazy_settings
 
@@ -29,8 +32,8 @@ def core_settings(env: Env) -> dict[str, Any]:
         "MIDDLEWARE": _middleware(whitenoise),
         "TEMPLATES": TEMPLATES,
         "AUTH_PASSWORD_VALIDATORS": PASSWORD_VALIDATORS,
-        "LANGUAGE_CODE": env("LANGUAGE_CODE"),
-        "TIME_ZONE": env("TIME_ZONE"),
+        "LANGUAGE_CODE": _language_code(env),
+        "TIME_ZONE": _time_zone(env),
         "USE_I18N": True,
         "USE_TZ": True,  # aware datetimes; PostgreSQL stores UTC
         "STATIC_URL": env("STATIC_URL"),
@@ -79,19 +82,52 @@ def _secret_key(env: Env, debug: bool, base: Path) -> str:
     return key
 
 
+def _language_code(env: Env) -> str:
+    """LANGUAGE_CODE, checked here: an unknown one crashes django.setup() (no translation files)."""
+    code: str = env("LANGUAGE_CODE")
+    known = {language for language, _ in global_settings.LANGUAGES}
+    if code.lower() in known or code.lower().partition("-")[0] in known:
+        return code
+    env.error("LANGUAGE_CODE", "expected a language Django has translations for (like en-us, fr or pt-br)")
+    return "en-us"
+
+
+def _time_zone(env: Env) -> str:
+    """TIME_ZONE, checked here: Django would fail later with a bare ValueError naming no variable."""
+    name: str = env("TIME_ZONE")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        env.error("TIME_ZONE", "expected an IANA time zone name (like UTC or Europe/Paris)")
+        return "UTC"
+    return name
+
+
 def _allowed_hosts(env: Env, debug: bool) -> list[str]:
     hosts: list[str] = list(env("ALLOWED_HOSTS"))
-    bad = [h for h in hosts if "/" in h or "@" in h]
-    if bad:
-        env.error("ALLOWED_HOSTS", "expected host names (like example.com or .example.com), got a URL or path")
-    render_host = env("RENDER_EXTERNAL_HOSTNAME")
-    if render_host:
+    if any(host_problem(h) for h in hosts):
+        env.error("ALLOWED_HOSTS", "expected host names (like example.com or .example.com), got a URL, path or port")
+    render_host: str | None = env("RENDER_EXTERNAL_HOSTNAME")
+    if render_host and host_problem(render_host):
+        env.error("RENDER_EXTERNAL_HOSTNAME", "expected a host name (like app.onrender.com), got a URL, path or port")
+    elif render_host:
         hosts.append(render_host)
     if not hosts and debug:
         return list(LOCAL_HOSTS)
     if not hosts:
         env.error("ALLOWED_HOSTS", "You have not set it; it is required when DEBUG is off")
     return list(dict.fromkeys(hosts))
+
+
+def host_problem(host: str) -> bool:
+    """True for what Django would never match: a URL, a path, user info, or a port.
+
+    Django drops the port of the request's Host before matching, so
+    "example.com:8000" in ALLOWED_HOSTS matches nothing; IPv6 needs brackets.
+    """
+    if "/" in host or "@" in host:
+        return True
+    return ":" in host and not (host.startswith("[") and host.endswith("]"))
 
 
 def _installed_apps(whitenoise: bool) -> list[str]:

@@ -15,6 +15,10 @@ REPLICA_PREFIX = "replica_"
 
 
 def database_settings(env: Env) -> dict[str, Any]:
+    # Read (and so validate) the connection options even when the SQLite default
+    # ignores them: a bad value must fail now, not on the deploy that sets DATABASE_URL.
+    for name in ("DATABASE_CONN_MAX_AGE", "DATABASE_CONN_HEALTH_CHECKS", "DATABASE_CONNECT_TIMEOUT"):
+        env(name)
     primary = _primary(env)
     databases = {"default": primary}
     for index, url in enumerate(env("DATABASE_REPLICA_URLS"), start=1):

@@ -14,6 +14,13 @@ def email_settings(env: Env) -> dict[str, Any]:
     host: str | None = env("EMAIL_HOST")
     user: str = env("EMAIL_HOST_USER")
     sender: str = env("DEFAULT_FROM_EMAIL", user or "webmaster@localhost")
+    # Every SMTP variable is read (and so validated) even without EMAIL_HOST:
+    # a bad value fails now, not on the deploy that finally sets the host.
+    port: int = env("EMAIL_PORT")
+    use_ssl: bool = env("EMAIL_USE_SSL", port == IMPLICIT_TLS_PORT)
+    use_tls: bool = env("EMAIL_USE_TLS", port == STARTTLS_PORT and not use_ssl)
+    password: str = env("EMAIL_HOST_PASSWORD")
+    timeout: int = env("EMAIL_TIMEOUT")
     if not host:
         # Development: mail is printed, nothing is sent and nothing fails.
         return {
@@ -21,22 +28,19 @@ def email_settings(env: Env) -> dict[str, Any]:
             "DEFAULT_FROM_EMAIL": sender,
             "SERVER_EMAIL": sender,
         }
-    port: int = env("EMAIL_PORT")
-    use_ssl: bool = env("EMAIL_USE_SSL", port == IMPLICIT_TLS_PORT)
-    use_tls: bool = env("EMAIL_USE_TLS", port == STARTTLS_PORT and not use_ssl)
     if use_ssl and use_tls:
         env.error("EMAIL_USE_TLS", "cannot be on together with EMAIL_USE_SSL; choose one")
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": host,
-        "EMAIL_PORT": port,
+        "EMAIL_PORT": port,  # 587 by default: STARTTLS, the submission port
         "EMAIL_HOST_USER": user,
-        "EMAIL_HOST_PASSWORD": env("EMAIL_HOST_PASSWORD"),
-        "EMAIL_USE_TLS": use_tls,
-        "EMAIL_USE_SSL": use_ssl,
-        "EMAIL_TIMEOUT": env("EMAIL_TIMEOUT"),  # seconds; a stuck SMTP server must not hang a request
+        "EMAIL_HOST_PASSWORD": password,
+        "EMAIL_USE_TLS": use_tls,  # on for 587, so credentials never cross the network in clear
+        "EMAIL_USE_SSL": use_ssl,  # on for 465 (implicit TLS)
+        "EMAIL_TIMEOUT": timeout,  # seconds; a stuck SMTP server must not hang a request
         "DEFAULT_FROM_EMAIL": sender,
-        "SERVER_EMAIL": sender,
+        "SERVER_EMAIL": sender,  # error mails to ADMINS come from the same address
     }
 
 

@@ -73,7 +73,8 @@ VARIABLES: tuple[Variable, ...] = (
       (), secret=True, example="postgresql://user:pass@replica-host/neondb"),
     V("DATABASE_CONN_MAX_AGE", "int", "database", "Seconds a connection is kept open (0 closes it after each request).", 600, minimum=0),
     V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before each request (survives Neon suspends).", True),
-    V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5, minimum=1, maximum=600),
+    V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5,
+      minimum=2, maximum=600),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
     # cache ------------------------------------------------------------------
     V("REDIS_URL", "url", "cache", "Redis for the cache (and Celery's default broker). rediss:// verifies certificates.",
       secret=True, default_doc="local-memory cache", example="rediss://default:token@host.upstash.io:6379"),
