@@ -15,6 +15,7 @@ from .cors import cors_settings
 from .database import database_settings
 from .email import email_settings
 from .env import lazy_settings
+from .health.settings import health_settings
 from .logging import logging_settings
 from .security import security_settings
 from .storage import storage_settings
@@ -31,6 +32,7 @@ BUILDERS = (
     cors_settings,
     logging_settings,
     email_settings,
+    health_settings,
 )
 
 # Settings are built on first access (PEP 562), so importing a submodule of

@@ -1,1 +1,10 @@
-"""Liveness (/healthz) and readiness (/health) endpoints."""
+"""Liveness (/healthz) and readiness (/health) endpoints, and the checks behind them.
+
+A project adds a check with ``@register("name")`` (see registry.py).
+"""
+
+from __future__ import annotations
+
+from .registry import SKIPPED, register, register_check, unregister
+
+__all__ = ["SKIPPED", "register", "register_check", "unregister"]

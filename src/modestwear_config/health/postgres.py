@@ -1,0 +1,115 @@
+"""``SELECT 1`` on PostgreSQL with a client-side deadline, over one kept-open connection per alias.
+
+libpq in non-blocking mode (psycopg.pq, its public libpq wrapper): every wait
+is a poll() on the socket bounded by the deadline, so a server that accepts and
+never answers the startup packet, or freezes mid-query, costs exactly the
+deadline.  libpq's own connect_timeout cannot do that (it is >= 2 s and does not
+cover a frozen server), and a server-side statement_timeout needs a live server
+and a startup ``options`` parameter that poolers (PgBouncer, Neon's -pooler
+hosts) reject.  The connection is dedicated to health checks (application_name
+modestwear-health), separate from Django's request connections, and is reused
+by every probe; an idle one does not keep Neon awake (it counts queries).
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from typing import Any
+
+import psycopg
+from psycopg import pq
+from psycopg.conninfo import make_conninfo
+
+APPLICATION_NAME = "modestwear-health"
+_KEYWORDS: frozenset[str] | None = None
+
+
+class PostgresProbe:
+    """One alias's health connection; used by one flight at a time (the runner's single-flight)."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo.encode()
+        self._pg: pq.abc.PGconn | None = None
+
+    def __call__(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        if self._pg is not None:
+            try:
+                return select_one(self._pg, deadline)
+            except TimeoutError:
+                self.close()  # a frozen server: reconnecting would only wait again
+                raise
+            except psycopg.Error:
+                self.close()  # closed under us (Neon suspend, restart): reconnect once, below
+        self._pg = connect(self._conninfo, deadline)
+        try:
+            select_one(self._pg, deadline)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pg is not None:
+            self._pg.finish()
+            self._pg = None
+
+
+def conninfo(params: dict[str, Any]) -> str:
+    """A libpq connection string from Django's connection parameters (psycopg-only keys dropped)."""
+    global _KEYWORDS
+    if _KEYWORDS is None:
+        _KEYWORDS = frozenset(d.keyword.decode() for d in pq.Conninfo.get_defaults())
+    kept = {k: v for k, v in params.items() if k in _KEYWORDS and v is not None}
+    kept["application_name"] = APPLICATION_NAME  # tells these sessions apart in pg_stat_activity
+    return make_conninfo("", **kept)
+
+
+def connect(conninfo_bytes: bytes, deadline: float) -> pq.abc.PGconn:
+    pg = pq.PGconn.connect_start(conninfo_bytes)
+    try:
+        if pg.status == pq.ConnStatus.BAD:
+            raise psycopg.OperationalError("connection could not start")
+        state = pq.PollingStatus.WRITING  # libpq: act as if the last poll asked to write
+        while state != pq.PollingStatus.OK:
+            if state == pq.PollingStatus.FAILED:
+                raise psycopg.OperationalError("connection failed")
+            wait(pg.socket, state == pq.PollingStatus.WRITING, deadline)
+            state = pg.connect_poll()
+        pg.nonblocking = 1
+        return pg
+    except BaseException:
+        pg.finish()
+        raise
+
+
+def select_one(pg: pq.abc.PGconn, deadline: float) -> None:
+    if pg.status != pq.ConnStatus.OK or pg.transaction_status != pq.TransactionStatus.IDLE:
+        raise psycopg.OperationalError("connection not usable")
+    pg.send_query(b"SELECT 1")
+    while pg.flush():
+        wait(pg.socket, True, deadline)
+    pg.consume_input()
+    while pg.is_busy():
+        wait(pg.socket, False, deadline)
+        pg.consume_input()
+    statuses = []
+    while (result := pg.get_result()) is not None:
+        statuses.append(result.status)
+    if statuses != [pq.ExecStatus.TUPLES_OK]:
+        raise psycopg.DatabaseError("SELECT 1 did not return a row")
+
+
+def wait(fd: int, write: bool, deadline: float) -> None:
+    """Until `fd` is ready, or TimeoutError at the deadline."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("health check deadline")
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT if write else select.POLLIN)
+        ready = bool(poller.poll(remaining * 1000))
+    else:  # pragma: no cover  (Windows has no poll(); select() is fine for one socket)
+        ready = any(select.select([] if write else [fd], [fd] if write else [], [], remaining))
+    if not ready:
+        raise TimeoutError("health check deadline")

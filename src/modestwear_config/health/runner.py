@@ -1,0 +1,175 @@
+"""Run checks within a deadline: single-flight daemon threads, bounded waits, a short result cache.
+
+Why threads at all: a driver timeout bounds each check, but not always to the
+budget (libpq's DNS lookup blocks, a project's check may ignore its timeout).
+The request therefore waits on an Event until its deadline and never joins a
+thread: a stuck check keeps one daemon thread, the next probes wait for that
+same flight (single-flight) instead of starting more, and report timed_out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .conf import conf
+from .registry import SKIPPED, Probe, Selected, select
+
+logger = logging.getLogger("modestwear_config.health")
+
+OK, FAIL = "ok", "fail"
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # ok | fail | skipped
+    duration_ms: float
+    timed_out: bool = False
+    error: str | None = None  # the exception's type name, never its text
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    name: str
+    critical: bool
+    result: Result
+
+
+@dataclass(frozen=True)
+class Report:
+    checks: tuple[CheckReport, ...]
+    duration_ms: float
+
+    @property
+    def status(self) -> str:
+        failed = [c for c in self.checks if c.result.status == FAIL]
+        if any(c.critical for c in failed):
+            return "fail"
+        return "degraded" if failed else "ok"
+
+    def as_dict(self, detailed: bool, version: str) -> dict[str, Any]:
+        """The stable JSON schema; timings and error types only when `detailed`."""
+        checks = {c.name: _check_dict(c, detailed) for c in self.checks}
+        body: dict[str, Any] = {"status": self.status, "version": version, "checks": checks}
+        if detailed:
+            body["duration_ms"] = self.duration_ms
+        return body
+
+
+def _check_dict(check: CheckReport, detailed: bool) -> dict[str, Any]:
+    result = check.result
+    entry: dict[str, Any] = {"status": result.status, "critical": check.critical, "timed_out": result.timed_out}
+    if detailed:
+        entry["duration_ms"] = result.duration_ms
+        if result.error:
+            entry["error"] = result.error
+    return entry
+
+
+class _Flight:
+    __slots__ = ("done", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Result | None = None
+
+
+class Runner:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+        self._cache: dict[str, tuple[float, Result]] = {}
+
+    def reset(self) -> None:
+        """Forget every flight and cached result (tests; a forked child, whose lock may be held)."""
+        self._lock = threading.Lock()
+        self._flights = {}
+        self._cache = {}
+
+    def run(self, checks: Iterable[Selected], budget: float, cache_seconds: float) -> Report:
+        start = time.monotonic()
+        deadline = start + budget
+        selected = list(checks)
+        pending = self._start(selected, start, budget, cache_seconds)
+        reports = [CheckReport(c.name, c.critical, self._wait(c.name, pending.get(c.name), deadline, start))
+                   for c in selected]
+        return Report(tuple(reports), _ms(start))
+
+    def _start(self, checks: list[Selected], now: float, budget: float,
+               cache_seconds: float) -> dict[str, _Flight | Result]:
+        """For each check: a fresh cached result, the flight already in the air, or a new flight."""
+        found: dict[str, _Flight | Result] = {}
+        with self._lock:
+            for check in checks:
+                cached = self._cache.get(check.name)
+                if cached is not None and now - cached[0] < cache_seconds:
+                    found[check.name] = cached[1]
+                    continue
+                flight = self._flights.get(check.name)
+                if flight is None:
+                    flight = self._flights[check.name] = _Flight()
+                    self._launch(check.name, check.probe, flight, budget)
+                found[check.name] = flight
+        return found
+
+    def _launch(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
+        thread = threading.Thread(target=self._fly, args=(name, probe, flight, timeout),
+                                  name=f"modestwear-health:{name}", daemon=True)
+        thread.start()
+
+    def _fly(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
+        start = time.monotonic()
+        result = Result(FAIL, 0.0, error="Interrupted")
+        try:
+            outcome = probe(timeout)
+            result = Result(SKIPPED if outcome == SKIPPED else OK, _ms(start))
+        except Exception as exc:  # any failure is the check's result, reported by type only
+            result = Result(FAIL, _ms(start), is_timeout(exc), type(exc).__name__)
+            # The alias is in the name; never the exception text (it can hold hosts or URLs).
+            logger.warning("Health check %s failed: %s%s", name, result.error,
+                           " (timed out)" if result.timed_out else "")
+        finally:
+            with self._lock:
+                if self._flights.get(name) is flight:  # not orphaned by reset()
+                    del self._flights[name]
+                    self._cache[name] = (time.monotonic(), result)
+            flight.result = result
+            flight.done.set()
+
+    def _wait(self, name: str, found: _Flight | Result | None, deadline: float, start: float) -> Result:
+        if isinstance(found, Result):
+            return found
+        assert found is not None
+        if found.done.wait(max(0.0, deadline - time.monotonic())) and found.result is not None:
+            return found.result
+        logger.warning("Health check %s did not answer within the budget", name)
+        return Result(FAIL, _ms(start), timed_out=True, error="TimeoutError")
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """TimeoutError, socket.timeout, redis' TimeoutError, psycopg's ConnectionTimeout, ..."""
+    return isinstance(exc, TimeoutError) or any("Timeout" in cls.__name__ for cls in type(exc).__mro__)
+
+
+def _ms(start: float) -> float:
+    return round((time.monotonic() - start) * 1000, 1)
+
+
+RUNNER = Runner()
+
+
+def run_checks(budget: float | None = None, cache_seconds: float | None = None) -> Report:
+    """The configured checks, through the process's one runner (shared by /health and the command)."""
+    checks = select(conf.checks, conf.critical)
+    return RUNNER.run(checks, conf.budget if budget is None else budget,
+                      conf.cache_seconds if cache_seconds is None else cache_seconds)
+
+
+# A forked child (gunicorn --preload) must not wait on its parent's flights.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=RUNNER.reset)
