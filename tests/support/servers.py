@@ -125,8 +125,9 @@ class SilentServer:
 class RedisServer:
     """A private redis-server on a free port (optionally TLS-only, with a trustme CA)."""
 
-    def __init__(self, tls: bool = False) -> None:
+    def __init__(self, tls: bool = False, extra_args: tuple[str, ...] = ()) -> None:
         self.binary = require_binary("redis-server")
+        self.extra_args = extra_args  # e.g. ("--requirepass", "secret")
         self.dir = Path(tempfile.mkdtemp(prefix="mwc-redis-"))
         self.port = free_port()
         self.tls = tls
@@ -158,7 +159,7 @@ class RedisServer:
         port_args = self._tls_args() if self.tls else ["--port", str(self.port)]
         self.process = subprocess.Popen(
             [self.binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir), *port_args],
+             "--dir", str(self.dir), *port_args, *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)

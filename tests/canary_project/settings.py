@@ -1,0 +1,6 @@
+"""The example project's settings plus one URL that fails the way a careless library does:
+its exception text carries a connection URL (and so a password)."""
+
+from core.settings import *  # noqa: F403
+
+ROOT_URLCONF = "tests.canary_project.urls"

@@ -1,0 +1,13 @@
+import os
+
+from django.urls import include, path
+
+
+def leaky_failure(request):
+    raise ConnectionError(f"cannot reach {os.environ.get('REDIS_URL')} or {os.environ.get('DATABASE_URL')}")
+
+
+urlpatterns = [
+    path("boom/", leaky_failure),
+    path("", include("core.urls")),
+]

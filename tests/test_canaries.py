@@ -1,0 +1,142 @@
+"""Secret canaries everywhere: a canary in every secret variable (and every URL password), every
+entry point driven, and no canary in any output, log or response.
+
+Entry points: settings import, check, check --deploy, every management command of the package,
+/healthz and /health up and down (with and without the token), a 500 page with DEBUG off, and the
+logging output in text and JSON.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from modestwear_config.registry import VARIABLES
+from tests.support.servers import (
+    ROOT, Gunicorn, RedisServer, SilentServer, fresh_postgres_database, free_port, manage, project_env,
+)
+
+pytestmark = pytest.mark.slow
+
+CANARY = "CanaryZ9q"  # short enough to hide inside longer values, long enough to be scrubbed
+TOKEN = f"{CANARY}-token-0123456789"
+PASSWORDS = {  # each secret gets its own canary-bearing value
+    "SECRET_KEY": f"{CANARY}-secret-key-" + "x7Y" * 15,
+    "EMAIL_HOST_PASSWORD": f"{CANARY}-smtp",
+    "HEALTH_TOKEN": TOKEN,
+    "DJANGO_SUPERUSER_PASSWORD": f"{CANARY}-Admin-Pass-42",
+    "CLOUDINARY_URL": f"cloudinary://123456:{CANARY}-cloud@modestwear",
+}
+SECRET_NAMES = {v.name for v in VARIABLES if v.secret}
+PRIVATE_HOST_HINTS = ("127.0.0.1", "localhost")
+
+
+def canary_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        **PASSWORDS,
+        "ALLOWED_HOSTS": "127.0.0.1,testserver", "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url, "DATABASE_REPLICA_URLS": database_url,
+        "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url,
+        "EMAIL_HOST": "127.0.0.1", "DJANGO_SUPERUSER_EMAIL": "canary-admin@example.com",
+        "REDIS_SOCKET_TIMEOUT": "0.5", "REDIS_SOCKET_CONNECT_TIMEOUT": "0.5",
+        "HEALTH_BUDGET_SECONDS": "1.5", "HEALTH_CACHE_SECONDS": "0", "DATABASE_CONNECT_TIMEOUT": "2",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        **extra,
+    }
+    assert SECRET_NAMES - {"CLOUDINARY_API_SECRET"} <= set(env), "a secret variable has no canary"
+    return project_env(env, debug=False)
+
+
+def assert_clean(text: str, where: str) -> None:
+    assert CANARY not in text, f"canary leaked in {where}:\n{text[:3000]}"
+
+
+@pytest.fixture(scope="module")
+def up_services() -> Iterator[tuple[str, str]]:
+    """PostgreSQL (trust auth accepts any password) and a Redis that requires the canary password."""
+    with fresh_postgres_database() as url, RedisServer(extra_args=("--requirepass", f"{CANARY}-redis")) as redis:
+        db_url = url.replace("postgresql://postgres@", f"postgresql://postgres:{CANARY}-db@")
+        yield db_url, f"redis://:{CANARY}-redis@127.0.0.1:{redis.port}/0"
+
+
+@pytest.fixture(scope="module")
+def down_services() -> Iterator[tuple[str, str]]:
+    with SilentServer() as silent_redis:
+        yield (f"postgresql://postgres:{CANARY}-db@127.0.0.1:{free_port()}/gone",
+               f"redis://:{CANARY}-redis@127.0.0.1:{silent_redis.port}/0")
+
+
+def test_settings_import_and_checks(up_services):
+    env = canary_env(*up_services)
+    imported = subprocess.run([sys.executable, "-c", "import django; django.setup(); print('ok')"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    assert_clean(imported.stdout + imported.stderr, "settings import")
+    for args in (("check",), ("check", "--deploy")):
+        result = manage(*args, env=env)
+        assert_clean(result.stdout + result.stderr, " ".join(args))
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_management_commands(up_services, down_services, log_format):
+    for services in (up_services, down_services):
+        env = canary_env(*services, LOG_FORMAT=log_format, LOG_LEVEL="DEBUG")
+        runs = [("config",), ("config", "--json"), ("config", "--connections"), ("health",), ("health", "--json"),
+                ("ensure_superuser",), ("ensure_superuser", "--update-password")]
+        if services is up_services:
+            runs.insert(0, ("migrate", "--no-input"))
+        for args in runs:
+            result = manage(*args, env=env, timeout=120)
+            assert "Unknown command" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+            assert_clean(result.stdout + result.stderr, f"manage.py {' '.join(args)} ({log_format})")
+
+
+def test_broken_configuration_error(up_services):
+    env = canary_env(*up_services, DEBUG="maybe", DATABASE_URL=f"postgresql://u:{CANARY}@h:99999/db")
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    assert_clean(result.stdout + result.stderr, "ImproperlyConfigured")
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, str(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, str(error.headers), error.read().decode()
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+@pytest.mark.parametrize("state", ["up", "down"])
+def test_http_entry_points(up_services, down_services, state, log_format):
+    services = up_services if state == "up" else down_services
+    env = canary_env(*services, LOG_FORMAT=log_format, PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
+                     DJANGO_SETTINGS_MODULE="tests.canary_project.settings")
+    if state == "up":
+        assert manage("migrate", "--no-input", env=env).returncode == 0
+    with Gunicorn(env) as server:
+        responses = [
+            _get(f"{server.base_url}/healthz"),
+            _get(f"{server.base_url}/health"),
+            _get(f"{server.base_url}/health", {"Authorization": f"Bearer {TOKEN}"}),
+            _get(f"{server.base_url}/health", {"Authorization": "Bearer wrong-token-0123456789"}),
+            _get(f"{server.base_url}/boom/"),  # a 500 whose exception text carries the URLs
+        ]
+        server.stop()
+        log = server.output()
+    assert responses[0][0] == 200
+    assert {status for status, _, _ in responses[1:4]} <= {200, 503}
+    assert responses[-1][0] == 500
+    assert "Traceback" in log or "exc_info" in log, "the 500 was not logged"
+    for status, headers, body in responses:
+        assert_clean(headers + body, f"HTTP {status} response ({state})")
+        assert not any(hint in body for hint in PRIVATE_HOST_HINTS), body
+    assert_clean(log, f"server log ({state}, {log_format})")
