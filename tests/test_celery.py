@@ -114,6 +114,50 @@ def test_celery_settings__reach_kombu_and_the_redis_backend_as_verified_tls(ca_f
         app.close()
 
 
+@pytest.fixture
+def tls_redis() -> Iterator[RedisServer]:
+    with RedisServer(tls=True) as server:
+        yield server
+
+
+def probe_app(settings: dict[str, Any]) -> Any:
+    from celery import Celery
+
+    app = Celery("probe", set_as_current=False)
+    app.config_from_object(SimpleNamespace(**settings), namespace="CELERY")
+    return app
+
+
+@pytest.mark.slow
+def test_celery_settings__broker_and_backend_verify_the_tls_server(tls_redis):
+    trusted = probe_app(built({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path)}))
+    # db 1: a pool of its own, not the trusted one's.
+    untrusted = probe_app(built({"REDIS_URL": tls_redis.url.replace("/0", "/1")}))
+    try:
+        with trusted.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0)
+        assert trusted.backend.client.ping() is True
+        with untrusted.connection_for_write() as conn, pytest.raises(Exception, match="CERTIFICATE_VERIFY_FAILED"):
+            conn.ensure_connection(max_retries=0)
+        with pytest.raises(redis.ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusted.backend.client.ping()
+    finally:
+        trusted.close()
+        untrusted.close()
+
+
+@pytest.mark.slow
+def test_celery_settings__why_explicit_options_kombu_alone_skips_verification(tls_redis):
+    """The pitfall the settings close: a bare rediss:// broker connects to an unverifiable server."""
+    bare = probe_app({"CELERY_BROKER_URL": tls_redis.url.replace("/0", "/2")})
+    try:
+        with bare.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0)  # no CA given, yet no verification error: CERT_NONE
+            assert conn.connected
+    finally:
+        bare.close()
+
+
 # -- eager mode: no broker at all --------------------------------------------------
 def test_create_celery_app__eager_runs_the_task_inline_without_a_broker(settings):
     from celery.result import EagerResult
@@ -251,12 +295,6 @@ def test_worker__runs_a_task_sent_from_the_example_project(redis_url, tmp_path):
             assert_ran_in_worker(reply, worker)
     finally:
         forget_queue(redis_url, queue, reply.get("id"))
-
-
-@pytest.fixture
-def tls_redis() -> Iterator[RedisServer]:
-    with RedisServer(tls=True) as server:
-        yield server
 
 
 @pytest.mark.slow
