@@ -245,7 +245,8 @@ SEND = """
 import json, os
 from shop.tasks import add
 result = add.apply_async((2, 3), queue={queue!r})
-print(json.dumps({{"id": result.id, "kind": type(result).__name__, "value": result.get(timeout=20), "pid": os.getpid()}}))
+value = result.get(timeout=20)
+print(json.dumps({{"id": result.id, "kind": type(result).__name__, "value": value, "pid": os.getpid()}}))
 """
 
 
