@@ -65,6 +65,18 @@ def test_replica_router__without_replicas_everything_is_the_primary():
     assert router.allow_relation(object(), object()) is True
 
 
+def test_replica_router__reads_spread_over_replicas_outside_transactions(monkeypatch):
+    from django.db import connections
+
+    router = ReplicaRouter()
+    router.replicas = ["replica_1", "replica_2"]
+    seen = {router.db_for_read(object) for _ in range(200)}
+    assert seen == {"replica_1", "replica_2"}
+    monkeypatch.setattr(connections["default"], "in_atomic_block", True)
+    assert router.db_for_read(object) == "default"
+    assert router.db_for_write(object) == "default"
+
+
 # -- the real PostgreSQL -------------------------------------------------------------
 @pytest.fixture
 def primary_and_replica(postgres_url: str) -> Iterator[tuple[str, str]]:
