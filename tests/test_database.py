@@ -1,0 +1,186 @@
+"""DATABASES from DATABASE_URL, verified against the real PostgreSQL on this machine."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from django.db import OperationalError
+from django.db.utils import ConnectionHandler
+from psycopg.conninfo import timeout_from_conninfo
+
+from modestwear_config.database import database_settings
+from modestwear_config.env import Env
+from tests.support.servers import SilentServer, fresh_postgres_database, manage, project_env
+
+CANARY = "Canary-7f3e9b2d41"
+
+
+def default_db(tmp_path=None, **environ: str) -> dict:
+    env = Env({**({"BASE_DIR": str(tmp_path)} if tmp_path else {}), **environ})
+    settings = database_settings(env)
+    assert env.problems == {}
+    return settings["DATABASES"]["default"]
+
+
+def query(config: dict, sql: str, django_db_blocker) -> tuple:
+    """Run one query through a Django connection alias built from `config` (not the test settings)."""
+    handler = ConnectionHandler({"default": config})
+    try:
+        with django_db_blocker.unblock(), handler["default"].cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()
+    finally:
+        handler.close_all()
+
+
+# -- against the real PostgreSQL ----------------------------------------------------------------
+@pytest.mark.services
+def test_database__query_runs_through_the_configured_alias(postgres_url, django_db_blocker):
+    with fresh_postgres_database(postgres_url) as url:
+        config = default_db(DATABASE_URL=url)
+        name, ssl = query(config, "SELECT current_database(), (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
+                          django_db_blocker)
+    assert name == urlsplit(url).path.lstrip("/")
+    assert ssl is False  # a local server: no sslmode=require was added
+    assert "sslmode" not in config["OPTIONS"]
+
+
+@pytest.mark.services
+def test_database__remote_sslmode_reaches_libpq(postgres_url, django_db_blocker):
+    """The emitted OPTIONS are what libpq enforces: require against this non-TLS server fails."""
+    remote = default_db(DATABASE_URL=postgres_url.replace("127.0.0.1", "db.example.com"))
+    assert remote["OPTIONS"]["sslmode"] == "require"
+    local = {**remote, "HOST": urlsplit(postgres_url).hostname}
+    with pytest.raises(OperationalError, match="SSL"):
+        query(local, "SELECT 1", django_db_blocker)
+
+
+@pytest.mark.services
+def test_database__explicit_sslmode_disable_respected(postgres_url, django_db_blocker):
+    config = default_db(DATABASE_URL=f"{postgres_url}?sslmode=disable")
+    assert config["OPTIONS"]["sslmode"] == "disable"
+    assert query(config, "SELECT 1", django_db_blocker) == (1,)
+
+
+@pytest.mark.services
+@pytest.mark.slow
+def test_database__example_project_uses_database_url(postgres_url):
+    with fresh_postgres_database(postgres_url) as url:
+        result = manage(
+            "shell", "--verbosity", "0", "-c",
+            "from django.db import connection; c = connection.cursor(); c.execute('SELECT current_database()');"
+            " print(c.fetchone()[0], connection.settings_dict['CONN_MAX_AGE'])",
+            env=project_env({"DATABASE_URL": url}),
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [urlsplit(url).path.lstrip("/"), "600"]
+
+
+@pytest.mark.slow
+def test_database__silent_server_fails_within_connect_timeout(django_db_blocker):
+    """A server that accepts and never answers (a hung Neon endpoint) costs connect_timeout, not forever."""
+    timeout = 2
+    with SilentServer() as server:
+        config = default_db(DATABASE_URL=f"postgresql://app:{CANARY}@127.0.0.1:{server.port}/shop",
+                            DATABASE_CONNECT_TIMEOUT=str(timeout))
+        started = time.monotonic()
+        with pytest.raises(OperationalError) as raised:
+            query(config, "SELECT 1", django_db_blocker)
+        elapsed = time.monotonic() - started
+    assert config["OPTIONS"]["connect_timeout"] == timeout
+    assert timeout * 0.9 <= elapsed < timeout * 1.1 + 0.5
+    assert CANARY not in str(raised.value)
+    assert CANARY not in repr(raised.value.__cause__)
+
+
+def test_database__psycopg_turns_one_second_into_two():
+    """Why DATABASE_CONNECT_TIMEOUT refuses 1: psycopg (like libpq) would silently wait 2 s."""
+    assert timeout_from_conninfo({"connect_timeout": "1"}) == 2
+    assert timeout_from_conninfo({"connect_timeout": "2"}) == 2
+    env = Env({"DATABASE_CONNECT_TIMEOUT": "1"})
+    database_settings(env)
+    assert "DATABASE_CONNECT_TIMEOUT" in env.problems
+
+
+# -- pure settings ------------------------------------------------------------------------------------
+def test_database__embedded_sqlite_by_default(tmp_path):
+    config = default_db(tmp_path)
+    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path.resolve() / "db.sqlite3",
+                      "CONN_MAX_AGE": 0}
+
+
+def test_database__postgres_defaults():
+    config = default_db(DATABASE_URL="postgresql://u:p@db.example.com:5432/shop")
+    assert (config["NAME"], config["HOST"], config["PORT"]) == ("shop", "db.example.com", 5432)
+    assert config["CONN_MAX_AGE"] == 600
+    assert config["CONN_HEALTH_CHECKS"] is True
+    assert config["OPTIONS"] == {"connect_timeout": 5, "sslmode": "require"}
+    assert not config.get("DISABLE_SERVER_SIDE_CURSORS")
+
+
+def test_database__connection_options_overridable():
+    config = default_db(DATABASE_URL="postgresql://u:p@db.example.com/shop", DATABASE_CONN_MAX_AGE="0",
+                        DATABASE_CONN_HEALTH_CHECKS="false", DATABASE_CONNECT_TIMEOUT="9")
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, False)
+    assert config["OPTIONS"]["connect_timeout"] == 9
+
+
+def test_database__url_query_options_win():
+    config = default_db(DATABASE_URL="postgresql://u:p@db.example.com/shop?sslmode=verify-full&connect_timeout=3")
+    assert config["OPTIONS"] == {"sslmode": "verify-full", "connect_timeout": 3}
+
+
+@pytest.mark.parametrize(
+    ("host", "sslmode"),
+    [
+        ("db.example.com", "require"),
+        ("ep-cool-1.eu-central-1.aws.neon.tech", "require"),
+        ("10.0.0.5", "require"),
+        ("localhost", None),
+        ("127.0.0.1", None),
+        ("[::1]", None),
+        ("%2Fvar%2Frun%2Fpostgresql", None),  # a Unix socket directory
+        ("", None),
+    ],
+)
+def test_database__sslmode_require_only_for_remote_hosts(host, sslmode):
+    config = default_db(DATABASE_URL=f"postgresql://u:p@{host}/shop" if host else "postgresql:///shop")
+    assert config["OPTIONS"].get("sslmode") == sslmode
+
+
+@pytest.mark.parametrize("url", ["sqlite:///tmp/app.sqlite3", "sqlite://"])
+def test_database__sqlite_url_never_gets_ssl_or_timeout(url):
+    config = default_db(DATABASE_URL=url)
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["OPTIONS"] == {}
+    assert config["CONN_MAX_AGE"] == 600
+
+
+def test_database__mysql_gets_connect_timeout_not_sslmode():
+    config = default_db(DATABASE_URL="mysql://u:p@db.example.com/shop")
+    assert config["OPTIONS"] == {"connect_timeout": 5}
+
+
+def test_database__neon_pooler_disables_server_side_cursors():
+    config = default_db(DATABASE_URL="postgresql://u:p@ep-cool-1-pooler.eu-central-1.aws.neon.tech/neondb")
+    assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert config["OPTIONS"]["sslmode"] == "require"
+
+
+def test_database__unparsable_url_error_never_holds_the_password():
+    env = Env({"DATABASE_URL": f"postgresql://u:{CANARY}@db.example.com:5432/shop?x=%zz"})
+    settings = database_settings(env)
+    assert CANARY not in str(env.problems) + str(settings.get("DATABASES", {}).get("default", {}).get("NAME", ""))
+
+
+def test_database__no_router_without_replicas():
+    assert "DATABASE_ROUTERS" not in database_settings(Env({}))
+
+
+def test_psycopg__server_does_not_support_ssl_here(postgres_url):
+    """Guards the sslmode test above: it relies on this server having TLS off."""
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SHOW ssl").fetchone() == ("off",)
