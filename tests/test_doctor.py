@@ -163,3 +163,14 @@ def test_config_command__env_example():
     result = manage("config", "--env-example")
     assert result.returncode == 0
     assert result.stdout == doctor.env_example()
+
+
+@pytest.mark.slow
+def test_config_command__connections_report_each_live_check(postgres_url):
+    env = project_env({"DATABASE_URL": postgres_url, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    result = manage("config", "--connections", "--json", env=env)
+    data = json.loads(result.stdout)
+    connections = {c["name"]: c for c in data["connections"]}
+    assert connections["database"]["status"] == "ok"
+    assert connections["cache"]["status"] == "fail" and connections["cache"]["error"] == "ConnectionError"
+    assert result.returncode == 1  # a failed connection is a problem

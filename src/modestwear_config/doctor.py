@@ -73,9 +73,10 @@ def diagnose(env: Env, concern: str | None = None) -> Report:
 def masked_value(env: Env, var: Variable) -> str:
     raw = env.raw(var.name)
     if raw is None:
-        return "unset" if var.secret else var.shown_default
+        return "unset" if var.secret else var.shown_default or '""'
     if not var.secret:
-        return raw
+        return raw or '""'
+
     if var.kind == "url":
         return redact_url(raw.strip())
     if var.kind == "list":

@@ -55,6 +55,12 @@ class Command(BaseCommand):
         ]
 
     def _connections(self) -> list[dict[str, Any]]:
-        from ...health.runner import run_once
+        """/health's checks once, uncached: "can this dyno reach Neon and Upstash?"."""
+        from ...health.runner import run_checks
 
-        return run_once()
+        report = run_checks(cache_seconds=0)
+        return [
+            {"name": c.name, "status": c.result.status, "critical": c.critical, "timed_out": c.result.timed_out,
+             "duration_ms": round(c.result.duration_ms, 1), "error": c.result.error}
+            for c in report.checks
+        ]
