@@ -226,6 +226,7 @@ def test_gunicorn_process__serves_with_the_configured_workers() -> None:
             assert response.status == 200
         server.stop()
         log = server.output()  # the log file goes away on exit
+        server.log.close()  # Gunicorn.__exit__ unlinks it without closing it (a ResourceWarning)
     assert log.count("modestwear_config.gunicorn: bind=") == 1  # logged once, by the master
     assert "workers=2 (from WEB_CONCURRENCY)" in log and "Using worker: gthread" in log
     assert log.count("Booting worker") >= 2
