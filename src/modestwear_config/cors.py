@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from .env import Env, check_url, lazy_settings
 
 ORIGIN_SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def cors_settings(env: Env) -> dict[str, Any]:
@@ -31,8 +33,21 @@ def _origins(env: Env, name: str, values: list[str], wildcard: bool = False) -> 
         if problem:
             env.error(name, problem)
             continue
-        origins.append(value.rstrip("/"))
+        origins.append(normalise_origin(value))
     return origins
+
+
+def normalise_origin(value: str) -> str:
+    """The origin as a browser sends it: lower-case, no default port, no trailing slash.
+
+    django-cors-headers and Django's CSRF check compare origins exactly, so
+    https://App.example.com:443/ would otherwise never match.
+    """
+    parts = urlsplit(value)
+    netloc = parts.netloc.lower()
+    default_port = DEFAULT_PORTS[parts.scheme]
+    netloc = netloc.removesuffix(f":{default_port}") if parts.port == default_port else netloc
+    return f"{parts.scheme}://{netloc}"
 
 
 def origin_problem(value: str, wildcard: bool = False) -> str | None:
