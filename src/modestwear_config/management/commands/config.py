@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found, 2 could not run.
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -58,7 +59,11 @@ class Command(BaseCommand):
         """/health's checks once, uncached: "can this dyno reach Neon and Upstash?"."""
         from ...health.runner import run_checks
 
-        report = run_checks(cache_seconds=0)
+        logging.disable(logging.WARNING)  # failures are in the report; log lines on stdout would corrupt --json
+        try:
+            report = run_checks(cache_seconds=0)
+        finally:
+            logging.disable(logging.NOTSET)
         return [
             {"name": c.name, "status": c.result.status, "critical": c.critical, "timed_out": c.result.timed_out,
              "duration_ms": round(c.result.duration_ms, 1), "error": c.result.error}
