@@ -55,6 +55,10 @@ class RedactingFormatter(logging.Formatter):
 
     def _secret_values(self) -> list[str]:
         if self._secrets is None:
+            # Reading the environment may log (django-environ logs the .env file it
+            # reads at DEBUG); that record comes back here: without this guard the
+            # formatter would recurse until RecursionError.
+            self._secrets = []
             values = {v for v in Env.from_os().secret_values() if len(v) >= MIN_SECRET_LENGTH}
             self._secrets = sorted(values, key=len, reverse=True)  # longest first
         return self._secrets
@@ -76,14 +80,19 @@ class JsonFormatter(RedactingFormatter):
     """One JSON object per line (standard library only), for log drains that parse JSON."""
 
     def render(self, record: logging.LogRecord) -> str:
+        # Each field is redacted before encoding: JSON escapes a quote, a
+        # backslash or a non-ASCII character, so a secret holding one would no
+        # longer match in the encoded line.
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": self.redact(record.getMessage()),
         }
         if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
+            entry["exc_info"] = self.redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack_info"] = self.redact(self.formatStack(record.stack_info))
         return json.dumps(entry, default=str)
 
 

@@ -1,0 +1,158 @@
+"""LOGGING: stdout, level and format from the environment, secrets scrubbed from text and JSON lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from modestwear_config.env import Env
+from modestwear_config.logging import JsonFormatter, RedactingFormatter, logging_settings
+
+CANARY = "Canary-7f3e9b2d41"
+TRICKY = 'Quote"Back\\slash-é-' + CANARY  # JSON escapes all three
+
+
+def config(**environ: str) -> dict:
+    env = Env(environ)
+    result = logging_settings(env)["LOGGING"]
+    assert env.problems == {}
+    return result
+
+
+def record(message: str, *args: object, exc_info=None, stack_info: str | None = None) -> logging.LogRecord:
+    rec = logging.LogRecord("shop.views", logging.WARNING, __file__, 1, message, args, exc_info)
+    rec.stack_info = stack_info
+    return rec
+
+
+@pytest.fixture
+def secrets(monkeypatch, tmp_path):
+    """Secrets in the process environment, where the formatters look for them."""
+    monkeypatch.setenv("BASE_DIR", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", TRICKY)
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{CANARY}%2Fx@db.example.com/shop")
+    monkeypatch.setenv("REDIS_URL", "rediss://default:tok3n-value@cache.example.com:6379")
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD", "short")  # too short to mask safely
+
+
+def test_logging__defaults():
+    result = config()
+    assert result["root"] == {"handlers": ["console"], "level": "INFO"}
+    assert result["handlers"]["console"]["stream"] == "ext://sys.stdout"
+    assert result["formatters"]["default"]["()"] == "modestwear_config.logging.RedactingFormatter"
+    assert result["loggers"]["django.db.backends"]["level"] == "WARNING"
+    assert result["loggers"]["django"]["level"] == "INFO"
+    assert result["disable_existing_loggers"] is False
+
+
+def test_logging__level_and_json_format():
+    result = config(LOG_LEVEL="warning", LOG_FORMAT="JSON")
+    assert result["root"]["level"] == "WARNING"
+    assert result["loggers"]["django.server"]["level"] == "WARNING"
+    assert result["formatters"]["default"]["()"] == "modestwear_config.logging.JsonFormatter"
+
+
+def test_redacting_formatter__scrubs_secrets_and_url_passwords(secrets):
+    formatter = RedactingFormatter()
+    line = formatter.format(record("connect %s with %s and %s / %s", TRICKY, f"{CANARY}%2Fx", f"{CANARY}/x",
+                                   "tok3n-value"))
+    assert CANARY not in line and "tok3n-value" not in line
+    assert line.count("***") == 4
+    assert line.endswith("WARNING shop.views connect *** with *** and *** / ***")
+
+
+def test_redacting_formatter__leaves_short_values_and_plain_text(secrets):
+    line = RedactingFormatter().format(record("short is a word, not a secret"))
+    assert line.endswith("short is a word, not a secret")
+
+
+def test_redacting_formatter__scrubs_exception_text(secrets):
+    try:
+        raise RuntimeError(f"could not connect with password {CANARY}%2Fx")
+    except RuntimeError:
+        line = RedactingFormatter().format(record("failed", exc_info=sys.exc_info()))
+    assert "RuntimeError: could not connect with password ***" in line
+    assert CANARY not in line
+
+
+def test_json_formatter__one_object_per_line_scrubbed(secrets):
+    formatter = JsonFormatter()
+    try:
+        raise ValueError(TRICKY)
+    except ValueError:
+        line = formatter.format(record("secret %s here", TRICKY, exc_info=sys.exc_info(), stack_info=f"stack {TRICKY}"))
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "secret *** here"
+    assert entry["level"] == "WARNING" and entry["logger"] == "shop.views"
+    assert entry["time"].endswith("+00:00")
+    assert "ValueError: ***" in entry["exc_info"]
+    assert entry["stack_info"] == "stack ***"
+    assert CANARY not in line
+
+
+def test_json_formatter__plain_record_has_no_exception_fields(secrets):
+    entry = json.loads(JsonFormatter().format(record("hello %s", "world")))
+    assert set(entry) == {"time", "level", "logger", "message"}
+    assert entry["message"] == "hello world"
+
+
+def test_redacting_formatter__secrets_read_once(secrets, monkeypatch):
+    formatter = RedactingFormatter()
+    formatter.format(record("warm up"))
+    monkeypatch.setenv("HEALTH_TOKEN", "later-token-value")
+    assert formatter.format(record("later-token-value")).endswith("later-token-value")
+
+
+def test_redacting_formatter__environment_read_logs_without_recursion(tmp_path, monkeypatch):
+    """django-environ logs at DEBUG while the formatter reads .env: that must not recurse."""
+    monkeypatch.setenv("BASE_DIR", str(tmp_path))
+    monkeypatch.setenv("HEALTH_TOKEN", CANARY)
+    (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter())
+    environ_logger = logging.getLogger("environ")
+    environ_logger.addHandler(handler)
+    old_level = environ_logger.level
+    environ_logger.setLevel(logging.DEBUG)
+    try:
+        handler.handle(record("token %s", CANARY))
+    finally:
+        environ_logger.removeHandler(handler)
+        environ_logger.setLevel(old_level)
+    lines = stream.getvalue().splitlines()
+    assert lines[-1].endswith("token ***")
+    assert any("Read environment variables" in line for line in lines)
+
+
+LOG_SCRIPT = """
+import logging, logging.config, os
+from modestwear_config.env import Env
+from modestwear_config.logging import logging_settings
+logging.config.dictConfig(logging_settings(Env.from_os())["LOGGING"])
+logging.getLogger("django.request").error("login failed for %s", os.environ["DJANGO_SUPERUSER_PASSWORD"])
+logging.getLogger("django.db.backends").info("SELECT secret")
+logging.getLogger("shop").debug("hidden at INFO")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_logging__dict_config_writes_scrubbed_lines_to_stdout(tmp_path, log_format):
+    environ = {"PATH": "/usr/bin:/bin", "BASE_DIR": str(tmp_path), "LOG_FORMAT": log_format,
+               "DJANGO_SUPERUSER_PASSWORD": TRICKY}
+    result = subprocess.run([sys.executable, "-c", LOG_SCRIPT],
+                            env=environ, capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and result.stderr == ""
+    assert CANARY not in result.stdout
+    if log_format == "json":
+        assert json.loads(lines[0])["message"] == "login failed for ***"
+    else:
+        assert lines[0].endswith("ERROR django.request login failed for ***")
