@@ -278,28 +278,22 @@ def _email_field(user_model: type[AbstractBaseUser]) -> str | None:
 
 
 def _clean_field(user_model: type[AbstractBaseUser], name: str, value: str, source: str) -> Any:
+    return _clean(user_model._meta.get_field(name), value, source)  # type: ignore[arg-type]
+
+
+def _clean(model_field: models.Field[Any, Any], value: str, source: str) -> Any:
     """The field's own cleaning and validators; the message names where the value came from."""
     try:
-        return user_model._meta.get_field(name).clean(value, None)  # type: ignore[union-attr]
+        return model_field.clean(value, None)
     except ValidationError as exc:
         raise CommandError(f"{source}: {' '.join(exc.messages)}", returncode=EXIT_CONFIGURATION) from None
 
 
 def _clean_email(user_model: type[AbstractBaseUser], email: str) -> str:
+    """Checked like the model's email field, or like any email when the model stores none."""
     name = _email_field(user_model)
-    if name is None:
-        from django.core.validators import validate_email
-
-        _clean_with(validate_email, email, "DJANGO_SUPERUSER_EMAIL")
-        return email
-    return str(_clean_field(user_model, name, email, "DJANGO_SUPERUSER_EMAIL"))
-
-
-def _clean_with(validator: Any, value: str, source: str) -> None:
-    try:
-        validator(value)
-    except ValidationError as exc:
-        raise CommandError(f"{source}: {' '.join(exc.messages)}", returncode=EXIT_CONFIGURATION) from None
+    model_field = user_model._meta.get_field(name) if name else models.EmailField()
+    return str(_clean(model_field, email, "DJANGO_SUPERUSER_EMAIL"))  # type: ignore[arg-type]
 
 
 def _extra_required_fields(user_model: type[AbstractBaseUser]) -> list[str]:
