@@ -1,0 +1,97 @@
+"""EMAIL_*: the console without a host, SMTP with STARTTLS on 587, implicit TLS on 465, bounded by a timeout."""
+
+from __future__ import annotations
+
+import time
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core.mail import EmailMessage
+from django.core.mail.backends.smtp import EmailBackend
+
+from modestwear_config.email import email_settings
+from modestwear_config.env import Env
+from tests.support.servers import SilentServer
+
+CANARY = "Canary-7f3e9b2d41"
+
+
+def settings(**environ: str) -> dict:
+    env = Env(environ)
+    result = email_settings(env)
+    assert env.problems == {}
+    return result
+
+
+def test_email__console_without_host():
+    assert settings() == {
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "DEFAULT_FROM_EMAIL": "webmaster@localhost",
+        "SERVER_EMAIL": "webmaster@localhost",
+    }
+
+
+def test_email__smtp_on_587_uses_starttls():
+    result = settings(EMAIL_HOST="smtp.gmail.com", EMAIL_HOST_USER="shop@example.com", EMAIL_HOST_PASSWORD=CANARY)
+    assert result["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (result["EMAIL_HOST"], result["EMAIL_PORT"]) == ("smtp.gmail.com", 587)
+    assert (result["EMAIL_USE_TLS"], result["EMAIL_USE_SSL"]) == (True, False)
+    assert result["EMAIL_HOST_PASSWORD"] == CANARY
+    assert result["EMAIL_TIMEOUT"] == 10
+    assert result["DEFAULT_FROM_EMAIL"] == result["SERVER_EMAIL"] == "shop@example.com"
+
+
+def test_email__port_465_uses_implicit_tls():
+    result = settings(EMAIL_HOST="smtp.example.com", EMAIL_PORT="465")
+    assert (result["EMAIL_USE_TLS"], result["EMAIL_USE_SSL"]) == (False, True)
+
+
+def test_email__other_port_no_tls_unless_asked():
+    assert settings(EMAIL_HOST="mail", EMAIL_PORT="25")["EMAIL_USE_TLS"] is False
+    assert settings(EMAIL_HOST="mail", EMAIL_PORT="2525", EMAIL_USE_TLS="true")["EMAIL_USE_TLS"] is True
+
+
+def test_email__ssl_on_587_turns_starttls_default_off():
+    result = settings(EMAIL_HOST="mail", EMAIL_USE_SSL="true")
+    assert (result["EMAIL_USE_TLS"], result["EMAIL_USE_SSL"]) == (False, True)
+
+
+def test_email__explicit_sender():
+    result = settings(EMAIL_HOST_USER="u@example.com", DEFAULT_FROM_EMAIL="Shop <no-reply@example.com>")
+    assert result["DEFAULT_FROM_EMAIL"] == "Shop <no-reply@example.com>"
+
+
+def test_email__password_from_file(tmp_path):
+    (tmp_path / "pw").write_text(CANARY + "\n")
+    assert settings(EMAIL_HOST="mail", EMAIL_HOST_PASSWORD_FILE=str(tmp_path / "pw"))["EMAIL_HOST_PASSWORD"] == CANARY
+
+
+def test_email__tls_and_ssl_together_refused():
+    env = Env({"EMAIL_HOST": "mail", "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"})
+    email_settings(env)
+    assert set(env.problems) == {"EMAIL_USE_TLS"}
+
+
+def test_email__smtp_values_validated_without_host():
+    env = Env({"EMAIL_PORT": "smtp", "EMAIL_TIMEOUT": "0"})
+    assert email_settings(env)["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    assert set(env.problems) == {"EMAIL_PORT", "EMAIL_TIMEOUT"}
+
+
+@pytest.mark.slow
+def test_email__silent_smtp_server_fails_within_email_timeout():
+    """A stuck SMTP server costs EMAIL_TIMEOUT seconds, not a hung request."""
+    with SilentServer() as server:
+        result = settings(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(server.port), EMAIL_TIMEOUT="1",
+                          EMAIL_HOST_USER="shop", EMAIL_HOST_PASSWORD=CANARY)
+        backend = EmailBackend(
+            host=result["EMAIL_HOST"], port=result["EMAIL_PORT"], username=result["EMAIL_HOST_USER"],
+            password=result["EMAIL_HOST_PASSWORD"], use_tls=result["EMAIL_USE_TLS"], use_ssl=result["EMAIL_USE_SSL"],
+            timeout=result["EMAIL_TIMEOUT"], fail_silently=False,
+        )
+        started = time.monotonic()
+        with pytest.raises((TimeoutError, SMTPServerDisconnected)) as raised:
+            backend.send_messages([EmailMessage("hi", "body", "shop@example.com", ["a@example.com"])])
+        elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 1.1 + 0.5
+    assert CANARY not in str(raised.value)
