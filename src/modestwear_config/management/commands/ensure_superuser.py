@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 
 from ...env import Env
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         "exist. Safe on every deploy and when several instances run it at once."
     )
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> argparse.ArgumentParser:
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.epilog = EXIT_CODES
@@ -115,7 +115,8 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:  # Env's messages name the variable, never the value
             raise CommandError(str(exc), returncode=EXIT_CONFIGURATION) from None
         if not email:
-            return self._skip(options["require"])
+            self._skip(options["require"])
+            return None
         user_model = get_user_model()
         email = _clean_email(user_model, BaseUserManager.normalize_email(email))
         extra, missing = _extra_values(user_model, options)
@@ -140,13 +141,13 @@ class Command(BaseCommand):
 
     def _login(self, user_model: type[AbstractBaseUser], email: str, username: str) -> str:
         """The value of USERNAME_FIELD: the email, the given user name, or the email's local part."""
-        if user_model.USERNAME_FIELD == user_model.get_email_field_name():
+        if _login_field(user_model) == user_model.get_email_field_name():
             return email
         if username:
-            return _clean_field(user_model, user_model.USERNAME_FIELD, username, "DJANGO_SUPERUSER_USERNAME")
+            return str(_clean_field(user_model, _login_field(user_model), username, "DJANGO_SUPERUSER_USERNAME"))
         derived = email.partition("@")[0]
-        login = _clean_field(user_model, user_model.USERNAME_FIELD, derived,
-                             "DJANGO_SUPERUSER_USERNAME (unset, so derived from the email's local part)")
+        login = str(_clean_field(user_model, _login_field(user_model), derived,
+                                 "DJANGO_SUPERUSER_USERNAME (unset, so derived from the email's local part)"))
         self.stdout.write(f"DJANGO_SUPERUSER_USERNAME is not set: using {login!r}, the email's local part.")
         return login
 
@@ -154,7 +155,7 @@ class Command(BaseCommand):
     def _ensure(self, wanted: Wanted) -> None:
         user_model = get_user_model()
         users = user_model._default_manager.db_manager(wanted.database).all()
-        target = users.filter(**{user_model.USERNAME_FIELD: wanted.login}).first()
+        target = users.filter(**{_login_field(user_model): wanted.login}).first()
         if target is not None:
             self._existing(target, wanted)
             return
@@ -206,9 +207,9 @@ class Command(BaseCommand):
         if wanted.missing:
             names = ", ".join(f"--{n} or DJANGO_SUPERUSER_{n.upper()}" for n in wanted.missing)
             raise CommandError(f"The user model also requires: {names}.", returncode=EXIT_CONFIGURATION)
-        fields = {user_model.USERNAME_FIELD: wanted.login, **wanted.extra}
+        fields: dict[str, Any] = {_login_field(user_model): wanted.login, **wanted.extra}
         email_field = _email_field(user_model)
-        if email_field and email_field != user_model.USERNAME_FIELD:
+        if email_field and email_field != _login_field(user_model):
             fields[email_field] = wanted.email
         password = self._checked_password(user_model(**fields), wanted)
         manager = user_model._default_manager.db_manager(wanted.database)
@@ -217,7 +218,7 @@ class Command(BaseCommand):
                 manager.create_superuser(**fields, password=password)  # type: ignore[attr-defined]
         except IntegrityError:
             # Without an advisory lock (not PostgreSQL) a concurrent run may have won: look again.
-            winner = manager.filter(**{user_model.USERNAME_FIELD: wanted.login}).first()
+            winner = manager.filter(**{_login_field(user_model): wanted.login}).first()
             if winner is None or not _is_superuser(winner):
                 raise
             self.stdout.write(f"Superuser {wanted.login!r} was created by a concurrent run; nothing changed.")
@@ -260,6 +261,10 @@ def _lock(database: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+def _login_field(user_model: type[AbstractBaseUser]) -> str:
+    return str(user_model.USERNAME_FIELD)
+
+
 def _is_superuser(user: AbstractBaseUser) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
@@ -298,7 +303,7 @@ def _clean_email(user_model: type[AbstractBaseUser], email: str) -> str:
 
 def _extra_required_fields(user_model: type[AbstractBaseUser]) -> list[str]:
     """REQUIRED_FIELDS other than the login and the email, which have their own variables."""
-    skip = {user_model.USERNAME_FIELD, user_model.get_email_field_name()}
+    skip = {_login_field(user_model), user_model.get_email_field_name()}
     return [name for name in user_model.REQUIRED_FIELDS if name not in skip]
 
 
@@ -315,5 +320,6 @@ def _extra_values(user_model: type[AbstractBaseUser], options: dict[str, Any]) -
             missing.append(name)
             continue
         model_field = user_model._meta.get_field(name)
-        values[model_field.attname] = _clean_field(user_model, name, raw, f"--{name} / {variable}")  # type: ignore[union-attr]
+        cleaned = _clean_field(user_model, name, raw, f"--{name} / {variable}")
+        values[model_field.attname] = cleaned  # type: ignore[union-attr]
     return values, missing
