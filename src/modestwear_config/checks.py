@@ -8,6 +8,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -59,6 +60,12 @@ W008 = Warning(
     hint="Delete the setting; use a Content-Security-Policy instead.",
     id=ID + "W008",
 )
+W009 = Warning(
+    "CORS_ALLOW_ALL_ORIGINS should not be on together with CORS_ALLOW_CREDENTIALS: any web site "
+    "can then make requests with the visitor's cookies and read the answers.",
+    hint="Turn CORS_ALLOW_ALL_ORIGINS off and list your frontend in CORS_ALLOWED_ORIGINS (or FRONTEND_URL).",
+    id=ID + "W009",
+)
 E001 = Error(
     "STORAGES['staticfiles'] should not be a Cloudinary static storage: it is broken on "
     "Django >= 4.2 and makes network calls when constructed.",
@@ -85,14 +92,30 @@ def check_conn_health_checks(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
+def _unverified(value: Any) -> bool:
+    """redis-py, kombu and Celery all read None, ssl.CERT_NONE, "none" and "CERT_NONE" as no verification."""
+    return value is None or value == ssl.CERT_NONE or str(value).lower() in ("none", "cert_none")
+
+
+def _url_unverified(url: Any) -> bool:
+    """A ?ssl_cert_reqs=none in a URL overrides the options dicts in redis-py and Celery."""
+    if not isinstance(url, str):
+        return False
+    query = parse_qs(urlsplit(url).query)
+    return any(_unverified(value) for key, values in query.items() if key.lower() == "ssl_cert_reqs"
+               for value in values)
+
+
 def check_redis_tls_verification(**kwargs: Any) -> list[CheckMessage]:
-    cache_tls = (
-        cache.get("OPTIONS", {}).get("CONNECTION_POOL_KWARGS", {}) for cache in settings.CACHES.values()
-    )
-    unverified = any("ssl_cert_reqs" in kw and kw["ssl_cert_reqs"] in (None, "none") for kw in cache_tls)
+    caches = settings.CACHES.values()
+    pool_kwargs = (cache.get("OPTIONS", {}).get("CONNECTION_POOL_KWARGS", {}) for cache in caches)
+    unverified = any("ssl_cert_reqs" in kw and _unverified(kw["ssl_cert_reqs"]) for kw in pool_kwargs)
+    unverified |= any(_url_unverified(cache.get("LOCATION")) for cache in caches)
     for name in ("CELERY_BROKER_USE_SSL", "CELERY_REDIS_BACKEND_USE_SSL"):
         options = getattr(settings, name, None)
-        unverified |= isinstance(options, dict) and options.get("ssl_cert_reqs") == ssl.CERT_NONE
+        unverified |= isinstance(options, dict) and "ssl_cert_reqs" in options and _unverified(options["ssl_cert_reqs"])
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        unverified |= _url_unverified(getattr(settings, name, None))
     return [W003] if unverified else []
 
 
@@ -104,6 +127,11 @@ def check_sqlite_in_production(**kwargs: Any) -> list[CheckMessage]:
 def check_cors_https(**kwargs: Any) -> list[CheckMessage]:
     origins = getattr(settings, "CORS_ALLOWED_ORIGINS", [])
     return [W005] if any(not o.startswith("https://") for o in origins) else []
+
+
+def check_cors_allow_all(**kwargs: Any) -> list[CheckMessage]:
+    allow_all = getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False)
+    return [W009] if allow_all and getattr(settings, "CORS_ALLOW_CREDENTIALS", False) else []
 
 
 def check_proxy_header(**kwargs: Any) -> list[CheckMessage]:
@@ -144,6 +172,7 @@ DEPLOY_ONLY: Iterable[Callable[..., list[CheckMessage]]] = (
     check_redis_tls_verification,
     check_sqlite_in_production,
     check_cors_https,
+    check_cors_allow_all,
     check_proxy_header,
 )
 

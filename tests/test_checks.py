@@ -1,0 +1,189 @@
+"""System checks: each one fires on the insecure choice it names, stays silent on the library's own settings."""
+
+from __future__ import annotations
+
+import re
+import ssl
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.checks import CheckMessage
+from django.core.checks.registry import registry
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+from modestwear_config import BUILDERS, checks
+from modestwear_config.env import Env, build_settings
+
+ALL_CHECKS = [*checks.ALWAYS, *checks.DEPLOY_ONLY]
+REDIS_TLS_OFF = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "rediss://h:6379",
+                             "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": None}}}}
+PG = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop", "HOST": "db.example.com"}
+ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
+# (check, settings that trigger it, expected id)
+TRIGGERS = [
+    (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
+    (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
+    (checks.check_conn_health_checks,
+     {"DATABASES": {"default": {**PG, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": False}}}, "W002"),
+    (checks.check_conn_health_checks, {"DATABASES": {"default": {**PG, "CONN_MAX_AGE": None}}}, "W002"),
+    (checks.check_redis_tls_verification, {"CACHES": REDIS_TLS_OFF}, "W003"),
+    (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_NONE}}, "W003"),
+    (checks.check_redis_tls_verification, {"CELERY_REDIS_BACKEND_USE_SSL": {"ssl_cert_reqs": ssl.CERT_NONE}}, "W003"),
+    (checks.check_redis_tls_verification,
+     {"CACHES": {"default": {**REDIS_TLS_OFF["default"], "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": 0}}}}},
+     "W003"),
+    (checks.check_redis_tls_verification,
+     {"CACHES": {"default": {**REDIS_TLS_OFF["default"], "LOCATION": "rediss://h:6379/0?ssl_cert_reqs=CERT_NONE",
+                             "OPTIONS": {}}}}, "W003"),
+    (checks.check_redis_tls_verification, {"CELERY_BROKER_URL": "rediss://h:6379/0?ssl_cert_reqs=none"}, "W003"),
+    (checks.check_redis_tls_verification, {"CELERY_RESULT_BACKEND": "rediss://h:6379/1?SSL_CERT_REQS=none"}, "W003"),
+    (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": "CERT_NONE"}}, "W003"),
+    (checks.check_cors_allow_all, {"CORS_ALLOW_ALL_ORIGINS": True, "CORS_ALLOW_CREDENTIALS": True}, "W009"),
+    (checks.check_sqlite_in_production,
+     {"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}}, "W004"),
+    (checks.check_cors_https, {"CORS_ALLOWED_ORIGINS": ["https://a.example.com", "http://b.example.com"]}, "W005"),
+    (checks.check_proxy_header, {"SECURE_SSL_REDIRECT": True, "SECURE_PROXY_SSL_HEADER": None}, "W006"),
+    (checks.check_redis_logging,
+     {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h",
+                             "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}, "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS": False},
+     "W007"),
+    (checks.check_removed_xss_filter, {"SECURE_BROWSER_XSS_FILTER": True}, "W008"),
+    (checks.check_static_storage,
+     {"STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                   "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticHashedCloudinaryStorage"}}}, "E001"),
+]
+
+
+def run(check) -> list[CheckMessage]:
+    return check(app_configs=None)
+
+
+@ignore_databases_warning
+@pytest.mark.parametrize(("check", "overrides", "expected"), TRIGGERS,
+                         ids=[f"{t[2]}-{i}" for i, t in enumerate(TRIGGERS)])
+def test_check__fires(check, overrides, expected):
+    with override_settings(**overrides):
+        messages = run(check)
+    assert [m.id for m in messages] == [f"modestwear_config.{expected}"]
+    assert messages[0].hint
+
+
+REDIS_CACHE = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "rediss://h:6379/0"}
+SAFE_VARIANTS = [
+    (checks.check_redis_tls_verification,
+     {"CACHES": {"default": {**REDIS_CACHE, "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "required"}}}}}),
+    (checks.check_redis_tls_verification,
+     {"CACHES": {"default": {**REDIS_CACHE, "LOCATION": "rediss://h:6379/0?ssl_cert_reqs=required"}}}),
+    (checks.check_redis_tls_verification,
+     {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_REQUIRED}, "CELERY_BROKER_URL": "rediss://h:6379/0"}),
+    (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_ca_certs": "/ca.pem"}}),
+    (checks.check_cors_allow_all, {"CORS_ALLOW_ALL_ORIGINS": True, "CORS_ALLOW_CREDENTIALS": False}),
+]
+
+
+@pytest.mark.parametrize(("check", "overrides"), SAFE_VARIANTS, ids=[f"safe-{i}" for i in range(len(SAFE_VARIANTS))])
+def test_check__silent_on_safe_variants(check, overrides):
+    with override_settings(**overrides):
+        assert run(check) == []
+
+
+def test_check__cloudinary_app_before_staticfiles(monkeypatch):
+    # Overriding INSTALLED_APPS would load cloudinary_storage's app (it demands credentials at import):
+    # the check only reads the list, so hand it one.
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(checks, "settings", SimpleNamespace(
+        INSTALLED_APPS=["cloudinary_storage", "django.contrib.staticfiles"]))
+    assert [m.id for m in run(checks.check_cloudinary_app_order)] == ["modestwear_config.E002"]
+    monkeypatch.setattr(checks, "settings", SimpleNamespace(
+        INSTALLED_APPS=["django.contrib.staticfiles", "cloudinary_storage"]))
+    assert run(checks.check_cloudinary_app_order) == []
+    monkeypatch.setattr(checks, "settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage"]))
+    assert run(checks.check_cloudinary_app_order) == []
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
+def test_check__silent_on_the_test_settings(check):
+    assert run(check) == []
+
+
+def production_settings(tmp_path: Path, ca_file: Path) -> dict:
+    ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
+    environ = {
+        "DEBUG": "false", "SECRET_KEY": "prod-" + "x1y2z3" * 10, "ALLOWED_HOSTS": "shop.example.com",
+        "BASE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db.example.com/shop",
+        "REDIS_URL": "rediss://default:t@cache.example.com:6379", "REDIS_SSL_CA_CERTS": str(ca_file),
+        "CORS_ALLOWED_ORIGINS": "https://modestwear-app.vercel.app",
+    }
+    return build_settings(*BUILDERS, env=Env(environ))
+
+
+@ignore_databases_warning
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
+def test_check__silent_on_the_production_settings_the_library_builds(check, tmp_path):
+    built = production_settings(tmp_path, tmp_path / "ca.pem")
+    keys = ("ALLOWED_HOSTS", "DATABASES", "CACHES", "CORS_ALLOWED_ORIGINS", "SECURE_SSL_REDIRECT",
+            "SECURE_PROXY_SSL_HEADER", "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS", "STORAGES",
+            "CELERY_BROKER_USE_SSL", "CELERY_REDIS_BACKEND_USE_SSL")
+    with override_settings(**{key: built[key] for key in keys}):
+        assert run(check) == []
+
+
+def declared_ids() -> list[str]:
+    constants = [value.id for name, value in vars(checks).items()
+                 if isinstance(value, CheckMessage) and name == value.id.rpartition(".")[2]]
+    texts = [f"{checks.ID}{name.partition('_')[0]}" for name in vars(checks) if re.fullmatch(r"[EW]\d{3}_TEXT", name)]
+    return constants + texts
+
+
+def test_check_ids__unique_and_named_after_their_constant():
+    ids = declared_ids()
+    assert len(ids) == len(set(ids)) >= 10
+    assert all(re.fullmatch(r"modestwear_config\.[EW]\d{3}", i) for i in ids)
+
+
+@ignore_databases_warning
+def test_check_ids__every_emitted_id_is_declared_and_errors_are_errors(monkeypatch):
+    emitted = []
+    for check, overrides, _ in TRIGGERS:
+        with override_settings(**overrides):
+            emitted += run(check)
+    declared = set(declared_ids())
+    assert {m.id for m in emitted} <= declared
+    assert all(m.is_serious() == m.id.rpartition(".")[2].startswith("E") for m in emitted)
+    assert {i.rpartition(".")[2] for i in declared} - {m.id.rpartition(".")[2] for m in emitted} == {"E002"}
+
+
+def test_checks__registered_through_app_config_ready():
+    normal = set(registry.get_checks(include_deployment_checks=False))
+    deploy = set(registry.get_checks(include_deployment_checks=True))
+    assert set(checks.ALWAYS) <= normal
+    assert set(checks.DEPLOY_ONLY) <= deploy
+    assert not set(checks.DEPLOY_ONLY) & normal
+
+
+def test_call_command_check__sees_the_checks():
+    out, err = StringIO(), StringIO()
+    with override_settings(SECURE_BROWSER_XSS_FILTER=True):
+        call_command("check", stdout=out, stderr=err)
+    assert "modestwear_config.W008" in out.getvalue() + err.getvalue()
+    with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                                     "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticCloudinaryStorage"}}):
+        with pytest.raises(SystemCheckError, match=r"modestwear_config\.E001"):
+            call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+def check_output(**options) -> str:
+    out, err = StringIO(), StringIO()
+    call_command("check", stdout=out, stderr=err, **options)
+    return out.getvalue() + err.getvalue()
+
+
+def test_call_command_check_deploy__sees_the_deploy_checks():
+    with override_settings(ALLOWED_HOSTS=["*"]):
+        assert "modestwear_config.W001" in check_output(deploy=True)
+        assert "modestwear_config.W001" not in check_output()
