@@ -28,6 +28,7 @@ from tests.support.servers import (
     EXAMPLE_PROJECT,
     POSTGRES_URL,
     ROOT,
+    free_port,
     fresh_postgres_database,
     manage,
     project_env,
@@ -285,6 +286,15 @@ def test_ensure_superuser__ten_concurrent_runs_make_one_superuser(db_url: str) -
     assert [(u["username"], u["is_superuser"]) for u in users] == [("admin", True)]
 
 
+@pytest.mark.slow
+def test_ensure_superuser__unreachable_database_is_one_line_without_secrets() -> None:
+    closed = f"postgresql://owner:{CANARY}@127.0.0.1:{free_port()}/shop"  # nothing listens there
+    result = run(closed, **superuser_env())
+    assert result.returncode == command.EXIT_DATABASE
+    assert "database 'default' failed: OperationalError; nothing was changed." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # -- rarer branches, in process (pytest-django's database, DEBUG off) ------------------------------
 @pytest.fixture
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
@@ -313,7 +323,7 @@ def refused_with(code: int, *args: str, **options: Any) -> str:
 
 def test_help__documents_the_exit_codes_and_has_no_password_option() -> None:
     text = command.Command().create_parser("manage.py", "ensure_superuser").format_help()
-    for code in (command.EXIT_OK, 1, command.EXIT_CONFIGURATION, command.EXIT_REFUSED, command.EXIT_WEAK_PASSWORD):
+    for code in (command.EXIT_OK, command.EXIT_DATABASE, command.EXIT_CONFIGURATION, command.EXIT_REFUSED, command.EXIT_WEAK_PASSWORD):
         assert f"\n  {code}  " in text
     assert "--password" not in text and "--database" in text and "--promote" in text
 

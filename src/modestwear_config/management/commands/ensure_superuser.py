@@ -18,11 +18,12 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
 
 from ...env import Env
 
 EXIT_OK = 0
+EXIT_DATABASE = 1
 EXIT_CONFIGURATION = 2
 EXIT_REFUSED = 3
 EXIT_WEAK_PASSWORD = 4
@@ -30,7 +31,8 @@ EXIT_CODES = f"""\
 exit codes:
   {EXIT_OK}  done: created, already a superuser (nothing changed), password updated, promoted,
      or skipped because DJANGO_SUPERUSER_EMAIL is unset (without --require)
-  1  unexpected error (for example the database cannot be reached)
+  {EXIT_DATABASE}  the database cannot be reached or refused the work (its error type is shown;
+     `manage.py config --connections` tells more)
   {EXIT_CONFIGURATION}  configuration: a missing or invalid variable or option (email unset with
      --require, no password where one is needed, an invalid email or user name, a bad _FILE)
   {EXIT_REFUSED}  refused: an account with that email or user name exists and is not a superuser;
@@ -100,9 +102,16 @@ class Command(BaseCommand):
         wanted = self._read(options)
         if wanted is None:
             return
-        with transaction.atomic(using=wanted.database):
-            _lock(wanted.database)
-            self._ensure(wanted)
+        try:
+            with transaction.atomic(using=wanted.database):
+                _lock(wanted.database)
+                self._ensure(wanted)
+        except DatabaseError as exc:  # the type only: driver messages can carry hosts and URLs
+            raise CommandError(
+                f"database {wanted.database!r} failed: {type(exc).__name__}; nothing was changed. "
+                "Run `manage.py config --connections` for details.",
+                returncode=EXIT_DATABASE,
+            ) from None
 
     # -- reading the request -------------------------------------------------------
     def _read(self, options: dict[str, Any]) -> Wanted | None:
