@@ -185,8 +185,10 @@ class RedisServer:
 class PostgresCluster:
     """A private PostgreSQL cluster (initdb + pg_ctl) on a free port, run as the postgres user."""
 
-    def __init__(self) -> None:
+    def __init__(self, server_options: tuple[str, ...] = ()) -> None:
         require_binary(str(PG_BIN / "initdb"))
+        # Extra postgres options, e.g. ("-c log_connections=on",), appended to the defaults at start().
+        self.server_options = server_options
         self.dir = Path(tempfile.mkdtemp(prefix="mwc-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
@@ -202,7 +204,8 @@ class PostgresCluster:
         subprocess.run([*prefix, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self) -> PostgresCluster:
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        opts = " ".join([f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                         *self.server_options])
         self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-l",
                            str(self.dir / "log"), "start"])
         return self
