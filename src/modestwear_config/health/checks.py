@@ -78,8 +78,11 @@ class DjangoProbe:
                 cursor.execute("SELECT 1")
                 cursor.fetchone()
         except Exception:
-            self._wrapper.close()  # reconnect on the next probe
+            self.close()  # reconnect on the next probe
             raise
+
+    def close(self) -> None:
+        self._wrapper.close()
 
 
 # -- cache ----------------------------------------------------------------------------
@@ -167,7 +170,9 @@ def probe_storage(timeout: float) -> object:
     elif type(storage).__module__.startswith("cloudinary_storage"):
         import cloudinary.api
 
-        cloudinary.api.ping(timeout=timeout)  # the Admin API's ping: reads nothing, writes nothing
+        # The Admin API's ping: reads nothing, writes nothing, checks the credentials.
+        if cloudinary.api.ping(timeout=timeout).get("status") != "ok":
+            raise ConnectionError("Cloudinary did not answer ok")
     else:
         storage.exists(STORAGE_PROBE_NAME)
     return None
@@ -183,12 +188,23 @@ def writable_directory(location: Path) -> None:
 
 
 def reset() -> None:
-    """Forget kept connections and cached state (a forked child; tests)."""
+    """Close the kept connections and forget cached state (tests, or settings changed at run time)."""
+    with _LOCK:
+        kept = [probe for _, probe in _DATABASE_PROBES.values()]
+        _DATABASE_PROBES.clear()
+    for probe in kept:
+        getattr(probe, "close", lambda: None)()
+    _MIGRATIONS.clear()
+    redis_probe.reset()
+
+
+def _forget_after_fork() -> None:
+    # The parent's connections are not ours to close: their sockets are shared with it.
     global _LOCK
     _LOCK = threading.Lock()
     _DATABASE_PROBES.clear()
     _MIGRATIONS.clear()
-    redis_probe.reset()
+    redis_probe.forget()
 
 
 register_group("database", database_checks)
@@ -197,4 +213,4 @@ register_group("celery", celery_checks, optional=True)
 register_group("migrations", migrations_checks, optional=True)
 register_group("storage", storage_checks, optional=True)
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=reset)
+    os.register_at_fork(after_in_child=_forget_after_fork)

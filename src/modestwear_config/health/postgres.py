@@ -14,6 +14,7 @@ by every probe; an idle one does not keep Neon awake (it counts queries).
 from __future__ import annotations
 
 import select
+import threading
 import time
 from typing import Any
 
@@ -31,25 +32,37 @@ class PostgresProbe:
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo.encode()
         self._pg: pq.abc.PGconn | None = None
+        self._lock = threading.Lock()  # close() must never free the connection under a running probe
 
     def __call__(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._probe(time.monotonic() + timeout)
+
+    def _probe(self, deadline: float) -> None:
         if self._pg is not None:
             try:
                 return select_one(self._pg, deadline)
             except TimeoutError:
-                self.close()  # a frozen server: reconnecting would only wait again
+                self._drop()  # a frozen server: reconnecting would only wait again
                 raise
             except psycopg.Error:
-                self.close()  # closed under us (Neon suspend, restart): reconnect once, below
+                self._drop()  # closed under us (Neon suspend, restart): reconnect once, below
         self._pg = connect(self._conninfo, deadline)
         try:
             select_one(self._pg, deadline)
         except BaseException:
-            self.close()
+            self._drop()
             raise
 
     def close(self) -> None:
+        """Close the connection unless a probe is using it (that probe ends by its deadline)."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
+
+    def _drop(self) -> None:
         if self._pg is not None:
             self._pg.finish()
             self._pg = None

@@ -87,7 +87,16 @@ def locations(location: Any) -> list[str]:
 
 
 def reset() -> None:
-    """Forget every client (a forked child must not share its parent's sockets)."""
+    """Disconnect and forget every client (tests, or settings changed at run time)."""
+    with _LOCK:
+        clients = list(_CLIENTS.values())
+        _CLIENTS.clear()
+    for kept in clients:
+        kept.close()
+
+
+def forget() -> None:
+    """After fork: drop the parent's clients without touching their sockets."""
     global _LOCK
     _LOCK = threading.Lock()
     _CLIENTS.clear()

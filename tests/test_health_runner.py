@@ -1,0 +1,230 @@
+"""The runner: deadline held without joining threads, single-flight, result cache, report schema."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from modestwear_config.health import checks
+from modestwear_config.health.registry import SKIPPED, Selected
+from modestwear_config.health.runner import Report, Result, Runner, is_timeout, run_checks
+
+BUDGET = 0.3
+
+
+class Gate:
+    """A probe that blocks until released, counting its calls: a dependency that never answers."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self, timeout: float) -> None:
+        self.calls += 1
+        self.release.wait(10)
+
+
+def counting(outcome: object = None, error: Exception | None = None):
+    calls = []
+
+    def probe(timeout: float) -> object:
+        calls.append(timeout)
+        if error is not None:
+            raise error
+        return outcome
+
+    return probe, calls
+
+
+def flight_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("modestwear-health:")]
+
+
+@pytest.fixture
+def runner():
+    return Runner()
+
+
+def test_runner__results_by_status(runner):
+    ok, _ = counting()
+    skipped, _ = counting(SKIPPED)
+    failing, _ = counting(error=ConnectionRefusedError("secret host db.internal:5432"))
+    report = runner.run([Selected("a", ok, True), Selected("b", skipped, False), Selected("c", failing, False)],
+                        BUDGET, 0)
+    results = {c.name: c.result for c in report.checks}
+    assert [results[n].status for n in "abc"] == ["ok", "skipped", "fail"]
+    assert results["c"].error == "ConnectionRefusedError" and not results["c"].timed_out
+    assert report.status == "degraded"
+
+
+@pytest.mark.parametrize("critical, status", [(True, "fail"), (False, "degraded")])
+def test_runner__overall_status_follows_criticality(runner, critical, status):
+    failing, _ = counting(error=OSError())
+    ok, _ = counting()
+    report = runner.run([Selected("db", failing, critical), Selected("x", ok, True)], BUDGET, 0)
+    assert report.status == status
+
+
+def test_runner__all_ok_or_skipped_is_ok(runner):
+    ok, _ = counting()
+    skipped, _ = counting(SKIPPED)
+    assert runner.run([Selected("a", ok, True), Selected("b", skipped, True)], BUDGET, 0).status == "ok"
+
+
+def test_runner__hung_probe_answers_within_budget_without_joining(runner):
+    gate = Gate()
+    start = time.monotonic()
+    report = runner.run([Selected("hung", gate, True)], BUDGET, 0)
+    elapsed = time.monotonic() - start
+    result = report.checks[0].result
+    assert BUDGET * 0.9 <= elapsed <= BUDGET * 1.1
+    assert (result.status, result.timed_out, result.error) == ("fail", True, "TimeoutError")
+    assert report.status == "fail"
+    assert all(t.daemon for t in flight_threads())
+    gate.release.set()
+
+
+def test_runner__single_flight_concurrent_callers_share_one_probe(runner):
+    gate = Gate()
+    reports: list[Report] = []
+    callers = [threading.Thread(target=lambda: reports.append(runner.run([Selected("g", gate, False)], BUDGET, 0)))
+               for _ in range(8)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(5)
+    assert gate.calls == 1
+    assert len(reports) == 8 and all(r.checks[0].result.timed_out for r in reports)
+    gate.release.set()
+
+
+def test_runner__stuck_check_keeps_one_thread_across_many_probes(runner):
+    gate = Gate()
+    for _ in range(20):
+        runner.run([Selected("stuck", gate, False)], 0.01, 0)
+    assert gate.calls == 1
+    assert len([t for t in flight_threads() if t.name == "modestwear-health:stuck"]) == 1
+    gate.release.set()
+
+
+def test_runner__finished_flight_result_reaches_later_caller(runner):
+    gate = Gate()
+    first = runner.run([Selected("slow", gate, False)], 0.01, 0)
+    assert first.checks[0].result.timed_out
+    gate.release.set()
+    time.sleep(0.05)
+    second = runner.run([Selected("slow", gate, False)], BUDGET, 5)
+    assert second.checks[0].result.status == "ok" and gate.calls == 1  # the cached, finished flight
+
+
+def test_runner__cache_window_reuses_result(runner):
+    probe, calls = counting()
+    for _ in range(5):
+        runner.run([Selected("c", probe, False)], BUDGET, 60)
+    assert len(calls) == 1
+
+
+def test_runner__cache_window_zero_probes_every_time(runner):
+    probe, calls = counting()
+    for _ in range(3):
+        runner.run([Selected("c", probe, False)], BUDGET, 0)
+    assert len(calls) == 3
+
+
+def test_runner__cache_expires(runner):
+    probe, calls = counting()
+    runner.run([Selected("c", probe, False)], BUDGET, 0.05)
+    time.sleep(0.06)
+    runner.run([Selected("c", probe, False)], BUDGET, 0.05)
+    assert len(calls) == 2
+
+
+def test_runner__probe_gets_budget_as_timeout(runner):
+    probe, calls = counting()
+    runner.run([Selected("c", probe, False)], 1.25, 0)
+    assert calls == [pytest.approx(1.25 - 0.02)]  # the budget less what the response needs
+
+
+def test_runner__checks_run_in_parallel(runner):
+    gates = [Gate() for _ in range(3)]
+    start = time.monotonic()
+    runner.run([Selected(f"g{i}", g, False) for i, g in enumerate(gates)], BUDGET, 0)
+    assert time.monotonic() - start < BUDGET * 1.1 + 0.02  # not 3 x the budget
+    for gate in gates:
+        gate.release.set()
+
+
+def test_runner__reset_orphans_flight_result(runner):
+    gate = Gate()
+    runner.run([Selected("o", gate, False)], 0.01, 0)
+    runner.reset()
+    gate.release.set()
+    time.sleep(0.05)
+    probe, calls = counting(error=OSError())
+    report = runner.run([Selected("o", probe, False)], BUDGET, 60)
+    assert calls and report.checks[0].result.status == "fail"  # not the orphan's late "ok"
+
+
+def test_runner__base_exception_in_probe_still_ends_flight(runner):
+    def interrupted(timeout: float) -> None:
+        raise SystemExit(3)
+
+    report = runner.run([Selected("i", interrupted, False)], BUDGET, 0)
+    assert report.checks[0].result.error == "SystemExit"
+    probe, calls = counting()
+    assert runner.run([Selected("i", probe, False)], BUDGET, 0).checks[0].result.status == "ok"
+
+
+def test_runner__failure_logged_with_type_only(runner, caplog):
+    failing, _ = counting(error=ConnectionError("redis://:CanaryPw@cache.internal:6379"))
+    with caplog.at_level(logging.WARNING, "modestwear_config.health"):
+        runner.run([Selected("cache:sessions", failing, False)], BUDGET, 0)
+    assert "Health check cache:sessions failed: ConnectionError" in caplog.text
+    assert "CanaryPw" not in caplog.text and "internal" not in caplog.text
+
+
+@pytest.mark.parametrize("exc, expected", [
+    (TimeoutError(), True), (OSError(), False), (ValueError(), False),
+])
+def test_runner__is_timeout(exc, expected):
+    assert is_timeout(exc) is expected
+
+
+def test_runner__is_timeout_recognises_driver_timeouts():
+    import psycopg
+    import redis
+
+    assert is_timeout(redis.exceptions.TimeoutError())
+    assert is_timeout(psycopg.errors.ConnectionTimeout())
+    assert not is_timeout(redis.exceptions.ConnectionError())
+
+
+def test_runner__as_dict_anonymous_and_detailed():
+    report = Report((
+        __import__("modestwear_config.health.runner", fromlist=["CheckReport"]).CheckReport(
+            "database", True, Result("fail", 12.5, True, "TimeoutError")),
+    ), 13.0)
+    assert report.as_dict(detailed=False, version="9.9") == {
+        "status": "fail", "version": "9.9",
+        "checks": {"database": {"status": "fail", "critical": True, "timed_out": True}},
+    }
+    detailed = report.as_dict(detailed=True, version="9.9")
+    assert detailed["duration_ms"] == 13.0
+    assert detailed["checks"]["database"] == {
+        "status": "fail", "critical": True, "timed_out": True, "duration_ms": 12.5, "error": "TimeoutError"}
+
+
+def test_runner__run_checks_uses_settings(settings):
+    from modestwear_config.health.runner import RUNNER
+
+    settings.MODESTWEAR_HEALTH_CHECKS = ()
+    settings.MODESTWEAR_HEALTH_CRITICAL = ("database",)
+    RUNNER.reset()
+    report = run_checks(budget=2.0, cache_seconds=0)
+    names = [c.name for c in report.checks]
+    assert names[:2] == ["database", "cache"]
+    assert {c.name: c.critical for c in report.checks}["database"] is True
+    checks.reset()  # close the kept health connection

@@ -1,0 +1,85 @@
+"""health_settings: MODESTWEAR_HEALTH_* from HEALTH_* variables, validated, secrets never echoed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from modestwear_config import BUILDERS
+from modestwear_config.env import Env, build_settings
+from modestwear_config.health.settings import health_settings
+
+CANARY = "CanaryH3alth"
+
+
+def build(**environ: str) -> dict:
+    return build_settings(health_settings, env=Env(environ))
+
+
+def error_of(**environ: str) -> str:
+    with pytest.raises(ImproperlyConfigured) as caught:
+        build(**environ)
+    return str(caught.value)
+
+
+def test_health_settings__defaults():
+    assert build() == {
+        "MODESTWEAR_HEALTH_TOKEN": None,
+        "MODESTWEAR_HEALTH_BUDGET": 2.5,
+        "MODESTWEAR_HEALTH_CACHE_SECONDS": 2.0,
+        "MODESTWEAR_HEALTH_CRITICAL": ("database",),
+        "MODESTWEAR_HEALTH_CHECKS": (),
+    }
+
+
+def test_health_settings__values_read():
+    token = "t0ken-" + "a" * 20
+    settings = build(HEALTH_TOKEN=token, HEALTH_BUDGET_SECONDS="1.5", HEALTH_CACHE_SECONDS="0",
+                     HEALTH_CHECKS="Celery, migrations,storage,celery", HEALTH_CRITICAL_CHECKS="database,cache:sessions,celery")
+    assert settings["MODESTWEAR_HEALTH_TOKEN"] == token
+    assert settings["MODESTWEAR_HEALTH_BUDGET"] == 1.5
+    assert settings["MODESTWEAR_HEALTH_CACHE_SECONDS"] == 0
+    assert settings["MODESTWEAR_HEALTH_CHECKS"] == ("celery", "migrations", "storage")
+    assert settings["MODESTWEAR_HEALTH_CRITICAL"] == ("database", "cache:sessions", "celery")
+
+
+def test_health_settings__token_from_file(tmp_path):
+    path = tmp_path / "token"
+    path.write_text("file-token-0123456789\n")
+    assert build(HEALTH_TOKEN_FILE=str(path))["MODESTWEAR_HEALTH_TOKEN"] == "file-token-0123456789"
+
+
+@pytest.mark.parametrize("environ, variable", [
+    ({"HEALTH_CHECKS": f"celery,{CANARY}"}, "HEALTH_CHECKS"),
+    ({"HEALTH_CHECKS": "database"}, "HEALTH_CHECKS"),  # always on: naming it as optional is a mistake
+    ({"HEALTH_CRITICAL_CHECKS": f"database,{CANARY}:x"}, "HEALTH_CRITICAL_CHECKS"),
+    ({"HEALTH_CRITICAL_CHECKS": "celery"}, "HEALTH_CRITICAL_CHECKS"),  # critical but not enabled
+    ({"HEALTH_BUDGET_SECONDS": "0"}, "HEALTH_BUDGET_SECONDS"),
+    ({"HEALTH_BUDGET_SECONDS": "nan"}, "HEALTH_BUDGET_SECONDS"),
+    ({"HEALTH_CACHE_SECONDS": "-1"}, "HEALTH_CACHE_SECONDS"),
+    ({"HEALTH_TOKEN": CANARY}, "HEALTH_TOKEN"),  # too short
+    ({"HEALTH_TOKEN": f"{CANARY} with spaces inside"}, "HEALTH_TOKEN"),
+    ({"HEALTH_TOKEN": f"{CANARY}-non-ascii-\u00e9\u00e9\u00e9"}, "HEALTH_TOKEN"),
+], ids=lambda v: str(v))
+def test_health_settings__bad_value_names_variable_never_value(environ, variable):
+    message = error_of(**environ)
+    assert f"  {variable}: " in message
+    assert CANARY not in message
+
+
+def test_health_settings__critical_of_enabled_optional_check_accepted():
+    settings = build(HEALTH_CHECKS="celery", HEALTH_CRITICAL_CHECKS="database,celery")
+    assert settings["MODESTWEAR_HEALTH_CRITICAL"] == ("database", "celery")
+
+
+def test_health_settings__part_of_package_builders():
+    assert health_settings in BUILDERS
+    settings = build_settings(*BUILDERS, env=Env({"DEBUG": "true", "HEALTH_BUDGET_SECONDS": "1"}))
+    assert settings["MODESTWEAR_HEALTH_BUDGET"] == 1.0
+
+
+def test_health_settings__module_import_star_builds_only_health():
+    namespace: dict = {}
+    exec("from modestwear_config.health.settings import *", namespace)
+    emitted = {name for name in namespace if not name.startswith("__")}
+    assert emitted == set(build())
