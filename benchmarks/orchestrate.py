@@ -1,0 +1,67 @@
+"""Runs the suites in order against private services and writes the results (inside .venv-peers)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from contextlib import ExitStack
+from typing import Any
+
+import report
+import suites
+from harness import HERE
+
+ORDER = ("startup", "memory", "throughput", "readiness", "faults")
+RESULTS = HERE / "results"
+
+
+def run_all(quick: bool, only: list[str]) -> None:
+    unknown = set(only) - set(ORDER)
+    if unknown:
+        raise SystemExit(f"unknown suite(s) {sorted(unknown)}; expected some of {', '.join(ORDER)}")
+    chosen = [name for name in ORDER if not only or name in only]
+    scale = suites.QUICK if quick else suites.FULL
+    started = time.monotonic()
+    results: dict[str, Any] = {"quick": quick, "machine": report.machine(), "command": command(quick, only)}
+    suites.log(f"machine: {results['machine']['summary']}")
+    results["plain_mirrors_ours"] = suites.check_plain_mirrors_ours()
+    with ExitStack() as stack:
+        services = suites.Services(stack)
+        prod = suites.collectstatic(stack, suites.production_env(services.pg.url, services.redis.url))
+        results["machine"]["postgresql"] = services.admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        results["machine"]["redis"] = services.redis_admin.info("server")["redis_version"]
+        for name in chosen:
+            suites.log(f"-- {name}")
+            t0 = time.monotonic()
+            if name == "startup":
+                results[name] = suites.startup(scale, prod)
+            elif name == "memory":
+                results[name] = suites.memory(scale, prod)
+            else:
+                results[name] = getattr(suites, name)(scale, services, prod)
+            results[name]["elapsed_s"] = round(time.monotonic() - t0, 1)
+    if "readiness" in results:
+        results["budget"] = suites.budget(results["readiness"])
+    results["elapsed_s"] = round(time.monotonic() - started, 1)
+    write(results, complete=not quick and chosen == list(ORDER))
+
+
+def command(quick: bool, only: list[str]) -> str:
+    return " ".join(["python benchmarks/run.py", *(["--quick"] if quick else []),
+                     *([f"--only {','.join(only)}"] if only else [])])
+
+
+def write(results: dict[str, Any], complete: bool) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    markdown = report.markdown(results)
+    print("\n" + markdown)
+    png = RESULTS / "throughput.png"
+    if "throughput" in results:
+        report.plot(results, png)
+    suites.log(f"wrote {RESULTS / 'latest.json'}" + (f" and {png}" if png.exists() else ""))
+    if complete:  # only a full run of every suite becomes the committed figures
+        (HERE / "RESULTS.md").write_text(report.results_page(results, markdown))
+        shutil.copyfile(png, HERE / "throughput.png")
+        suites.log("wrote benchmarks/RESULTS.md and benchmarks/throughput.png")

@@ -1,0 +1,239 @@
+"""The markdown table, the machine description and the plot."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("django", "gunicorn", "psycopg", "redis", "django-redis", "django-health-check", "django-alive")
+
+
+def machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    info = {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "wrk": (wrk.stdout or wrk.stderr).split("[")[0].strip(),
+    }
+    info["summary"] = (f"{info['nproc']} x {cpu}, {info['memory_gb']} GB, Linux {info['kernel']}, "
+                       f"Python {info['python']}, Django {versions['django']}, gunicorn {versions['gunicorn']}")
+    return info
+
+
+# -- formatting ---------------------------------------------------------------------------------------
+def mmm(s: dict[str, Any] | None, unit: str = "", digits: int = 1) -> str:
+    """median (min-max): the shape of every repeated figure."""
+    if not s or s.get("median") is None:
+        return "n/a"
+    if s.get("n", 0) <= 1 or s["min"] == s["max"]:
+        return f"{s['median']:.{digits}f}{unit}"
+    return f"{s['median']:.{digits}f}{unit} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+
+def x(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def met(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("yes" if ok else "**no**")
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# -- the table ------------------------------------------------------------------------------------------
+def markdown(r: dict[str, Any]) -> str:
+    parts = [f"Figures: median (min-max) of the runs; ratios are of medians measured in the same run.\n"
+             f"Machine: {r['machine']['summary']}."]
+    summary_rows: list[list[str]] = []
+    if "startup" in r:
+        parts.append(_startup(r["startup"], summary_rows))
+    if "memory" in r:
+        parts.append(_memory(r["memory"], summary_rows))
+    if "throughput" in r:
+        parts.append(_throughput(r["throughput"], summary_rows))
+    if "readiness" in r:
+        parts.append(_readiness(r["readiness"]))
+    if "faults" in r:
+        parts.append(_faults(r["faults"], summary_rows))
+    if "budget" in r:
+        parts.append(_budget(r["budget"], r["readiness"]))
+    head = table(["Measure", "Ours", "Baseline", "Ratio / figure", "Target", "Met"], summary_rows)
+    return "\n\n".join([parts[0], "### Summary\n\n" + head, *parts[1:]]) + "\n"
+
+
+def _startup(s: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    setup, boot = s["django_setup_ms"], s["gunicorn_first_200_ms"]
+    target = s["target_ratio"]
+    for name, label in (("ours_default", "embedded default"), ("ours_production", "production environment")):
+        summary_rows.append([f"`django.setup()`, {label}", mmm(setup[name], " ms"), mmm(setup["plain"], " ms"),
+                             x(setup[name]["ratio"]), f"< {target:.2f}x", met(setup[name]["ratio"] < target)])
+    summary_rows.append(["gunicorn exec to first 200 on /healthz", mmm(boot["ours"], " ms", 0),
+                         mmm(boot["plain"], " ms", 0), x(boot["ours"]["ratio"]), f"< {target:.2f}x",
+                         met(boot["ours"]["ratio"] < target)])
+    rows = [["`django.setup()` (subprocess)", mmm(setup["plain"], " ms"), mmm(setup["ours_default"], " ms"),
+             mmm(setup["ours_production"], " ms")]]
+    rows.append(["gunicorn exec to first 200 (2 workers x 4 threads)", mmm(boot["plain"], " ms", 0), "",
+                 mmm(boot["ours"], " ms", 0)])
+    return "### 1. Start-up\n\n" + table(["", "plain project", "ours, embedded default",
+                                          "ours, production environment"], rows)
+
+
+def _memory(m: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    w, seed = m["worker_rss_mb"], m["seed_configuration"]
+    summary_rows.append([f"worker RSS after {m['requests']:,} requests", mmm(w["ours"], " MB"),
+                         mmm(w["plain"], " MB"), f"{w['difference_mb']:+.1f} MB",
+                         f"within {m['target_difference_mb']} MB",
+                         met(abs(w["difference_mb"]) <= m["target_difference_mb"])])
+    o = seed["ours"]
+    summary_rows.append(["seed configuration (master + 2 workers x 4 threads), RSS", f"{o['rss_mb']:.1f} MB",
+                         f"{seed['plain']['rss_mb']:.1f} MB (plain)", f"headroom {o['headroom_mb']:.0f} MB",
+                         f"< {m['limit_mb']} MB", met(o["rss_mb"] < m["limit_mb"])])
+    rows = [[name, ", ".join(v["paths"]), f"{v['processes']}", f"{v['master_rss_mb']:.1f}", f"{v['rss_mb']:.1f}", f"{v['pss_mb']:.1f}",
+             f"{v['headroom_mb']:.0f}"] for name, v in seed.items()]
+    return (f"### 2. Memory\n\nOne worker (1 x 4 threads) after {m['requests']:,} requests alternating "
+            f"{' and '.join(m['paths'])}: ours {mmm(w['ours'], ' MB')}, plain {mmm(w['plain'], ' MB')}.\n\n"
+            f"The seed configuration after {2 * m['requests']:,} requests, in turn to each path:\n\n"
+            + table(["", "paths", "processes", "master RSS MB", "total RSS MB", "total PSS MB",
+                     f"headroom to {m['limit_mb']} MB"], rows))
+
+
+def _throughput(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    live, ratios = t["healthz"], t["healthz_ratios"]
+    summary_rows.append(["/healthz req/s vs plain view (full stack)", mmm(live["ours"]["rps"], "", 0),
+                         mmm(live["plain view"]["rps"], "", 0), x(ratios["ours_over_plain"]),
+                         f">= {t['target_ratio']:.1f}x", met(ratios["ours_over_plain"] >= t["target_ratio"])])
+    summary_rows.append(["/healthz req/s vs bare WSGI callable (ceiling)", mmm(live["ours"]["rps"], "", 0),
+                         mmm(live["bare WSGI"]["rps"], "", 0), f"{100 * (ratios['ours_of_bare'] or 0):.0f}% of it",
+                         "report", ""])
+    sections = []
+    for endpoint in ("healthz", "health"):
+        rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
+                 str(v["non_2xx"] + v["socket_errors"])] for name, v in t[endpoint].items()]
+        sections.append(f"/{endpoint}:\n\n" + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"],
+                                                    rows))
+    return (f"### 3. Throughput under gunicorn (2 workers x 4 threads, `{t['wrk']}`, access log off)\n\n"
+            + "\n\n".join(sections))
+
+
+def _readiness(rd: dict[str, Any]) -> str:
+    rows = []
+    for name, v in rd["candidates"].items():
+        p = v["per_1000"]
+        idle = v["after_idle"]
+        rows.append([name, mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
+                     mmm(p["pg_connections"], "", 0), mmm(p["pg_statements"], "", 0),
+                     mmm(p["redis_commands"], "", 0), _commands(v["redis_by_command"], rd["probes"]),
+                     f"{idle['p50_ms']:.1f} ms", ", ".join(f"{k} x{n}" for k, n in idle["verdicts"].items())])
+    return (f"### 4. Readiness cost ({rd['probes']:,} sequential probes x {rd['runs']}, a new HTTP connection each)\n\n"
+            + table(["candidate", "p50", "p99", "PG connections / 1,000", "PG statements / 1,000",
+                     "Redis commands / 1,000", "commands", "p50 after idle", "answers after idle"], rows)
+            + "\n\n\"After idle\": every PostgreSQL and Redis client connection is terminated before each probe, "
+              "as Neon's scale to zero does between two probes 10 minutes apart.")
+
+
+def _commands(by_command: dict[str, int], probes: int) -> str:
+    return ", ".join(f"{name} {1000 * n / probes:.0f}" for name, n in sorted(by_command.items())) or "none"
+
+
+def _faults(f: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    rows = []
+    for scenario, by_name in f["scenarios"].items():
+        for name, v in by_name.items():
+            answer = ("never (capped)" if not v["answered"] else
+                      f"{v['statuses'][0]} {v['verdicts'][0]}")
+            rows.append([scenario, name, mmm(v["seconds"], " s", 2) if v["answered"]
+                         else f"> {f['cap_seconds']:g} s", answer])
+        ours = by_name.get("ours")
+        if ours:
+            summary_rows.append([f"/health with a {scenario}", mmm(ours["seconds"], " s", 2),
+                                 "; ".join(f"{n}: " + (mmm(v['seconds'], ' s', 1) if v["answered"]
+                                                       else f"> {f['cap_seconds']:g} s")
+                                           for n, v in by_name.items() if n != "ours"),
+                                 "", "budget 2.5 s", met(ours["answered"] and ours["seconds"]["max"] < 2.5 * 1.1)])
+    return (f"### 5. Deadline under faults ({f['worker']}, a socket that accepts and never answers, "
+            f"cap {f['cap_seconds']:g} s)\n\n" + table(["fault", "candidate", "time to answer", "answer"], rows))
+
+
+def _budget(b: dict[str, Any], rd: dict[str, Any]) -> str:
+    rows = []
+    for name, v in b["candidates"].items():
+        rows.append([name, f"{v['pg_connections_per_day']:,}", f"{v['pg_statements_per_day']:,}",
+                     f"{v['neon_active_hours_per_day']:.0f} h ({v['neon_active_hours_per_month']} h/month)",
+                     f"{v['redis_commands_per_day']:,} ({100 * v['upstash_share']:.1f}%)"])
+    return (f"### 6. Free-tier budget: a day of the seed's monitor ({b['probes_per_day']} probes, one every 10 minutes)\n\n"
+            + table(["endpoint", "PG connections/day", "PG statements/day",
+                     f"Neon active time (free: {b['neon_free_hours_per_month']} h/month)",
+                     f"Redis commands/day (of Upstash's {b['upstash_free_commands_per_day']:,})"], rows)
+            + f"\n\nFrom the per-probe counts measured after idle (section 4). Any probe that reaches PostgreSQL wakes "
+              f"Neon's compute, which then stays up {b['neon_suspend_minutes']} minutes: every 10 minutes that is "
+              f"half of each day, whichever library runs the query. /healthz touches neither service.")
+
+
+def results_page(r: dict[str, Any], markdown_table: str) -> str:
+    m = r["machine"]
+    packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+    return (
+        "# Benchmark results\n\n"
+        f"Reproduce: `{r['command']}` (about {r['elapsed_s'] / 60:.0f} minutes here; `--quick` for a smoke run).\n\n"
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB, Linux {m['kernel']}; Python {m['python']}; "
+        f"{packages}; PostgreSQL {m.get('postgresql', '?')}, Redis {m.get('redis', '?')} (private servers on "
+        f"loopback); {m['wrk']}.\n\n"
+        + markdown_table + "\n![throughput](throughput.png)\n"
+    )
+
+
+# -- the plot ---------------------------------------------------------------------------------------------
+def plot(r: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = r["throughput"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), dpi=80)
+    for col, endpoint in enumerate(("healthz", "health")):
+        names = list(t[endpoint])
+        colours = ["#1f6f43" if n.startswith("ours") else "#888888" for n in names]
+        for row, (key, label) in enumerate((("rps", "requests/s (higher is better)"),
+                                            ("p99_ms", "p99 latency, ms (lower is better)"))):
+            ax = axes[row][col]
+            med = [t[endpoint][n][key]["median"] for n in names]
+            low = [m - t[endpoint][n][key]["min"] for n, m in zip(names, med)]
+            high = [t[endpoint][n][key]["max"] - m for n, m in zip(names, med)]
+            ax.barh(names, med, xerr=[low, high], color=colours, capsize=3)
+            ax.invert_yaxis()
+            ax.set_xlabel(label, fontsize=9)
+            ax.tick_params(labelsize=8)
+            if row == 0:
+                ax.set_title(f"/{endpoint}", fontsize=10)
+            for i, value in enumerate(med):
+                ax.text(value, i, f" {value:,.0f}" if key == "rps" else f" {value:.1f}", va="center", fontsize=7)
+    fig.suptitle(f"gunicorn 2 workers x 4 threads, {t['wrk']} ({r['machine']['nproc']} CPUs)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    if path.stat().st_size > 200_000:
+        print(f"warning: {path} is {path.stat().st_size} bytes", file=sys.stderr)
