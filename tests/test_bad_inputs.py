@@ -114,6 +114,9 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("choice_coop", {"SECURE_CROSS_ORIGIN_OPENER_POLICY": "open"}, {"SECURE_CROSS_ORIGIN_OPENER_POLICY"}),
     ("time_zone_unknown", {"TIME_ZONE": "Mars/Olympus_Mons"}, {"TIME_ZONE"}),
     ("language_unknown", {"LANGUAGE_CODE": "klingon"}, {"LANGUAGE_CODE"}),
+    ("static_url_without_slash", {"STATIC_URL": "/static"}, {"STATIC_URL"}),
+    ("media_url_empty", {"MEDIA_URL": ""}, {"MEDIA_URL"}),
+    ("media_url_same_as_static", {"MEDIA_URL": "/static/"}, {"MEDIA_URL"}),
     # email
     ("email_tls_and_ssl", {**SMTP, "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"}, {"EMAIL_USE_TLS"}),
     ("email_tls_on_port_465", {**SMTP, "EMAIL_PORT": "465", "EMAIL_USE_TLS": "true"}, {"EMAIL_USE_TLS"}),

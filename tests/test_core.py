@@ -155,6 +155,11 @@ def test_core__paths_under_base_dir(tmp_path):
     assert (settings["STATIC_URL"], settings["MEDIA_URL"]) == ("/static/", "/media/")
 
 
+def test_core__url_prefixes_overridable(tmp_path):
+    settings = build(tmp_path, **PRODUCTION, STATIC_URL="https://cdn.example.com/static/", MEDIA_URL="/uploads/")
+    assert (settings["STATIC_URL"], settings["MEDIA_URL"]) == ("https://cdn.example.com/static/", "/uploads/")
+
+
 def test_core__locale_and_ids(tmp_path):
     settings = build(tmp_path, **PRODUCTION, TIME_ZONE="Africa/Lagos", LANGUAGE_CODE="fr")
     assert (settings["TIME_ZONE"], settings["LANGUAGE_CODE"]) == ("Africa/Lagos", "fr")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import global_settings
 
 from .env import Env, base_dir, lazy_settings
+from .registry import BY_NAME
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 # Django's own `check --deploy` criteria (security.W009).
@@ -23,6 +24,7 @@ def core_settings(env: Env) -> dict[str, Any]:
     debug: bool = env("DEBUG")
     base = base_dir(env)
     whitenoise = find_spec("whitenoise") is not None
+    static_url, media_url = _url_prefixes(env)
     return {
         "BASE_DIR": base,
         "DEBUG": debug,
@@ -36,9 +38,9 @@ def core_settings(env: Env) -> dict[str, Any]:
         "TIME_ZONE": _time_zone(env),
         "USE_I18N": True,
         "USE_TZ": True,  # aware datetimes; PostgreSQL stores UTC
-        "STATIC_URL": env("STATIC_URL"),
+        "STATIC_URL": static_url,
         "STATIC_ROOT": base / "staticfiles",  # collectstatic's target, served by WhiteNoise
-        "MEDIA_URL": env("MEDIA_URL"),
+        "MEDIA_URL": media_url,
         "MEDIA_ROOT": base / "media",  # file-system media when Cloudinary is not configured
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "FRONTEND_URL": env("FRONTEND_URL"),
@@ -80,6 +82,20 @@ def _secret_key(env: Env, debug: bool, base: Path) -> str:
         )
         return ""
     return key
+
+
+def _url_prefixes(env: Env) -> tuple[str, str]:
+    """STATIC_URL and MEDIA_URL: non-empty, ending in '/', distinct (else Django fails later, unnamed)."""
+    prefixes = {}
+    for name in ("STATIC_URL", "MEDIA_URL"):
+        value: str = env(name)
+        if not value.endswith("/"):
+            env.error(name, "expected a URL prefix ending with '/' (like /static/ or https://cdn.example.com/static/)")
+            value = BY_NAME[name].default
+        prefixes[name] = value
+    if prefixes["STATIC_URL"] == prefixes["MEDIA_URL"]:
+        env.error("MEDIA_URL", "must differ from STATIC_URL (uploads would shadow static files)")
+    return prefixes["STATIC_URL"], prefixes["MEDIA_URL"]
 
 
 def _language_code(env: Env) -> str:
