@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -114,13 +115,14 @@ class Gunicorn:
     workers: int = 2
     threads: int = 4
     ready_path: str = "/healthz"
+    cpus: str | None = None  # taskset list: master and workers stay on these CPUs
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     boot_seconds: float | None = None
 
     def command(self) -> list[str]:
-        return [str(BIN / "gunicorn"), "-c", "python:modestwear_config.gunicorn",
+        return [*pinned(self.cpus), str(BIN / "gunicorn"), "-c", "python:modestwear_config.gunicorn",
                 "--access-logfile", "/dev/null", self.app]
 
     def start(self, timeout: float = 60.0) -> Gunicorn:
@@ -189,10 +191,26 @@ def memory_kb(pid: int) -> dict[str, int]:
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
+def pinned(cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+def split_cpus() -> tuple[str | None, str | None]:
+    """(server CPU, client CPU): the server and wrk on different cores, or no pinning on one core.
+
+    Unpinned, the scheduler moves the worker's threads between the cores wrk also uses, and
+    the same endpoint measured twice differs by up to 2x; pinned, runs agree within ~10%.
+    """
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cores) < 2 or not shutil.which("taskset"):
+        return None, None
+    return str(cores[0]), str(cores[1])
+
+
 def wrk(port: int, path: str, seconds: int, connections: int = 50,
-        headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        headers: Mapping[str, str] | None = None, cpus: str | None = None) -> dict[str, Any]:
     """`wrk -t1 -c50 -dNs --latency`: requests/s and the latency percentiles in ms."""
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    args = [*pinned(cpus), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from contextlib import ExitStack
@@ -25,6 +26,10 @@ def run_all(quick: bool, only: list[str]) -> None:
     started = time.monotonic()
     results: dict[str, Any] = {"quick": quick, "machine": report.machine(), "command": command(quick, only)}
     suites.log(f"machine: {results['machine']['summary']}")
+    results["loadavg_start"] = load_average()
+    if results["loadavg_start"] > 0.5:
+        suites.log(f"warning: load average {results['loadavg_start']} before starting; other work will "
+                   "disturb the figures")
     results["plain_mirrors_ours"] = suites.check_plain_mirrors_ours()
     with ExitStack() as stack:
         services = suites.Services(stack)
@@ -44,7 +49,12 @@ def run_all(quick: bool, only: list[str]) -> None:
     if "readiness" in results:
         results["budget"] = suites.budget(results["readiness"])
     results["elapsed_s"] = round(time.monotonic() - started, 1)
+    results["loadavg_end"] = load_average()
     write(results, complete=not quick and chosen == list(ORDER))
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 def command(quick: bool, only: list[str]) -> str:

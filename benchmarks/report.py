@@ -75,13 +75,35 @@ def markdown(r: dict[str, Any]) -> str:
     if "throughput" in r:
         parts.append(_throughput(r["throughput"], summary_rows))
     if "readiness" in r:
-        parts.append(_readiness(r["readiness"]))
+        parts.append(_readiness(r["readiness"], summary_rows))
     if "faults" in r:
         parts.append(_faults(r["faults"], summary_rows))
     if "budget" in r:
         parts.append(_budget(r["budget"], r["readiness"]))
     head = table(["Measure", "Ours", "Baseline", "Ratio / figure", "Target", "Met"], summary_rows)
+    odd = anomalies(r)
+    if odd:
+        head += "\n\nUnexpected answers during the run: " + "; ".join(odd) + "."
     return "\n\n".join([parts[0], "### Summary\n\n" + head, *parts[1:]]) + "\n"
+
+
+def anomalies(r: dict[str, Any]) -> list[str]:
+    """Anything but a 200 where a 200 was expected: a figure measured on errors is no figure."""
+    found = []
+    memory = r.get("memory", {})
+    for name, statuses in memory.get("statuses", {}).items():
+        found += [f"memory {name}: {k} x{n}" for k, n in statuses.items() if not k.endswith(" 200")]
+    for name, seed in memory.get("seed_configuration", {}).items():
+        found += [f"seed {name}: {k} x{n}" for k, n in seed.get("statuses", {}).items() if not k.endswith(" 200")]
+    for endpoint in ("healthz", "health"):
+        for name, v in r.get("throughput", {}).get(endpoint, {}).items():
+            if v["non_2xx"] or v["socket_errors"]:
+                found.append(f"wrk /{endpoint} {name}: {v['non_2xx']} non-2xx, {v['socket_errors']} socket errors")
+    for name, v in r.get("readiness", {}).get("candidates", {}).items():
+        for key in ("statuses",):
+            found += [f"{name}: {k} x{n}" for k, n in v[key].items() if k != "200"]
+        found += [f"{name} after idle: {k} x{n}" for k, n in v["after_idle"]["statuses"].items() if k != "200"]
+    return found
 
 
 def _startup(s: dict[str, Any], summary_rows: list[list[str]]) -> str:
@@ -125,20 +147,38 @@ def _throughput(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
     summary_rows.append(["/healthz req/s vs plain view (full stack)", mmm(live["ours"]["rps"], "", 0),
                          mmm(live["plain view"]["rps"], "", 0), x(ratios["ours_over_plain"]),
                          f">= {t['target_ratio']:.1f}x", met(ratios["ours_over_plain"] >= t["target_ratio"])])
+    summary_rows.append(["/healthz p99 under load vs plain view", mmm(live["ours"]["p99_ms"], " ms", 1),
+                         mmm(live["plain view"]["p99_ms"], " ms", 1), x(ratios["p99_ours_over_plain"]),
+                         "report", ""])
     summary_rows.append(["/healthz req/s vs bare WSGI callable (ceiling)", mmm(live["ours"]["rps"], "", 0),
                          mmm(live["bare WSGI"]["rps"], "", 0), f"{100 * (ratios['ours_of_bare'] or 0):.0f}% of it",
                          "report", ""])
+    ready = t["health"]
+    summary_rows.append(["/health req/s under load", mmm(ready["ours"]["rps"], "", 0),
+                         "; ".join(f"{k}: {mmm(v['rps'], '', 0)}" for k, v in ready.items() if k.startswith("django-")),
+                         ", ".join(x(_r(ready["ours"]["rps"], v["rps"])) for k, v in ready.items()
+                                   if k.startswith("django-")), "report", ""])
     sections = []
     for endpoint in ("healthz", "health"):
         rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
                  str(v["non_2xx"] + v["socket_errors"])] for name, v in t[endpoint].items()]
         sections.append(f"/{endpoint}:\n\n" + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"],
                                                     rows))
-    return (f"### 3. Throughput under gunicorn (2 workers x 4 threads, `{t['wrk']}`, access log off)\n\n"
+    return (f"### 3. Throughput on loopback ({t['server']}; `{t['wrk']}`; access log off)\n\n"
             + "\n\n".join(sections))
 
 
-def _readiness(rd: dict[str, Any]) -> str:
+def _readiness(rd: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    c = rd["candidates"]
+    ours, peers = c["ours /health"], {k: v for k, v in c.items() if k.startswith("django-")}
+    summary_rows.append(["/health p50, sequential probes, services up", mmm(ours["p50_ms"], " ms", 2),
+                         "; ".join(f"{k.split()[0]}: {mmm(v['p50_ms'], ' ms', 2)}" for k, v in peers.items()),
+                         ", ".join(f"{x(_r(ours['p50_ms'], v['p50_ms']))}" for v in peers.values()), "report", ""])
+    for key, label in (("pg_connections", "PostgreSQL connections"), ("redis_commands", "Redis commands")):
+        summary_rows.append([f"{label} per 1,000 /health probes", mmm(ours["per_1000"][key], "", 0)
+                             + f" ({mmm(c['ours /health, cache 0']['per_1000'][key], '', 0)} with cache 0)",
+                             "; ".join(f"{k.split()[0]}: {mmm(v['per_1000'][key], '', 0)}" for k, v in peers.items()),
+                             "", "report", ""])
     rows = []
     for name, v in rd["candidates"].items():
         p = v["per_1000"]
@@ -152,6 +192,10 @@ def _readiness(rd: dict[str, Any]) -> str:
                      "Redis commands / 1,000", "commands", "p50 after idle", "answers after idle"], rows)
             + "\n\n\"After idle\": every PostgreSQL and Redis client connection is terminated before each probe, "
               "as Neon's scale to zero does between two probes 10 minutes apart.")
+
+
+def _r(a: dict[str, Any], b: dict[str, Any]) -> float | None:
+    return None if not b.get("median") else round(a["median"] / b["median"], 3)
 
 
 def _commands(by_command: dict[str, int], probes: int) -> str:
@@ -231,7 +275,7 @@ def plot(r: dict[str, Any], path: Path) -> None:
                 ax.set_title(f"/{endpoint}", fontsize=10)
             for i, value in enumerate(med):
                 ax.text(value, i, f" {value:,.0f}" if key == "rps" else f" {value:.1f}", va="center", fontsize=7)
-    fig.suptitle(f"gunicorn 2 workers x 4 threads, {t['wrk']} ({r['machine']['nproc']} CPUs)", fontsize=10)
+    fig.suptitle(f"{t['server']}; {t['wrk']}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)

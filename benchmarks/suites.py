@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, ratio, summary, wrk
+from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))  # tests.support.servers: the project's private-server helpers
 from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
+
+from modestwear_config.health.settings import DEFAULT_CACHE_SECONDS  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,17 @@ class Scale:
     boot_runs: int = 7
     memory_runs: int = 3
     memory_requests: int = 1000
-    wrk_runs: int = 3
+    wrk_runs: int = 5
     wrk_seconds: int = 5
     probe_runs: int = 3
     probes: int = 1000
-    idle_probes: int = 30
+    idle_probes: int = 12
     fault_probes: int = 3
     fault_cap: float = 30.0
 
 
 QUICK = Scale(setup_runs=3, boot_runs=2, memory_runs=1, memory_requests=300, wrk_runs=1, wrk_seconds=2,
-              probe_runs=1, probes=100, idle_probes=5, fault_probes=1, fault_cap=10.0)
+              probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0)
 FULL = Scale()
 
 JSON = {"Accept": "application/json"}
@@ -272,9 +274,9 @@ def memory(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
 
 # -- 3 and 4 under load: throughput --------------------------------------------------------------------------
 @contextmanager
-def servers(specs: dict[str, tuple[str, dict[str, str]]]) -> Iterator[dict[str, Gunicorn]]:
+def servers(specs: dict[str, tuple[str, dict[str, str]]], **options: Any) -> Iterator[dict[str, Gunicorn]]:
     with ExitStack() as stack:
-        yield {name: stack.enter_context(Gunicorn(app, env)) for name, (app, env) in specs.items()}
+        yield {name: stack.enter_context(Gunicorn(app, env, **options)) for name, (app, env) in specs.items()}
 
 
 def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
@@ -282,18 +284,22 @@ def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[s
              "plain": plain(prod), "peers": peers(prod)}
     # (server, path) of each candidate; /health candidates are asked for JSON.
     liveness = {"ours": ("ours", "/healthz"), "plain view": ("plain", "/healthz"),
-                "bare WSGI": ("plain", "/bare/healthz"), "django-alive": ("peers", "/-/alive/")}
-    readiness = {"ours": ("ours", "/health"), "ours (no cache)": ("ours_nocache", "/health"),
+                "bare WSGI": ("plain", "/bare/healthz"), "django-alive /-/alive/": ("peers", "/-/alive/")}
+    readiness = {"ours": ("ours", "/health"), "ours, cache 0": ("ours_nocache", "/health"),
                  "django-health-check": ("peers", "/ht/"), "django-alive": ("peers", "/-/health/")}
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {"healthz": {k: [] for k in liveness},
                                                          "health": {k: [] for k in readiness}}
-    with servers(specs) as running:
+    server_cpu, client_cpu = split_cpus()
+    # One worker (4 threads): wrk's 50 keep-alive connections stay on the worker that accepted
+    # them, so with two workers a run measures one or both of them, by chance.
+    with servers(specs, workers=1, cpus=server_cpu) as running:
         for endpoint, table in (("healthz", liveness), ("health", readiness)):
             for name, (server, path) in table.items():  # warm-up: connections, caches, lazy imports
-                wrk(running[server].port, path, 1, headers=JSON)
-            for _ in range(scale.wrk_runs):
-                for name, (server, path) in table.items():
-                    runs[endpoint][name].append(wrk(running[server].port, path, scale.wrk_seconds, headers=JSON))
+                wrk(running[server].port, path, 1, headers=JSON, cpus=client_cpu)
+            for run in range(scale.wrk_runs):
+                for name, (server, path) in rotated(table, run):
+                    runs[endpoint][name].append(wrk(running[server].port, path, scale.wrk_seconds,
+                                                    headers=JSON, cpus=client_cpu))
     result: dict[str, Any] = {}
     for endpoint, by_name in runs.items():
         result[endpoint] = {}
@@ -313,6 +319,8 @@ def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[s
     }
     result["target_ratio"] = 1.3
     result["wrk"] = f"wrk -t1 -c50 -d{scale.wrk_seconds}s --latency"
+    result["server"] = "gunicorn, 1 worker x 4 threads (gthread)" + (
+        f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else "")
     log(f"req/s: { {e: {k: v['rps']['median'] for k, v in result[e].items()} for e in ('healthz', 'health')} }")
     return result
 
@@ -321,16 +329,19 @@ def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[s
 def readiness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
     specs = {"ours": ours(prod), "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
              "plain": plain(prod), "peers": peers(prod)}
-    candidates = {
-        "ours": ("ours", "/health"), "ours (no cache)": ("ours_nocache", "/health"),
-        "django-health-check": ("peers", "/ht/"), "django-alive": ("peers", "/-/health/"),
-        "ours /healthz": ("ours", "/healthz"), "plain /healthz": ("plain", "/healthz"),
+    candidates = {  # name: (server, path, seconds a result is reused)
+        "ours /health": ("ours", "/health", DEFAULT_CACHE_SECONDS),
+        "ours /health, cache 0": ("ours_nocache", "/health", 0.0),
+        "django-health-check /ht/": ("peers", "/ht/", 0.0),
+        "django-alive /-/health/": ("peers", "/-/health/", 0.0),
+        "ours /healthz": ("ours", "/healthz", 0.0),
+        "plain /healthz": ("plain", "/healthz", 0.0),
     }
     result: dict[str, Any] = {}
     services.log_statements(True)
     try:
         with servers(specs) as running:
-            for name, (server, path) in candidates.items():
+            for name, (server, path, reuse) in candidates.items():
                 port = running[server].port
                 for _ in range(10):  # warm-up: every worker has its connections
                     get(port, path, JSON)
@@ -356,7 +367,7 @@ def readiness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[st
                                              "redis_commands")},
                     "redis_by_command": counted[-1]["redis_by_command"],
                 }
-                result[name]["after_idle"] = _after_idle(scale, services, port, path)
+                result[name]["after_idle"] = _after_idle(scale, services, port, path, reuse)
                 log(f"readiness {name}: p50 {result[name]['p50_ms']['median']} ms, per 1000 "
                     f"{ {k: v['median'] for k, v in result[name]['per_1000'].items()} }, "
                     f"after idle {result[name]['after_idle']['per_probe']}")
@@ -365,12 +376,14 @@ def readiness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[st
     return {"candidates": result, "probes": scale.probes, "runs": scale.probe_runs}
 
 
-def _after_idle(scale: Scale, services: Services, port: int, path: str) -> dict[str, Any]:
+def _after_idle(scale: Scale, services: Services, port: int, path: str, reuse: float) -> dict[str, Any]:
     """Probes as the seed's monitor makes them: 10 minutes apart, so Neon has suspended (closing
-    every connection) in between; simulated by terminating every client connection first."""
+    every connection) in between, and no cached result is still fresh; simulated by terminating
+    every client connection, and waiting out the candidate's result cache, before each probe."""
     latencies, statuses, bodies = [], {}, {}
     before = services.snapshot()
     for _ in range(scale.idle_probes):
+        time.sleep(reuse + 0.1 if reuse else 0)
         services.drop_idle_connections()
         reply = get(port, path, JSON)
         latencies.append(reply.seconds * 1000)
@@ -422,6 +435,8 @@ def faults(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, 
         finally:
             for job in jobs:
                 job[2].stop(quick=True)
+    order = list(candidates)  # threads finish in any order; report in a fixed one
+    result = {scenario: {name: result[scenario][name] for name in order} for scenario in scenarios}
     for scenario, by_name in result.items():
         log(f"{scenario}: { {k: v['seconds']['median'] for k, v in by_name.items()} }")
     return {"scenarios": result, "cap_seconds": scale.fault_cap, "worker": "sync (GUNICORN_THREADS=1)"}
