@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -165,14 +163,8 @@ def test_storage__cloudinary_upload_and_delete_reach_only_the_fake_api(fake_clou
 
 
 # -- static files: collectstatic, then gunicorn serves the hashed names --------------
-@pytest.fixture
-def venv_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """gunicorn lives beside this interpreter; servers.Gunicorn finds it through PATH."""
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-
-
 @pytest.mark.slow
-def test_storage__collectstatic_with_cloudinary_then_gunicorn_serves_hashed_files(tmp_path, venv_on_path):
+def test_storage__collectstatic_with_cloudinary_then_gunicorn_serves_hashed_files(tmp_path):
     env = project_env({
         "BASE_DIR": str(tmp_path),  # STATIC_ROOT under it: example_project/staticfiles stays clean
         "CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}",
