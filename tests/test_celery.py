@@ -173,13 +173,18 @@ def test_create_celery_app__eager_runs_the_task_inline_without_a_broker(settings
 
 
 def test_create_celery_app__defaults_the_settings_module(monkeypatch):
+    from celery import current_app
+
+    previous = current_app._get_current_object()
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
     app = create_celery_app("shopfront")
     try:
         assert os.environ["DJANGO_SETTINGS_MODULE"] == "shopfront.settings"
         assert app.main == "shopfront"
+        assert current_app._get_current_object() is app  # @shared_task binds to the project's app
     finally:
         app.close()
+        previous.set_current()  # later tests keep the example project's app
 
 
 # -- a real worker -----------------------------------------------------------------
