@@ -3,6 +3,9 @@ environment (not os.environ) so the suite does not depend on the caller's shell.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from modestwear_config import BUILDERS
 from modestwear_config.env import Env, build_settings
 from tests.support.servers import EXAMPLE_PROJECT, POSTGRES_URL, REQUIRE_SERVICES, reachable
@@ -23,4 +26,6 @@ ROOT_URLCONF = "core.urls"
 INSTALLED_APPS = [*INSTALLED_APPS, "shop"]  # type: ignore[name-defined]  # noqa: F821
 # Tests render admin pages without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # type: ignore[name-defined]  # noqa: F821
+# WhiteNoise warns (an error here) when STATIC_ROOT does not exist; collectstatic never runs in tests.
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="mwc-static-"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only

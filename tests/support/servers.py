@@ -297,6 +297,7 @@ class Gunicorn:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 
 
