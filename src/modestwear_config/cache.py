@@ -17,8 +17,7 @@ LOCAL_MEMORY = {
 def cache_settings(env: Env) -> dict[str, Any]:
     url: str | None = env("REDIS_URL")
     prefix: str = env("CACHE_KEY_PREFIX")
-    if url is None:
-        return {"CACHES": {"default": {**LOCAL_MEMORY, "KEY_PREFIX": prefix}}}
+    # Read (and so validated) even without REDIS_URL: a typo must not wait for the day Redis is added.
     options: dict[str, Any] = {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",
         # Seconds; redis-py would otherwise wait 5 s on a silent server.
@@ -27,6 +26,8 @@ def cache_settings(env: Env) -> dict[str, Any]:
         # A dead Redis turns cache reads into misses instead of 500s...
         "IGNORE_EXCEPTIONS": env("REDIS_IGNORE_EXCEPTIONS"),
     }
+    if url is None:
+        return {"CACHES": {"default": {**LOCAL_MEMORY, "KEY_PREFIX": prefix}}}
     if redis_scheme(env, "REDIS_URL", url) == "rediss":
         # Verified against the system bundle or REDIS_SSL_CA_CERTS; never redis-py's URL-query opt-out.
         options["CONNECTION_POOL_KWARGS"] = redis_py_ssl_kwargs(env)

@@ -62,11 +62,6 @@ def diagnose(env: Env, concern: str | None = None) -> Report:
         for var in VARIABLES
         if concern is None or var.concern == concern
     ]
-    # Problems with a variable's NAME_FILE or ENV_FILE are shown on the variable itself.
-    for entry in entries:
-        file_problem = env.problems.get(f"{entry.name}_FILE")
-        if file_problem:
-            entry.problems.append(f"{entry.name}_FILE: {file_problem}")
     return Report(debug=bool(env("DEBUG")), entries=entries)
 
 

@@ -37,6 +37,8 @@ class Variable:
             return "unset"
         if isinstance(self.default, bool):
             return "true" if self.default else "false"
+        if self.default == "":
+            return "empty"
         if isinstance(self.default, (list, tuple)):
             return ",".join(self.default) or "empty"
         return str(self.default)

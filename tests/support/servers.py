@@ -271,14 +271,18 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+                output = self.output()
+                self.__exit__()
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{output}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as response:
                     if response.status == 200:
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise TimeoutError(f"gunicorn did not answer /healthz within {timeout} s:\n{self.output()}")
+        output = self.output()
+        self.__exit__()
+        raise TimeoutError(f"gunicorn did not answer /healthz within {timeout} s:\n{output}")
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
