@@ -57,7 +57,8 @@ def _new_client(url: str, options: dict[str, Any], timeout: float) -> Redis:
         socket_timeout=timeout,  # seconds: a silent server costs the budget, not redis-py's 5 s
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),  # redis-py >= 6 retries 3 times by default: 4x the budget
-        driver_info=None,  # no CLIENT SETINFO round trips on (re)connect
+        driver_info=None,  # no CLIENT SETINFO round trips on (re)connect...
+        protocol=2,  # ...and no HELLO (redis-py 8 speaks RESP3): a (re)connect costs AUTH at most
         **options,
     )
 
