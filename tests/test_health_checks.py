@@ -18,7 +18,13 @@ from modestwear_config.health import checks
 from modestwear_config.health.registry import SKIPPED, select
 from modestwear_config.health.runner import RUNNER, run_checks
 from tests.support.servers import (
-    RABBITMQ_URL, RedisServer, fresh_postgres_database, free_port, manage, project_env, require,
+    RABBITMQ_URL,
+    RedisServer,
+    free_port,
+    fresh_postgres_database,
+    manage,
+    project_env,
+    require,
 )
 
 CANARY = "CanaryChecks7"
@@ -94,7 +100,7 @@ def test_checks__other_engines_use_a_kept_django_connection(settings, monkeypatc
     def flight() -> None:  # each flight runs in a new thread, on the same kept connection
         try:
             probe(1.0)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
     with django_db_blocker.unblock():  # a private SQLite file, not the test database
@@ -247,7 +253,7 @@ class PingServer:
         paths = self.paths = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 paths.append(self.path)
                 body = b'{"status": "ok"}' if status == 200 else b'{"error": {"message": "Invalid credentials"}}'
                 self.send_response(status)
@@ -285,3 +291,23 @@ def test_checks__cloudinary_storage_pinged(status, expected):
 def test_checks__select_includes_enabled_optionals_only():
     names = [s.name for s in select(("migrations",), frozenset())]
     assert names == ["database", "cache", "migrations"]
+
+
+def test_checks__pending_migrations_not_asked_again_within_a_minute(monkeypatch):
+    monkeypatch.setitem(checks._MIGRATIONS, "pending_at", __import__("time").monotonic())
+    monkeypatch.setattr(checks.connections, "create_connection", lambda alias: pytest.fail("asked the database"))
+    with pytest.raises(checks.PendingMigrations):
+        checks.probe_migrations(1.0)
+
+
+def test_checks__forked_child_forgets_parent_connections(redis_server, monkeypatch):
+    from modestwear_config.health import redis_probe
+
+    redis_probe.ping(redis_server.url, {}, 1.0)
+    kept = checks.database_checks()["database"]
+    checks._MIGRATIONS["applied_at"] = 1.0
+    closed: list[object] = []
+    monkeypatch.setattr(type(kept), "close", lambda self: closed.append(self))
+    checks._forget_after_fork()
+    assert checks._DATABASE_PROBES == {} and checks._MIGRATIONS == {} and redis_probe._CLIENTS == {}
+    assert closed == []  # the parent's sockets are left alone

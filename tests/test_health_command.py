@@ -129,3 +129,8 @@ def test_health_command__silent_database_bounded_by_budget():
     assert result.returncode == 1
     assert body["checks"]["database"]["timed_out"] is True
     assert body["duration_ms"] < 500 * 1.1 + 20
+
+
+def test_health_command__budget_option_used(db):
+    body = json.loads(run("--json", "--budget", "1.5"))
+    assert body["status"] == "ok"

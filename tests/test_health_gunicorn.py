@@ -26,7 +26,13 @@ import redis
 
 from modestwear_config.registry import VARIABLES
 from tests.support.servers import (
-    POSTGRES_URL, Gunicorn, PostgresCluster, RedisServer, SilentServer, fresh_postgres_database, project_env,
+    POSTGRES_URL,
+    Gunicorn,
+    PostgresCluster,
+    RedisServer,
+    SilentServer,
+    fresh_postgres_database,
+    project_env,
     require,
 )
 
@@ -218,7 +224,7 @@ def test_health_gunicorn__health_up_reuses_connections_one_ping_none_in_cache_wi
 class SilentOn(SilentServer):
     """SilentServer on a given port: the dependency's own address, now hung."""
 
-    def __init__(self, port: int) -> None:  # noqa: super().__init__ would bind a random port
+    def __init__(self, port: int) -> None:  # not super().__init__: it binds a random port
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))

@@ -6,10 +6,13 @@ import pytest
 from django.test import Client, RequestFactory, override_settings
 
 from modestwear_config.health import checks
-from modestwear_config.health.runner import RUNNER
 from modestwear_config.health.middleware import (
-    LIVENESS_BODY, LivenessMiddleware, ROUTES, liveness_response,
+    LIVENESS_BODY,
+    ROUTES,
+    LivenessMiddleware,
+    liveness_response,
 )
+from modestwear_config.health.runner import RUNNER
 
 PRODUCTION = {"ALLOWED_HOSTS": ["shop.example.com"], "SECURE_SSL_REDIRECT": True, "DEBUG": False}
 

@@ -37,7 +37,7 @@ def elapsed_of(probe: PostgresProbe, timeout: float = TIMEOUT) -> tuple[float, E
     start = time.monotonic()
     try:
         probe(timeout)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the error is what the test looks at
         return time.monotonic() - start, exc
     return time.monotonic() - start, None
 
@@ -113,3 +113,8 @@ def test_health_postgres__frozen_server_mid_session_bounded_then_recovers():
         assert TIMEOUT <= elapsed < TIMEOUT + SLACK
         assert elapsed_of(probe)[1] is None  # a fresh connection after the frozen one was dropped
         probe.close()
+
+
+def test_health_postgres__unusable_settings_fail_at_start():
+    elapsed, error = elapsed_of(PostgresProbe("host=/nonexistent sslmode=bogus"))
+    assert type(error) is psycopg.OperationalError and elapsed < TIMEOUT

@@ -174,7 +174,7 @@ def test_runner__base_exception_in_probe_still_ends_flight(runner):
 
     report = runner.run([Selected("i", interrupted, False)], BUDGET, 0)
     assert report.checks[0].result.error == "SystemExit"
-    probe, calls = counting()
+    probe, _ = counting()
     assert runner.run([Selected("i", probe, False)], BUDGET, 0).checks[0].result.status == "ok"
 
 

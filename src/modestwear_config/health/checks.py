@@ -121,9 +121,9 @@ def probe_celery(timeout: float) -> object:
     if url.lower().startswith(("redis://", "rediss://")):
         redis_probe.ping(url, redis_probe.copy_options(ssl or {}), timeout)
         return None
-    from kombu import Connection
+    from kombu import Connection  # type: ignore[attr-defined]
 
-    with Connection(url, connect_timeout=timeout, ssl=ssl or False) as connection:
+    with Connection(url, connect_timeout=timeout, ssl=ssl or False) as connection:  # type: ignore[no-untyped-call]
         connection.ensure_connection(max_retries=0, timeout=timeout)
     return None
 
@@ -168,7 +168,7 @@ def probe_storage(timeout: float) -> object:
     if isinstance(storage, FileSystemStorage):
         writable_directory(Path(storage.location))
     elif type(storage).__module__.startswith("cloudinary_storage"):
-        import cloudinary.api
+        import cloudinary.api  # type: ignore[import-untyped]
 
         # The Admin API's ping: reads nothing, writes nothing, checks the credentials.
         if cloudinary.api.ping(timeout=timeout).get("status") != "ok":

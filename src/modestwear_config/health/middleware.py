@@ -45,7 +45,7 @@ def liveness_response(method: str = "GET") -> HttpResponse:
     response: HttpResponse = HttpResponse.__new__(HttpResponse)
     response.__dict__.update(template)
     headers = ResponseHeaders.__new__(ResponseHeaders)
-    headers._store = template["headers"]._store.copy()  # type: ignore[attr-defined]
+    headers._store = template["headers"]._store.copy()
     response.headers = headers
     response.cookies = SimpleCookie()
     response._resource_closers = []  # type: ignore[attr-defined]  # Django appends request.close here

@@ -88,7 +88,7 @@ def connect(conninfo_bytes: bytes, deadline: float) -> pq.abc.PGconn:
             if state == pq.PollingStatus.FAILED:
                 raise psycopg.OperationalError("connection failed")
             wait(pg.socket, state == pq.PollingStatus.WRITING, deadline)
-            state = pg.connect_poll()
+            state = pq.PollingStatus(pg.connect_poll())
         pg.nonblocking = 1
         return pg
     except BaseException:

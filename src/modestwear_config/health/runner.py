@@ -130,7 +130,7 @@ class Runner:
         try:
             outcome = probe(timeout)
             result = Result(SKIPPED if outcome == SKIPPED else OK, _ms(start))
-        except BaseException as exc:  # even SystemExit: this thread ends here, the flight must too
+        except BaseException as exc:  # noqa: BLE001 - even SystemExit: this thread ends here, the flight must too
             result = Result(FAIL, _ms(start), is_timeout(exc), type(exc).__name__)
             # The alias is in the name; never the exception text (it can hold hosts or URLs).
             logger.warning("Health check %s failed: %s%s", name, result.error,
