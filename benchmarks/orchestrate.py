@@ -49,7 +49,6 @@ def run_all(quick: bool, only: list[str]) -> None:
     if "readiness" in results:
         results["budget"] = suites.budget(results["readiness"])
     results["elapsed_s"] = round(time.monotonic() - started, 1)
-    results["loadavg_end"] = load_average()
     write(results, complete=not quick and chosen == list(ORDER))
 
 

@@ -109,18 +109,23 @@ def anomalies(r: dict[str, Any]) -> list[str]:
 def _startup(s: dict[str, Any], summary_rows: list[list[str]]) -> str:
     setup, boot = s["django_setup_ms"], s["gunicorn_first_200_ms"]
     target = s["target_ratio"]
-    for name, label in (("ours_default", "embedded default"), ("ours_production", "production environment")):
-        summary_rows.append([f"`django.setup()`, {label}", mmm(setup[name], " ms"), mmm(setup["plain"], " ms"),
+    for name, base, label in (("ours_default", "plain_default", "embedded default (SQLite)"),
+                              ("ours_production", "plain", "production environment (PostgreSQL, Redis)")):
+        summary_rows.append([f"`django.setup()`, {label}", mmm(setup[name], " ms"), mmm(setup[base], " ms"),
                              x(setup[name]["ratio"]), f"< {target:.2f}x", met(setup[name]["ratio"] < target)])
     summary_rows.append(["gunicorn exec to first 200 on /healthz", mmm(boot["ours"], " ms", 0),
                          mmm(boot["plain"], " ms", 0), x(boot["ours"]["ratio"]), f"< {target:.2f}x",
                          met(boot["ours"]["ratio"] < target)])
-    rows = [["`django.setup()` (subprocess)", mmm(setup["plain"], " ms"), mmm(setup["ours_default"], " ms"),
-             mmm(setup["ours_production"], " ms")]]
-    rows.append(["gunicorn exec to first 200 (2 workers x 4 threads)", mmm(boot["plain"], " ms", 0), "",
-                 mmm(boot["ours"], " ms", 0)])
-    return "### 1. Start-up\n\n" + table(["", "plain project", "ours, embedded default",
-                                          "ours, production environment"], rows)
+    rows = [["embedded default (DEBUG on, SQLite, local memory cache)", mmm(setup["plain_default"], " ms"),
+             mmm(setup["ours_default"], " ms"), x(setup["ours_default"]["ratio"])],
+            ["production environment (PostgreSQL, Redis, ...)", mmm(setup["plain"], " ms"),
+             mmm(setup["ours_production"], " ms"), x(setup["ours_production"]["ratio"])]]
+    boot_rows = [["production environment, 2 workers x 4 threads", mmm(boot["plain"], " ms", 0),
+                  mmm(boot["ours"], " ms", 0), x(boot["ours"]["ratio"])]]
+    return ("### 1. Start-up\n\n`django.setup()` in a fresh interpreter:\n\n"
+            + table(["", "plain project", "ours", "ratio"], rows)
+            + "\n\ngunicorn, exec to the first 200 on /healthz:\n\n"
+            + table(["", "plain project", "ours", "ratio"], boot_rows))
 
 
 def _memory(m: dict[str, Any], summary_rows: list[list[str]]) -> str:
@@ -237,6 +242,7 @@ def _budget(b: dict[str, Any], rd: dict[str, Any]) -> str:
 
 
 def results_page(r: dict[str, Any], markdown_table: str) -> str:
+    markdown_table = "\n".join(line for line in markdown_table.splitlines() if not line.startswith("Machine: "))
     m = r["machine"]
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     return (
@@ -245,8 +251,51 @@ def results_page(r: dict[str, Any], markdown_table: str) -> str:
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB, Linux {m['kernel']}; Python {m['python']}; "
         f"{packages}; PostgreSQL {m.get('postgresql', '?')}, Redis {m.get('redis', '?')} (private servers on "
         f"loopback); {m['wrk']}.\n\n"
-        + markdown_table + "\n![throughput](throughput.png)\n"
+        f"Load average (1 min) when the run started: {r.get('loadavg_start')}.\n\n"
+        + markdown_table + "\n![throughput](throughput.png)\n\n" + METHODS
     )
+
+
+METHODS = """## How each figure is measured
+
+Candidates: **ours** is `benchmarks/ours/` (settings = `from modestwear_config import *`, URLs = the
+package's health URLs + admin); **plain** is `benchmarks/plain/`, a `startproject`-style settings file
+with the same INSTALLED_APPS and MIDDLEWARE minus modestwear_config and its LivenessMiddleware (run.py
+checks they match), the seed's hand-written DATABASES/CACHES dicts, a `JsonResponse({"status": "ok"})`
+view at /healthz, and a bare WSGI callable at /bare/healthz in the same gunicorn; **peers** is the plain
+project plus django-health-check (`HealthCheckView` with its Database and Cache checks at /ht/) and
+django-alive (/-/health/ with `check_database` and `check_cache`). Every candidate runs in the same
+virtual environment under `gunicorn -c python:modestwear_config.gunicorn` with the access log sent to
+/dev/null and worker recycling off (GUNICORN_MAX_REQUESTS=0), against a private PostgreSQL cluster and a
+private redis-server started for the run. Ours gets the seed's production environment (DEBUG off, strong
+SECRET_KEY, DATABASE_URL, REDIS_URL, Celery, e-mail, Cloudinary, CORS; Redis without TLS on loopback) after
+`collectstatic`, as deploy.sh does.
+
+1. **Start-up**: `import django; django.setup()` timed inside a fresh interpreter (settings import and
+   app registry), candidates interleaved in rotating order, the first round discarded (bytecode cache).
+   gunicorn: from exec to the first 200 on /healthz (polled every 5 ms), WEB_CONCURRENCY=2,
+   GUNICORN_THREADS=4 for both.
+2. **Memory**: VmRSS of the one worker (1 worker x 4 threads) after N requests alternating /healthz and
+   the admin login page (templates, sessions, CSRF: the whole stack). The seed configuration: master + 2
+   workers x 4 threads after 2N requests; total RSS counts shared pages once per process (an upper
+   bound), PSS splits them.
+3. **Throughput**: `wrk -t1 -c50 --latency` with keep-alive, one gunicorn worker with 4 threads pinned to
+   one CPU and wrk on the other (with two workers, wrk's connections stay on whichever worker accepted them
+   and the same endpoint measured twice differed by up to 3x). Each candidate is warmed up for 1 s, then
+   runs are interleaved in rotating order.
+4. **Readiness cost**: sequential GETs from a Python client, a new TCP connection each (as an uptime
+   monitor probes), JSON asked for. PostgreSQL connections are counted from the server log
+   (`log_connections=on`) and statements from `log_statement=all` (on only while counting); Redis
+   commands from `INFO commandstats`, connections from `INFO stats`. The benchmark's own connection and
+   commands are excluded. "After idle": before each probe every client connection to PostgreSQL and Redis
+   is terminated (Neon closes them when its compute scales to zero after 5 idle minutes) and any cached
+   result is left to expire, which is what a probe every 10 minutes meets.
+5. **Faults**: DATABASE_URL or REDIS_URL points at a socket that accepts and never answers
+   (tests.support.servers.SilentServer); gunicorn sync workers (GUNICORN_THREADS=1), one server per
+   candidate and fault; probes repeat until one is not answered within the cap.
+6. **Free-tier budget**: the after-idle per-probe counts x 144 probes a day. Neon: each probe that reaches
+   PostgreSQL activates the compute for at least its 5-minute scale-to-zero delay.
+"""
 
 
 # -- the plot ---------------------------------------------------------------------------------------------
@@ -273,8 +322,10 @@ def plot(r: dict[str, Any], path: Path) -> None:
             ax.tick_params(labelsize=8)
             if row == 0:
                 ax.set_title(f"/{endpoint}", fontsize=10)
-            for i, value in enumerate(med):
-                ax.text(value, i, f" {value:,.0f}" if key == "rps" else f" {value:.1f}", va="center", fontsize=7)
+            for i, value in enumerate(med):  # beside the error bar, not on it
+                ax.text(value + high[i], i, f"  {value:,.0f}" if key == "rps" else f"  {value:.1f}",
+                        va="center", fontsize=7)
+            ax.set_xlim(0, max(m + h for m, h in zip(med, high)) * 1.18)
     fig.suptitle(f"{t['server']}; {t['wrk']}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)

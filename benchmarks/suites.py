@@ -194,9 +194,10 @@ SETUP_CODE = ("import time; t = time.perf_counter(); import django; django.setup
 
 
 def startup(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
-    variants = {
-        "plain": {**prod, "DJANGO_SETTINGS_MODULE": "plain.settings"},
+    variants = {  # each of ours against the plain project configured alike (SQLite, or PostgreSQL + Redis)
+        "plain_default": {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "plain.settings"},
         "ours_default": {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "ours.settings"},
+        "plain": {**prod, "DJANGO_SETTINGS_MODULE": "plain.settings"},
         "ours_production": {**prod, "DJANGO_SETTINGS_MODULE": "ours.settings"},
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
@@ -207,9 +208,8 @@ def startup(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
             if run:
                 times[name].append(float(out) * 1000)
     setup = {name: summary(values) for name, values in times.items()}
-    base = setup["plain"]["median"]
-    for name in ("ours_default", "ours_production"):
-        setup[name]["ratio"] = ratio(setup[name]["median"], base)
+    setup["ours_default"]["ratio"] = ratio(setup["ours_default"]["median"], setup["plain_default"]["median"])
+    setup["ours_production"]["ratio"] = ratio(setup["ours_production"]["median"], setup["plain"]["median"])
     log(f"django.setup() ms: { {k: v['median'] for k, v in setup.items()} }")
 
     boots: dict[str, list[float]] = {"plain": [], "ours": []}
@@ -413,20 +413,20 @@ def _verdict(body: bytes) -> str:
 # -- 5. deadline under faults -----------------------------------------------------------------------------
 def faults(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
     """Silent PostgreSQL / silent Redis, gunicorn sync workers; each candidate's own server."""
-    candidates = {"ours": ("ours", "/health"), "django-health-check": ("peers", "/ht/"),
-                  "django-alive": ("peers", "/-/health/")}
+    candidates = {"ours": ("ours", "/health", DEFAULT_CACHE_SECONDS), "django-health-check": ("peers", "/ht/", 0.0),
+                  "django-alive": ("peers", "/-/health/", 0.0)}
     result: dict[str, Any] = {}
     with SilentServer() as silent_pg, SilentServer() as silent_redis:
         scenarios = {
             "silent PostgreSQL": {**prod, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{silent_pg.port}/postgres"},
             "silent Redis": {**prod, "REDIS_URL": f"redis://127.0.0.1:{silent_redis.port}/0"},
         }
-        jobs: list[tuple[str, str, Gunicorn, str]] = []
+        jobs: list[tuple[str, str, Gunicorn, str, float]] = []
         try:
             for scenario, env in scenarios.items():
-                for name, (kind, path) in candidates.items():
+                for name, (kind, path, reuse) in candidates.items():
                     app, full_env = {"ours": ours, "peers": peers}[kind](env)
-                    jobs.append((scenario, name, Gunicorn(app, full_env, threads=1).start(), path))
+                    jobs.append((scenario, name, Gunicorn(app, full_env, threads=1).start(), path, reuse))
             threads = [threading.Thread(target=_probe_until_cap, args=(scale, job, result)) for job in jobs]
             for thread in threads:
                 thread.start()
@@ -442,10 +442,12 @@ def faults(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, 
     return {"scenarios": result, "cap_seconds": scale.fault_cap, "worker": "sync (GUNICORN_THREADS=1)"}
 
 
-def _probe_until_cap(scale: Scale, job: tuple[str, str, Gunicorn, str], result: dict[str, Any]) -> None:
-    scenario, name, server, path = job
+def _probe_until_cap(scale: Scale, job: tuple[str, str, Gunicorn, str, float], result: dict[str, Any]) -> None:
+    scenario, name, server, path, reuse = job
     seconds, statuses, verdicts = [], [], []
-    for _ in range(scale.fault_probes):
+    for probe in range(scale.fault_probes):
+        if probe and reuse:
+            time.sleep(reuse + 0.1)  # a cached failure would answer at once: measure the deadline each time
         reply = get(server.port, path, JSON, timeout=scale.fault_cap)
         seconds.append(reply.seconds)
         statuses.append(reply.status)
