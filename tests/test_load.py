@@ -105,3 +105,20 @@ def test_load__200_connections_on_health_endpoints(postgres_url, redis_url, tmp_
     assert rss_before.keys() == rss_after.keys(), "a worker was restarted under load"
     for pid, before in rss_before.items():
         assert rss_after[pid] - before <= RSS_GROWTH_LIMIT_KB, (pid, before, rss_after[pid])
+
+
+def test_load__fresh_workers_answer_concurrent_first_probes(postgres_url, redis_url, tmp_path):
+    """Workers recycled every ~300 requests under 200 connections: each fresh worker's first
+    probes arrive together (found: a half-loaded check registry answered 503)."""
+    wrk = require_wrk()
+    env = project_env({
+        "SECRET_KEY": "load-" + "Zx8-" * 14, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "BASE_DIR": str(tmp_path),
+        "WEB_CONCURRENCY": str(WORKERS), "GUNICORN_THREADS": str(THREADS),
+        "GUNICORN_MAX_REQUESTS": "300", "GUNICORN_MAX_REQUESTS_JITTER": "50", "HEALTH_CACHE_SECONDS": "0",
+        "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning",
+    }, debug=False)
+    with Gunicorn(env, ("--access-logfile", "/dev/null")) as server:
+        result = run_wrk(wrk, server.base_url + "/health")
+    assert result["requests"] > 1000  # several recycles happened
+    assert result["socket_errors"] == 0 and result["non_2xx"] == 0, result

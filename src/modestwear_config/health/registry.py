@@ -18,6 +18,7 @@ flight and reports ``timed_out`` until it does.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -48,6 +49,8 @@ class Selected:
 
 _REGISTRY: dict[str, Registration] = {}
 _BUILTINS_LOADED = False
+_LOADING = threading.RLock()
+_LOADING_NOW: list[bool] = []  # set while this thread imports the built-ins (re-entry does nothing)
 
 
 def register(name: str | None = None, *, critical: bool = False, optional: bool = False) -> Callable[[P], P]:
@@ -108,7 +111,16 @@ def _require_known(setting: str, names: tuple[str, ...], registrations: dict[str
 
 def _load_builtins() -> None:
     # The built-ins register themselves on import, before any project check, so they come first.
+    # Under gthread the first probes of a fresh worker arrive together: the lock makes the others
+    # wait for the complete registry instead of seeing it half filled ("not registered", 503).
     global _BUILTINS_LOADED
-    if not _BUILTINS_LOADED:
-        _BUILTINS_LOADED = True
-        import_module(f"{__package__}.checks")
+    if _BUILTINS_LOADED:
+        return
+    with _LOADING:  # re-entrant: importing checks calls register_group, which comes back here
+        if not _BUILTINS_LOADED and not _LOADING_NOW:
+            _LOADING_NOW.append(True)
+            try:
+                import_module(f"{__package__}.checks")
+            finally:
+                _LOADING_NOW.clear()
+            _BUILTINS_LOADED = True
