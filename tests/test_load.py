@@ -88,8 +88,9 @@ def test_load__200_connections_on_health_endpoints(postgres_url, redis_url, tmp_
         }, debug=False)
         assert manage("migrate", "--no-input", env=env).returncode == 0
         with Gunicorn(env, ("--access-logfile", "/dev/null")) as server:
-            for path in ("/healthz", "/health"):  # warm-up: imports, connections, caches
-                run_wrk(wrk, server.base_url + path, seconds=2, connections=20)
+            # Warm-up at full load, so every worker has imported, connected and cached what it will.
+            for path in ("/healthz", "/health"):
+                run_wrk(wrk, server.base_url + path, seconds=3)
             rss_before = worker_rss_kb(server.process.pid)
             sampler = ConnectionSampler(postgres_url, database_url.rsplit("/", 1)[1])
             sampler.start()
