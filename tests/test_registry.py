@@ -12,7 +12,7 @@ from modestwear_config.env import Env, build_settings
 from modestwear_config.registry import BY_NAME, CONCERNS, VARIABLES, Kind, Variable
 
 # Concerns whose variables are read outside the settings builders (at request or command time).
-READ_ELSEWHERE = {"health", "superuser", "gunicorn"}
+READ_ELSEWHERE = {"superuser", "gunicorn"}  # read by ensure_superuser and gunicorn.py, not by a builder
 DEFAULT_TYPES = {"str": str, "bool": bool, "int": int, "float": (int, float), "list": tuple, "url": str, "path": str}
 
 
