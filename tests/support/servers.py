@@ -252,7 +252,8 @@ class Gunicorn:
     def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
         require_binary("gunicorn")
         self.port = free_port()
-        self.env = {**env, "PORT": str(self.port)}
+        # One worker unless a test asks for more: 2 x CPUs + 1 would slow every server test.
+        self.env = {"WEB_CONCURRENCY": "1", **env, "PORT": str(self.port)}
         self.args = args
         self.process: subprocess.Popen[str] | None = None
         self.log = tempfile.NamedTemporaryFile(prefix="mwc-gunicorn-", suffix=".log", delete=False)
