@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from django.test import override_settings
 
 from modestwear_config.celery import IN_MEMORY_BROKER, celery_settings, create_celery_app
 from modestwear_config.env import Env
-from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env
+from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env, stop_process_group
 
 WORKER_START_TIMEOUT = 30.0  # seconds; a worker that is not ready by then fails the test
 
@@ -227,13 +226,7 @@ class Worker:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_process_group(self.process)
         if self.reader:
             self.reader.join(timeout=5)
         if self.process.stdout:

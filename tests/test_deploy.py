@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -21,7 +20,7 @@ import requests
 import yaml
 
 from modestwear_config.registry import BY_NAME
-from tests.support.servers import EXAMPLE_PROJECT, free_port
+from tests.support.servers import EXAMPLE_PROJECT, free_port, stop_process_group
 
 VENV_BIN = Path(sys.executable).parent
 README_PORT = BY_NAME["PORT"].default  # the README's run command sets no PORT
@@ -77,13 +76,7 @@ class Deploy:
         raise AssertionError(f"/healthz did not answer 200 within {timeout} s:\n{self.output()}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_process_group(self.process, timeout=20)
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 

@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -225,6 +226,18 @@ class PostgresCluster:
         self.close()
 
 
+def stop_process_group(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """SIGTERM a process started with start_new_session=True and its children; SIGKILL after `timeout`."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
 def project_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> dict[str, str]:
     """A clean environment for running the example project in a subprocess."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -289,13 +302,8 @@ class Gunicorn:
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        if self.process:
+            stop_process_group(self.process, timeout=15)
 
     def __enter__(self) -> Gunicorn:
         return self.start()
