@@ -9,7 +9,7 @@ from .env import Env, lazy_settings
 from .tls import celery_ssl_options, check_no_tls_query
 
 if TYPE_CHECKING:
-    from celery import Celery
+    from celery import Celery  # type: ignore[import-untyped]
 
 # With a host: a bare memory:// makes kombu log "No hostname was supplied" on every send.
 IN_MEMORY_BROKER = "memory://localhost/"

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,6 +22,13 @@ from .env import Env, build_settings, redact_url
 from .registry import CONCERNS, VARIABLES, Variable
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
+__all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "env_example", "main", "render"]
+
+
+class Writer(Protocol):
+    """A text stream, or a management command's OutputWrapper."""
+
+    def write(self, text: str, /) -> Any: ...
 
 
 @dataclass
@@ -108,7 +115,7 @@ def _flags(env: Env) -> dict[str, list[str]]:
 
 
 # -- rendering ----------------------------------------------------------------------
-def render_text(report: Report, out: TextIO) -> None:
+def render_text(report: Report, out: Writer) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
     out.write(f"modestwear_config {__version__}: effective configuration, {mode}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
@@ -134,7 +141,7 @@ def render_text(report: Report, out: TextIO) -> None:
     out.write(f"\n{count} problem(s) found.\n" if count else "\nNo problems found.\n")
 
 
-def render(report: Report, as_json: bool, out: TextIO) -> int:
+def render(report: Report, as_json: bool, out: Writer) -> int:
     if as_json:
         out.write(json.dumps(report.as_dict(), indent=2) + "\n")
     else:

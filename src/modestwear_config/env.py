@@ -295,10 +295,10 @@ class _InvalidLineCounter(logging.Filter):
 
 def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     """Parse a .env file with django-environ into a private dict, never into os.environ."""
-    import environ
+    import environ  # type: ignore[import-untyped]
 
     values: dict[str, str] = {}
-    reader = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
+    reader: Any = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
     counter = _InvalidLineCounter()
     environ_logger = logging.getLogger("environ.environ")
     environ_logger.addFilter(counter)

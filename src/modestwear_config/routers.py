@@ -21,7 +21,7 @@ class ReplicaRouter:
 
     def __init__(self) -> None:
         # Django builds routers once, after settings: a list lookup per query, not a scan of DATABASES.
-        self.replicas = [alias for alias in settings.DATABASES if alias.startswith(REPLICA_PREFIX)]
+        self.replicas: list[str] = [alias for alias in settings.DATABASES if alias.startswith(REPLICA_PREFIX)]
 
     def db_for_read(self, model: type, **hints: Any) -> str:
         if not self.replicas or connections[DEFAULT_DB_ALIAS].in_atomic_block:
