@@ -252,7 +252,7 @@ def results_page(r: dict[str, Any], markdown_table: str) -> str:
         f"{packages}; PostgreSQL {m.get('postgresql', '?')}, Redis {m.get('redis', '?')} (private servers on "
         f"loopback); {m['wrk']}.\n\n"
         f"Load average (1 min) when the run started: {r.get('loadavg_start')}.\n\n"
-        + markdown_table + "\n![throughput](throughput.png)\n\n" + METHODS
+        + markdown_table + "\n\n![throughput](throughput.png)\n\n" + METHODS
     )
 
 
