@@ -67,6 +67,7 @@ def write(results: dict[str, Any], complete: bool) -> None:
     markdown = report.markdown(results)
     print("\n" + markdown)
     png = RESULTS / "throughput.png"
+    png.unlink(missing_ok=True)  # never leave a plot from an earlier run beside this run's figures
     if "throughput" in results:
         report.plot(results, png)
     suites.log(f"wrote {RESULTS / 'latest.json'}" + (f" and {png}" if png.exists() else ""))
