@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, ratio, split_cpus, summary, wrk

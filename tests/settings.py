@@ -3,6 +3,8 @@ environment (not os.environ) so the suite does not depend on the caller's shell.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,4 +30,5 @@ INSTALLED_APPS = [*INSTALLED_APPS, "shop"]  # type: ignore[name-defined]  # noqa
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # type: ignore[name-defined]  # noqa: F821
 # WhiteNoise warns (an error here) when STATIC_ROOT does not exist; collectstatic never runs in tests.
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="mwc-static-"))
+atexit.register(shutil.rmtree, STATIC_ROOT, True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only

@@ -18,5 +18,5 @@ def test_mypy__strict_clean():
 
 
 def test_ruff__no_errors():
-    result = run("ruff", "check", "--select", "F,E9", "src", "tests", "example_project")
+    result = run("ruff", "check", "--select", "F,E9", "src", "tests", "example_project", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
