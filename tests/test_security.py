@@ -75,3 +75,21 @@ def test_security__never_sets_the_removed_xss_filter():
 
 def test_security__referrer_policy_default_passes_djangos_own_check():
     assert settings()["SECURE_REFERRER_POLICY"] in django_security.REFERRER_POLICY_VALUES
+
+
+def test_samesite__lax_by_default():
+    result = settings()
+    assert (result["SESSION_COOKIE_SAMESITE"], result["CSRF_COOKIE_SAMESITE"]) == ("Lax", "Lax")
+
+
+def test_samesite__none_for_a_cross_site_frontend_in_production():
+    result = settings(SESSION_COOKIE_SAMESITE="none", CSRF_COOKIE_SAMESITE="None")
+    assert (result["SESSION_COOKIE_SAMESITE"], result["CSRF_COOKIE_SAMESITE"]) == ("None", "None")
+
+
+@pytest.mark.parametrize("name", ["SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE"])
+def test_samesite__none_without_secure_cookie_is_an_error(name):
+    env = Env({"DEBUG": "true", name: "None"})
+    security_settings(env)
+    assert list(env.problems) == [name]
+    assert name.replace("_SAMESITE", "_SECURE") in env.problems[name]

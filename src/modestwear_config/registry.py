@@ -114,6 +114,11 @@ VARIABLES: tuple[Variable, ...] = (
     V("SECURE_CROSS_ORIGIN_OPENER_POLICY", "str", "security", "Cross-Origin-Opener-Policy header.", "same-origin",
       choices=("same-origin", "same-origin-allow-popups", "unsafe-none")),
     V("X_FRAME_OPTIONS", "str", "security", "X-Frame-Options header.", "DENY", choices=("DENY", "SAMEORIGIN")),
+    V("SESSION_COOKIE_SAMESITE", "str", "security",
+      "SameSite of the session cookie; None lets a frontend on another site (vercel.app -> onrender.com) send it.",
+      "Lax", choices=("Lax", "Strict", "None")),
+    V("CSRF_COOKIE_SAMESITE", "str", "security", "SameSite of the CSRF cookie (None needs CSRF_COOKIE_SECURE).",
+      "Lax", choices=("Lax", "Strict", "None")),
     # cors -------------------------------------------------------------------
     V("CORS_ALLOWED_ORIGINS", "list", "cors", "Origins allowed to call the API (scheme://host[:port], no path); FRONTEND_URL is added.",
       (), example="https://modestwear-app.vercel.app"),

@@ -14,6 +14,8 @@ HEALTH_PATHS_EXEMPT = [r"^healthz/?$", r"^health/?$"]
 def security_settings(env: Env) -> dict[str, Any]:
     production = not env("DEBUG")
     behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    session_secure: bool = env("SESSION_COOKIE_SECURE", production)
+    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production)
     return {
         "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production),
         "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
@@ -22,8 +24,12 @@ def security_settings(env: Env) -> dict[str, Any]:
         "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0),
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production),
         "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production),
-        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", production),
-        "CSRF_COOKIE_SECURE": env("CSRF_COOKIE_SECURE", production),
+        "SESSION_COOKIE_SECURE": session_secure,
+        "CSRF_COOKIE_SECURE": csrf_secure,
+        # Lax (Django's default) by default; "None" is for a frontend on another site sending
+        # cookies with credentials, and browsers drop SameSite=None cookies that are not Secure.
+        "SESSION_COOKIE_SAMESITE": _samesite(env, "SESSION_COOKIE_SAMESITE", session_secure),
+        "CSRF_COOKIE_SAMESITE": _samesite(env, "CSRF_COOKIE_SAMESITE", csrf_secure),
         "SESSION_COOKIE_HTTPONLY": True,  # scripts never need the session id
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "SECURE_REFERRER_POLICY": env("SECURE_REFERRER_POLICY"),
@@ -32,6 +38,15 @@ def security_settings(env: Env) -> dict[str, Any]:
         # SECURE_BROWSER_XSS_FILTER is deliberately absent: Django 4.0 removed it
         # (browsers dropped X-XSS-Protection), so setting it would do nothing.
     }
+
+
+
+def _samesite(env: Env, name: str, secure: bool) -> str:
+    value: str = env(name)
+    if value == "None" and not secure:
+        secure_name = name.replace("_SAMESITE", "_SECURE")
+        env.error(name, f"None needs {secure_name} on: browsers reject SameSite=None cookies that are not Secure")
+    return value
 
 
 __getattr__ = lazy_settings(security_settings)
