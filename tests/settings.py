@@ -4,6 +4,7 @@ environment (not os.environ) so the suite does not depend on the caller's shell.
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,6 +24,9 @@ if reachable(POSTGRES_URL) or REQUIRE_SERVICES:
     TEST_ENVIRONMENT["DATABASE_URL"] = POSTGRES_URL
 
 globals().update(build_settings(*BUILDERS, env=Env(TEST_ENVIRONMENT)))
+
+# A per-run test database: two copies of the suite on one machine never share (or drop) one.
+DATABASES["default"]["TEST"] = {"NAME": f"test_mwc_{os.getpid()}"}  # type: ignore[name-defined]  # noqa: F821
 
 ROOT_URLCONF = "core.urls"
 INSTALLED_APPS = [*INSTALLED_APPS, "shop"]  # type: ignore[name-defined]  # noqa: F821
