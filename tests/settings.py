@@ -26,7 +26,8 @@ if reachable(POSTGRES_URL) or REQUIRE_SERVICES:
 globals().update(build_settings(*BUILDERS, env=Env(TEST_ENVIRONMENT)))
 
 # A per-run test database: two copies of the suite on one machine never share (or drop) one.
-DATABASES["default"]["TEST"] = {"NAME": f"test_mwc_{os.getpid()}"}  # type: ignore[name-defined]  # noqa: F821
+if "DATABASE_URL" in TEST_ENVIRONMENT:  # SQLite tests run in memory already
+    DATABASES["default"]["TEST"] = {"NAME": f"test_mwc_{os.getpid()}"}  # type: ignore[name-defined]  # noqa: F821
 
 ROOT_URLCONF = "core.urls"
 INSTALLED_APPS = [*INSTALLED_APPS, "shop"]  # type: ignore[name-defined]  # noqa: F821
