@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
@@ -48,7 +49,10 @@ class Command(BaseCommand):
         except Exception as exc:  # noqa: BLE001 - exit code 2 is the contract; the type only, never the text
             raise CommandError(f"health checks could not run: {type(exc).__name__}", returncode=2) from None
         finally:
-            health_logger.disabled = was_disabled
+            # A check still in flight past the budget logs when it ends, after our output: on
+            # stdout that would corrupt --json, so the logger stays off for this one-shot process.
+            if not _checks_in_flight():
+                health_logger.disabled = was_disabled
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(detailed=True, version=__version__), indent=2))
         else:
@@ -71,6 +75,10 @@ class Command(BaseCommand):
                                                  "failed; not critical)"))
         elif report.status == "ok":
             self.stdout.write(self.style.SUCCESS("health: ok"))
+
+
+def _checks_in_flight() -> bool:
+    return any(thread.name.startswith("modestwear-health:") for thread in threading.enumerate())
 
 
 def _failed(report: Report, critical: bool) -> list[str]:
