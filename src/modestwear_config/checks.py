@@ -198,8 +198,11 @@ def check_cloudinary_app_order(**kwargs: Any) -> list[CheckMessage]:
 
 def check_overrides(**kwargs: Any) -> list[CheckMessage]:
     """Settings assigned after the star import that the environment should drive (W030)."""
+    imported = star_imported()
+    if not _into_these_settings(imported):
+        return []
     messages = []
-    for name, (built, snapshot) in star_imported().items():
+    for name, (built, snapshot) in imported.items():
         variable = SHADOWED.get(name, name if name in BY_NAME else None)
         current = getattr(settings, name, None)
         if name == "MIDDLEWARE":
@@ -208,6 +211,15 @@ def check_overrides(**kwargs: Any) -> list[CheckMessage]:
             text = W030_TEXT.format(setting=name, variable=variable)
             messages.append(Warning(text, hint=W030_HINT, obj=variable, id=ID + "W030"))
     return messages
+
+
+def _into_these_settings(imported: dict[str, tuple[Any, Any]]) -> bool:
+    """True when the settings hold some container of that star import itself (not a copy).
+
+    A project that builds its settings another way (build_settings) is left alone.
+    """
+    containers = [(name, built) for name, (built, _) in imported.items() if isinstance(built, (dict, list))]
+    return any(getattr(settings, name, None) is built for name, built in containers)
 
 
 def _middleware_override(built: list[str], current: Any) -> list[CheckMessage]:
