@@ -204,8 +204,8 @@ def test_dotenv__bad_line_shown_by_number_and_doctor_runs(tmp_path, monkeypatch)
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ENV_FILE", str(tmp_path / ".env"))
     out = io.StringIO()
-    assert doctor.main([], out) == doctor.EXIT_PROBLEMS
-    assert "line(s) 2 are not KEY=VALUE" in out.getvalue()
+    assert doctor.main(["--fail-level", "WARNING"], out) == doctor.EXIT_PROBLEMS
+    assert "line(s) 2 are not KEY=VALUE" in out.getvalue() and "modestwear_config.W033" in out.getvalue()
     assert CANARY not in out.getvalue()
 
 
@@ -266,10 +266,13 @@ def test_config_command__production_example_project_exit_codes():
     clean = manage("config", env=project_env({**PRODUCTION, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, debug=False))
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "No problems found." in clean.stdout
-    flagged = manage("config", "--json", env=project_env({**canary_environment(), "SECURE_HSTS_SECONDS": "0"}, debug=False))
+    flagged_env = project_env({**canary_environment(), "SECURE_HSTS_SECONDS": "0"}, debug=False)
+    assert manage("config", env=flagged_env).returncode == 0  # a warning: exits 0 by default, as `check`
+    flagged = manage("config", "--json", "--fail-level", "WARNING", env=flagged_env)
     assert flagged.returncode == 1, flagged.stderr
     data = json.loads(flagged.stdout)
-    assert any(c["id"] == "security.W004" for c in data["checks"])
+    hsts = next(e for e in data["entries"] if e["name"] == "SECURE_HSTS_SECONDS")
+    assert [p["id"] for p in hsts["problems"]] == ["security.W004"]
     assert CANARY not in flagged.stdout + flagged.stderr
 
 

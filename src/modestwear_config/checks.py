@@ -93,6 +93,7 @@ W030_MIDDLEWARE = (
 )
 W030_HINT = "Delete the assignment (startproject's lines below the import), or silence modestwear_config.W030."
 W031_TEXT = "The environment sets {name}, which nothing reads: did you mean {meant}?"
+W033_TEXT = "{name}: {message}"
 W032 = Warning(
     "CELERY_TASK_ALWAYS_EAGER is on while a broker is configured: tasks run in the web process "
     "and the broker is never used.",
@@ -107,6 +108,8 @@ E031 = Error(
     obj="HEALTH_CRITICAL_CHECKS",
     id=ID + "E031",
 )
+# Settings every build makes anew (not module constants): holding one proves the star import.
+FRESH_CONTAINERS = ("CACHES", "STORAGES", "LOGGING", "CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS", "DATABASES")
 # The settings the environment drives that are not named like their variable.
 SHADOWED = {
     "DATABASES": "DATABASE_URL",
@@ -214,12 +217,12 @@ def check_overrides(**kwargs: Any) -> list[CheckMessage]:
 
 
 def _into_these_settings(imported: dict[str, tuple[Any, Any]]) -> bool:
-    """True when the settings hold some container of that star import itself (not a copy).
+    """True when the settings hold a container of that very star import (built afresh on each build).
 
     A project that builds its settings another way (build_settings) is left alone.
     """
-    containers = [(name, built) for name, (built, _) in imported.items() if isinstance(built, (dict, list))]
-    return any(getattr(settings, name, None) is built for name, built in containers)
+    fresh = [(name, imported[name][0]) for name in FRESH_CONTAINERS if name in imported]
+    return any(getattr(settings, name, None) is built for name, built in fresh)
 
 
 def _middleware_override(built: list[str], current: Any) -> list[CheckMessage]:
@@ -230,16 +233,25 @@ def _middleware_override(built: list[str], current: Any) -> list[CheckMessage]:
     return [Warning(text, hint=W030_HINT, obj="MIDDLEWARE", id=ID + "W030")]
 
 
-def check_environment_typos(**kwargs: Any) -> list[CheckMessage]:
-    return typo_messages(Env.from_os())
+def check_environment(**kwargs: Any) -> list[CheckMessage]:
+    return environment_messages(Env.from_os())
 
 
-def typo_messages(env: Env) -> list[CheckMessage]:
-    """W031 for every environment name close to a declared one and read by nobody (never its value)."""
-    return [
+def environment_messages(env: Env) -> list[CheckMessage]:
+    """What the reader found that does not stop the settings from loading (the doctor shows these too).
+
+    W031 for every environment name close to a declared one and read by nobody (never its value);
+    W033 for the reader's warnings (.env lines that are not KEY=VALUE, by number).
+    """
+    typos = [
         Warning(W031_TEXT.format(name=name, meant=meant), hint=f"Rename it to {meant}.", obj=meant, id=ID + "W031")
         for name, meant in suggestions(env.names()).items()
     ]
+    warnings = [
+        Warning(W033_TEXT.format(name=name, message=message), obj=name, id=ID + "W033")
+        for name, message in sorted(env.warnings.items())
+    ]
+    return typos + warnings
 
 
 def check_eager_with_broker(**kwargs: Any) -> list[CheckMessage]:
@@ -276,7 +288,7 @@ ALWAYS: Iterable[Callable[..., list[CheckMessage]]] = (
     check_static_storage,
     check_cloudinary_app_order,
     check_overrides,
-    check_environment_typos,
+    check_environment,
     check_health_names,
 )
 DEPLOY_ONLY: Iterable[Callable[..., list[CheckMessage]]] = (

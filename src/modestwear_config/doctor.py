@@ -5,7 +5,7 @@ The doctor finds nothing itself: its problems are the environment reader's (env.
 system checks' (this library's and Django's deploy checks), so counts match ``check --deploy``.
 ``manage.py config`` runs the checks and, with ``--connections``, /health's live checks;
 ``python -m modestwear_config.doctor`` works even when the settings cannot be imported, and
-then shows the reader's problems and the environment typos (W031).
+then shows the reader's problems and warnings and the environment typos (W031, W033).
 
 Exit codes: 2 could not run; 1 a problem at or above ``--fail-level`` (ERROR by default, as
 ``manage.py check``: warnings alone exit 0 unless ``--fail-level WARNING``); else 0.
@@ -24,7 +24,7 @@ from django.core.checks import messages as levels
 from django.views.debug import SafeExceptionReporterFilter
 
 from . import BUILDERS, __version__
-from .checks import typo_messages
+from .checks import environment_messages
 from .docs import env_example
 from .env import Env, redact_url
 from .registry import BY_NAME, CONCERNS, Variable
@@ -121,12 +121,12 @@ def diagnose(env: Env, concern: str | None = None, messages: list[CheckMessage] 
     """Build every concern on `env` (collecting the reader's problems) and describe each variable.
 
     `messages` are the system checks' findings (manage.py config); without them (no Django
-    settings) only the checks that need none, the environment typos, are run.
+    settings) only the checks that need none, on the environment itself (W031, W033), are run.
     """
     produced = {builder.__name__.removesuffix("_settings"): builder(env) for builder in BUILDERS}
     entries = {var.name: _entry(env, var) for var in BY_NAME.values()}
     report = Report(debug=bool(env("DEBUG")), entries=[])
-    for message in typo_messages(env) if messages is None else messages:
+    for message in environment_messages(env) if messages is None else messages:
         problem = Problem(
             LEVEL_NAMES.get(message.level, "warning"), message.id or "", str(message.msg), message.hint or ""
         )

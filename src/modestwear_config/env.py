@@ -40,6 +40,8 @@ class Env:
         self._environ = environ
         self._dotenv = dotenv or {}
         self.problems: dict[str, str] = {}
+        # Not fatal, shown by a system check (W033) and the doctor: the settings still load.
+        self.warnings: dict[str, str] = {}
         self.sources: dict[str, Source] = {}
         # Values in force that the builders computed rather than read: name -> (value, from which variables).
         self.derived: dict[str, tuple[Any, tuple[str, ...]]] = {}
@@ -330,7 +332,8 @@ def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     bad = [number for number, line in enumerate(lines, start=1) if not _dotenv_line_ok(line)]
     if bad:
         numbers = ", ".join(str(n) for n in bad[:10]) + (", ..." if len(bad) > 10 else "")
-        env.error("ENV_FILE", f"{path}: line(s) {numbers} are not KEY=VALUE (contents not shown)")
+        # A warning, not an error: the other lines load, so `manage.py config` can run and show it.
+        env.warnings["ENV_FILE"] = f"{path}: line(s) {numbers} are not KEY=VALUE and were ignored (contents not shown)"
     values: dict[str, str] = {}
     reader: Any = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
     reader.read_env(io.StringIO("\n".join(line for line in lines if _dotenv_line_ok(line))))
