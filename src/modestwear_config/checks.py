@@ -243,7 +243,7 @@ def environment_messages(env: Env) -> list[CheckMessage]:
     W031 for every environment name close to a declared one and read by nobody (never its value);
     W033 for the reader's warnings (.env lines that are not KEY=VALUE, by number).
     """
-    typos = [
+    typos: list[CheckMessage] = [
         Warning(W031_TEXT.format(name=name, meant=meant), hint=f"Rename it to {meant}.", obj=meant, id=ID + "W031")
         for name, meant in suggestions(env.names()).items()
     ]
