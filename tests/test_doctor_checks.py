@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -247,3 +248,49 @@ def test_config_command__typo_and_bad_dotenv_line_shown(tmp_path):
     assert "ENV_FILE: " in result.stdout and "line(s) 2 are not KEY=VALUE" in result.stdout
     assert result.returncode == 0, result.stderr  # warnings only: the settings loaded
     assert CANARY not in result.stdout + result.stderr
+
+
+# -- each extra alone, in a real venv -----------------------------------------------------------------------
+REPOSITORY = EXAMPLE_PROJECT.parent
+
+
+@pytest.fixture(scope="session")
+def venv_with_only(tmp_path_factory):
+    """A venv with the package and only one extra (installed from this tree), built once per extra."""
+    import subprocess
+    import venv
+
+    built: dict[str, Path] = {}
+
+    def make(extra: str) -> Path:
+        if extra not in built:
+            target = tmp_path_factory.mktemp(f"venv-{extra}")
+            venv.create(target, with_pip=True)
+            python = target / "bin" / "python"
+            subprocess.run([str(python), "-m", "pip", "install", "-q", f"{REPOSITORY}[{extra}]"],
+                           check=True, capture_output=True, timeout=600)
+            built[extra] = python
+        return built[extra]
+
+    return make
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("extra", "environ", "variable", "needed"), [
+    ("celery", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, "REDIS_URL", "redis"),  # kombu brings redis-py, not django-redis
+    ("redis", {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, "CELERY_BROKER_URL", "celery"),
+    ("redis", {"CLOUDINARY_URL": "cloudinary://1234:secret@cloud"}, "CLOUDINARY_URL", "cloudinary"),
+    ("redis", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, None, None),  # its own feature works
+])
+def test_extra_alone__missing_one_is_a_startup_error_naming_it(venv_with_only, extra, environ, variable, needed):
+    import subprocess
+
+    python = venv_with_only(extra)
+    result = subprocess.run([str(python), str(EXAMPLE_PROJECT / "manage.py"), "check"],
+                            env=project_env(environ), cwd=EXAMPLE_PROJECT, capture_output=True, text=True, timeout=120)
+    if variable is None:
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode == 1
+    expected = f'{variable}: needs the {needed} extra, which is not installed: pip install "modestwear_config[{needed}]"'
+    assert expected in result.stderr
