@@ -215,6 +215,8 @@ def test_cache_probe__backend_that_cannot_load_fails(monkeypatch, clean_health):
     with RedisServer() as server:
         caches = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": server.url}}
         with override_settings(CACHES=caches):
+            for name in [m for m in sys.modules if m.startswith("django_redis.")]:
+                monkeypatch.delitem(sys.modules, name)  # a submodule imported earlier would still be found
             monkeypatch.setitem(sys.modules, "django_redis", None)  # the redis extra without django-redis
             report = run_checks(cache_seconds=0)
     cache = next(c for c in report.checks if c.name == "cache")
