@@ -133,7 +133,6 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     # paths and .env
     ("base_dir_blank", {"BASE_DIR": "  "}, {"BASE_DIR"}),
     ("env_file_missing", {"ENV_FILE": "{tmp}/missing.env"}, {"ENV_FILE"}),
-    ("env_file_bad_lines", {"ENV_FILE": "{tmp}/bad.env"}, {"ENV_FILE"}),
     ("env_file_not_utf8", {"ENV_FILE": "{tmp}/latin1.env"}, {"ENV_FILE"}),
 ]
 
@@ -188,6 +187,16 @@ def test_bad_input__one_error_naming_the_variable_without_secrets(files, caplog,
     assert message.count("\n") == len(expected)  # a header, then one line per variable
     assert CANARY not in message
     assert CANARY not in caplog.text
+
+
+def test_bad_input__env_file_bad_lines_a_warning_by_number_without_secrets(files, caplog):
+    """Bad .env lines are skipped and reported by number (W033): the settings still load, so
+    `manage.py config` can run and show them."""
+    with caplog.at_level(logging.DEBUG):
+        env, error = build(environment({"ENV_FILE": "{tmp}/bad.env"}, files))
+    assert error is None
+    assert env.warnings["ENV_FILE"].endswith("line(s) 2, 3 are not KEY=VALUE and were ignored (contents not shown)")
+    assert CANARY not in env.warnings["ENV_FILE"] + caplog.text
 
 
 def family(name: str) -> str:

@@ -67,32 +67,146 @@ def test_diagnose__source_dotenv_and_environment_wins():
 
 def test_diagnose__unreadable_file_flagged_on_the_variable(tmp_path):
     report = doctor.diagnose(Env({"DEBUG": "true", "EMAIL_HOST_PASSWORD_FILE": str(tmp_path / "missing")}))
-    assert any("EMAIL_HOST_PASSWORD_FILE" in p for p in entry(report, "EMAIL_HOST_PASSWORD").problems)
+    problems = entry(report, "EMAIL_HOST_PASSWORD").problems
+    assert [(p.level, p.id) for p in problems] == [("error", "environment")]
+    assert "EMAIL_HOST_PASSWORD_FILE" in problems[0].message
 
 
 @pytest.mark.parametrize(
     ("environment", "flagged", "words"),
     [
         ({"DATABASE_URL": ""}, "DATABASE_URL", "expected a URL"),
-        ({"DATABASE_URL": "sqlite:////tmp/db.sqlite3"}, "DATABASE_URL", "SQLite"),
-        ({"REDIS_URL": "rediss://cache.example.com:6379", "REDIS_SSL_CERT_REQS": "none"}, "REDIS_SSL_CERT_REQS", "verification off"),
-        ({"DATABASE_CONN_HEALTH_CHECKS": "false"}, "DATABASE_CONN_HEALTH_CHECKS", "CONN_MAX_AGE"),
-        ({"REDIS_URL": "redis://cache.example.com:6379", "CELERY_TASK_ALWAYS_EAGER": "true"}, "CELERY_TASK_ALWAYS_EAGER", "broker"),
-        ({"CORS_ALLOWED_ORIGINS": "http://shop.example.com"}, "CORS_ALLOWED_ORIGINS", "https"),
-        ({"FRONTEND_URL": "http://shop.example.com"}, "FRONTEND_URL", "https"),
         ({"DEBUG": "maybe"}, "DEBUG", "boolean"),
+        ({"CORS_ALLOWED_ORIGINS": "shop.example.com"}, "CORS_ALLOWED_ORIGINS", "scheme"),
     ],
 )
-def test_diagnose__flags_problem_in_place(environment, flagged, words):
+def test_diagnose__reader_problem_in_place(environment, flagged, words):
     report = doctor.diagnose(Env({**PRODUCTION, **environment}))
     problems = entry(report, flagged).problems
-    assert problems and any(words in p for p in problems), problems
-    assert report.problem_count >= 1
+    assert len(problems) == 1 and words in problems[0].message, problems
+    assert report.problem_count == 1
+    assert report.exit_code() == doctor.EXIT_PROBLEMS
 
 
-def test_diagnose__clean_production_has_no_problems():
-    report = doctor.diagnose(Env(PRODUCTION))
-    assert report.problem_count == 0, [(e.name, e.problems) for e in report.entries if e.problems]
+@pytest.mark.parametrize(
+    "environment",
+    [
+        # Risky but valid choices are the system checks' (W002-W005, W032), not the reader's:
+        # without the checks framework the doctor does not compute them itself.
+        {"DATABASE_URL": "sqlite:////tmp/db.sqlite3"},
+        {"REDIS_URL": "rediss://cache.example.com:6379", "REDIS_SSL_CERT_REQS": "none"},
+        {"DATABASE_CONN_HEALTH_CHECKS": "false"},
+        {"REDIS_URL": "redis://cache.example.com:6379", "CELERY_TASK_ALWAYS_EAGER": "true"},
+        {"CORS_ALLOWED_ORIGINS": "http://shop.example.com"},
+    ],
+)
+def test_diagnose__computes_no_problem_of_its_own(environment):
+    assert doctor.diagnose(Env({**PRODUCTION, **environment})).problem_count == 0
+
+
+def test_diagnose__check_messages_attached_to_their_variable():
+    from django.core.checks import Error, Warning
+
+    from modestwear_config import checks
+
+    messages = [checks.W004, checks.W005, Warning("hsts", id="security.W004"), Error("other", id="x.E001"),
+                checks.W032]
+    report = doctor.diagnose(Env(PRODUCTION), messages=messages)
+    assert [p.id for p in entry(report, "DATABASE_URL").problems] == ["modestwear_config.W004"]
+    assert [p.id for p in entry(report, "CORS_ALLOWED_ORIGINS").problems] == ["modestwear_config.W005"]
+    assert [p.id for p in entry(report, "SECURE_HSTS_SECONDS").problems] == ["security.W004"]
+    assert [p.id for p in entry(report, "CELERY_TASK_ALWAYS_EAGER").problems] == ["modestwear_config.W032"]
+    assert [p.id for p in report.checks] == ["x.E001"]
+    assert report.problem_count == 5
+
+
+def test_exit_code__follows_check_severities():
+    from django.core.checks import Warning
+
+    warned = doctor.diagnose(Env(PRODUCTION), messages=[Warning("w", id="x.W001")])
+    assert warned.exit_code() == doctor.EXIT_CLEAN  # as `check`: warnings alone do not fail...
+    assert warned.exit_code("WARNING") == doctor.EXIT_PROBLEMS  # ...unless --fail-level WARNING
+
+
+def test_diagnose__redis_cert_reqs_bad_without_rediss_fails_like_the_app():
+    """REDIS_SSL_CERT_REQS is validated even without rediss://: the app refuses to start, the doctor agrees."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from modestwear_config import BUILDERS
+    from modestwear_config.env import build_settings
+
+    environment = {**PRODUCTION, "REDIS_SSL_CERT_REQS": "bogus"}
+    with pytest.raises(ImproperlyConfigured, match="REDIS_SSL_CERT_REQS"):
+        build_settings(*BUILDERS, env=Env(environment))
+    report = doctor.diagnose(Env(environment))
+    assert report.exit_code() == doctor.EXIT_PROBLEMS
+    assert [p.id for p in entry(report, "REDIS_SSL_CERT_REQS").problems] == ["environment"]
+
+
+# -- effective values -------------------------------------------------------------------
+def test_effective__allowed_hosts_derived_from_render_hostname():
+    report = doctor.diagnose(Env({**PRODUCTION, "ALLOWED_HOSTS": "", "RENDER_EXTERNAL_HOSTNAME": "mysite.onrender.com"}))
+    hosts = entry(report, "ALLOWED_HOSTS")
+    assert (hosts.value, hosts.source, hosts.origin) == ("mysite.onrender.com", "environment", "RENDER_EXTERNAL_HOSTNAME")
+    no_hosts = {k: v for k, v in PRODUCTION.items() if k != "ALLOWED_HOSTS"}
+    hosts = entry(doctor.diagnose(Env({**no_hosts, "RENDER_EXTERNAL_HOSTNAME": "mysite.onrender.com"})), "ALLOWED_HOSTS")
+    assert (hosts.value, hosts.source, hosts.origin) == ("mysite.onrender.com", "derived", "RENDER_EXTERNAL_HOSTNAME")
+    assert report.settings["core"]["ALLOWED_HOSTS"] == "['mysite.onrender.com']"
+
+
+def test_effective__debug_defaults_derived_from_debug():
+    report = doctor.diagnose(Env({"DEBUG": "true"}))
+    assert (entry(report, "ALLOWED_HOSTS").value, entry(report, "ALLOWED_HOSTS").origin) == (
+        "localhost,127.0.0.1,[::1]", "DEBUG")
+    assert (entry(report, "SECURE_SSL_REDIRECT").value, entry(report, "SECURE_SSL_REDIRECT").source) == ("false", "derived")
+    assert entry(report, "SECRET_KEY").value == "set"  # the development key, derived, still masked
+    assert entry(report, "SECRET_KEY").source == "derived"
+
+
+@pytest.mark.parametrize(("environment", "eager", "broker"), [
+    ({}, "true", "memory://localhost/"),
+    ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379"}, "false", "redis://***@cache.example.com:6379"),
+])
+def test_effective__celery_eagerness_and_broker_are_values(environment, eager, broker):
+    report = doctor.diagnose(Env({**PRODUCTION, **environment}))
+    assert (entry(report, "CELERY_TASK_ALWAYS_EAGER").value, entry(report, "CELERY_TASK_ALWAYS_EAGER").source) == (
+        eager, "derived")
+    assert (entry(report, "CELERY_BROKER_URL").value, entry(report, "CELERY_BROKER_URL").origin) == (broker, "REDIS_URL")
+
+
+def test_effective__sqlite_default_shown_as_its_path(tmp_path):
+    report = doctor.diagnose(Env({"DEBUG": "true", "BASE_DIR": str(tmp_path)}))
+    database = entry(report, "DATABASE_URL")
+    assert (database.value, database.source, database.origin) == (f"sqlite:///{tmp_path}/db.sqlite3", "derived", "BASE_DIR")
+
+
+def test_effective__dotenv_source_names_the_file(tmp_path):
+    (tmp_path / ".env").write_text("TIME_ZONE=Europe/Paris\n")
+    report = doctor.diagnose(Env.with_dotenv({"DEBUG": "true", "BASE_DIR": str(tmp_path)}))
+    zone = entry(report, "TIME_ZONE")
+    assert (zone.value, zone.source, zone.origin) == ("Europe/Paris", "dotenv", str(tmp_path / ".env"))
+    text = io.StringIO()
+    doctor.render(report, False, text)
+    assert f"Europe/Paris  (.env {tmp_path / '.env'})" in text.getvalue()
+
+
+def test_effective__settings_produced_are_masked():
+    report = doctor.diagnose(Env(canary_environment()))
+    shown = json.dumps(report.settings)
+    assert "DATABASES" in report.settings["database"] and "CACHES" in report.settings["cache"]
+    assert "db.example.com" in report.settings["database"]["DATABASES"]
+    assert CANARY not in shown and STRONG_KEY not in shown
+
+
+def test_dotenv__bad_line_shown_by_number_and_doctor_runs(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text(f"DEBUG=true\n{CANARY} oops\nTIME_ZONE=UTC\n")
+    for name in [v.name for v in VARIABLES]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / ".env"))
+    out = io.StringIO()
+    assert doctor.main(["--fail-level", "WARNING"], out) == doctor.EXIT_PROBLEMS
+    assert "line(s) 2 are not KEY=VALUE" in out.getvalue() and "modestwear_config.W033" in out.getvalue()
+    assert CANARY not in out.getvalue()
 
 
 def test_diagnose__concern_narrows():
@@ -124,7 +238,8 @@ def test_render__json_schema_and_exit_code():
     assert code == doctor.EXIT_PROBLEMS
     assert data["problems"] >= 1
     assert {e["name"] for e in data["entries"]} == {v.name for v in VARIABLES}
-    assert set(data["entries"][0]) == {"name", "concern", "value", "source", "problems"}
+    assert set(data["entries"][0]) == {"name", "concern", "value", "source", "origin", "problems"}
+    assert set(data) >= {"entries", "settings", "checks", "connections", "problems"}
 
 
 def test_main__env_example_is_the_registry_generator():
@@ -151,10 +266,13 @@ def test_config_command__production_example_project_exit_codes():
     clean = manage("config", env=project_env({**PRODUCTION, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, debug=False))
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "No problems found." in clean.stdout
-    flagged = manage("config", "--json", env=project_env({**canary_environment(), "SECURE_HSTS_SECONDS": "0"}, debug=False))
+    flagged_env = project_env({**canary_environment(), "SECURE_HSTS_SECONDS": "0"}, debug=False)
+    assert manage("config", env=flagged_env).returncode == 0  # a warning: exits 0 by default, as `check`
+    flagged = manage("config", "--json", "--fail-level", "WARNING", env=flagged_env)
     assert flagged.returncode == 1, flagged.stderr
     data = json.loads(flagged.stdout)
-    assert any(c["id"] == "security.W004" for c in data["checks"])
+    hsts = next(e for e in data["entries"] if e["name"] == "SECURE_HSTS_SECONDS")
+    assert [p["id"] for p in hsts["problems"]] == ["security.W004"]
     assert CANARY not in flagged.stdout + flagged.stderr
 
 

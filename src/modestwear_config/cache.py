@@ -26,8 +26,10 @@ def cache_settings(env: Env) -> dict[str, Any]:
         # A dead Redis turns cache reads into misses instead of 500s...
         "IGNORE_EXCEPTIONS": env("REDIS_IGNORE_EXCEPTIONS"),
     }
+    env("REDIS_SSL_CERT_REQS")  # validated now too, though only rediss:// uses it
     if url is None:
         return {"CACHES": {"default": {**LOCAL_MEMORY, "KEY_PREFIX": prefix}}}
+    env.require_extra("REDIS_URL", "redis", "django_redis", "redis")
     if redis_scheme(env, "REDIS_URL", url) == "rediss":
         # Verified against the system bundle or REDIS_SSL_CA_CERTS; never redis-py's URL-query opt-out.
         options["CONNECTION_POOL_KWARGS"] = redis_py_ssl_kwargs(env)

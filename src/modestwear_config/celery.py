@@ -19,13 +19,20 @@ def celery_settings(env: Env) -> dict[str, Any]:
     redis_url: str | None = env("REDIS_URL")
     broker: str | None = env("CELERY_BROKER_URL") or redis_url
     backend: str | None = env("CELERY_RESULT_BACKEND") or redis_url
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        if env.is_set(name):  # configured on purpose: a REDIS_URL for the cache alone needs no Celery
+            env.require_extra(name, "celery", "celery")
+    if not env.is_set("CELERY_BROKER_URL"):
+        env.derive("CELERY_BROKER_URL", broker or IN_MEMORY_BROKER, ("REDIS_URL",))
+    if not env.is_set("CELERY_RESULT_BACKEND"):
+        env.derive("CELERY_RESULT_BACKEND", backend, ("REDIS_URL",))
     settings: dict[str, Any] = {
         # No broker at all: an in-process broker, so the project still starts and runs tasks inline.
         "CELERY_BROKER_URL": broker or IN_MEMORY_BROKER,
         # None disables results: nothing to store them in without Redis.
         "CELERY_RESULT_BACKEND": backend,
         # Inline by default only without a broker (the seed's free tier runs no worker).
-        "CELERY_TASK_ALWAYS_EAGER": env("CELERY_TASK_ALWAYS_EAGER", broker is None),
+        "CELERY_TASK_ALWAYS_EAGER": env("CELERY_TASK_ALWAYS_EAGER", broker is None, from_=("CELERY_BROKER_URL", "REDIS_URL")),
         # Inline tasks raise to the caller, as a plain function call would.
         "CELERY_TASK_EAGER_PROPAGATES": env("CELERY_TASK_EAGER_PROPAGATES"),
         # A worker waits for a broker that is still waking up instead of exiting (Celery 6 asks for it).

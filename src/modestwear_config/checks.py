@@ -13,6 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from .env import Env, star_imported
+from .registry import BY_NAME
+from .typos import suggestions
+
 ID = "modestwear_config."
 
 W001 = Warning(
@@ -78,6 +82,41 @@ E002 = Error(
     hint="Remove 'cloudinary_storage' from INSTALLED_APPS (media storage works without it) or list it after.",
     id=ID + "E002",
 )
+
+W030_TEXT = (
+    "{setting} is assigned after `from modestwear_config import *` with a different value: "
+    "{variable} no longer drives it."
+)
+W030_MIDDLEWARE = (
+    "MIDDLEWARE is assigned after `from modestwear_config import *` without {missing}: "
+    "what they do (/healthz, CORS, static files, security headers) is lost."
+)
+W030_HINT = "Delete the assignment (startproject's lines below the import), or silence modestwear_config.W030."
+W031_TEXT = "The environment sets {name}, which nothing reads: did you mean {meant}?"
+W033_TEXT = "{name}: {message}"
+W032 = Warning(
+    "CELERY_TASK_ALWAYS_EAGER is on while a broker is configured: tasks run in the web process "
+    "and the broker is never used.",
+    hint="Unset CELERY_TASK_ALWAYS_EAGER (it defaults to on only without a broker).",
+    obj="CELERY_TASK_ALWAYS_EAGER",
+    id=ID + "W032",
+)
+E030_TEXT = "{setting} names {count} check(s) that are not registered{what}: /health would fail on every request."
+E031 = Error(
+    "MODESTWEAR_HEALTH_CRITICAL names an optional check that MODESTWEAR_HEALTH_CHECKS does not enable: it never runs.",
+    hint="Add it to HEALTH_CHECKS, or remove it from HEALTH_CRITICAL_CHECKS.",
+    obj="HEALTH_CRITICAL_CHECKS",
+    id=ID + "E031",
+)
+# Settings every build makes anew (not module constants): holding one proves the star import.
+FRESH_CONTAINERS = ("CACHES", "STORAGES", "LOGGING", "CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS", "DATABASES")
+# The settings the environment drives that are not named like their variable.
+SHADOWED = {
+    "DATABASES": "DATABASE_URL",
+    "CACHES": "REDIS_URL",
+    "STORAGES": "CLOUDINARY_URL",
+    "SECURE_PROXY_SSL_HEADER": "BEHIND_TLS_PROXY",
+}
 
 
 def check_allowed_hosts(**kwargs: Any) -> list[CheckMessage]:
@@ -160,12 +199,97 @@ def check_cloudinary_app_order(**kwargs: Any) -> list[CheckMessage]:
     return [E002] if apps.index("cloudinary_storage") < apps.index("django.contrib.staticfiles") else []
 
 
+def check_overrides(**kwargs: Any) -> list[CheckMessage]:
+    """Settings assigned after the star import that the environment should drive (W030)."""
+    imported = star_imported()
+    if not _into_these_settings(imported):
+        return []
+    messages = []
+    for name, (built, snapshot) in imported.items():
+        variable = SHADOWED.get(name, name if name in BY_NAME else None)
+        current = getattr(settings, name, None)
+        if name == "MIDDLEWARE":
+            messages += _middleware_override(built, current)
+        elif variable and current is not built and current != snapshot:
+            text = W030_TEXT.format(setting=name, variable=variable)
+            messages.append(Warning(text, hint=W030_HINT, obj=variable, id=ID + "W030"))
+    return messages
+
+
+def _into_these_settings(imported: dict[str, tuple[Any, Any]]) -> bool:
+    """True when the settings hold a container of that very star import (built afresh on each build).
+
+    A project that builds its settings another way (build_settings) is left alone.
+    """
+    fresh = [(name, imported[name][0]) for name in FRESH_CONTAINERS if name in imported]
+    return any(getattr(settings, name, None) is built for name, built in fresh)
+
+
+def _middleware_override(built: list[str], current: Any) -> list[CheckMessage]:
+    missing = [path for path in built if path not in list(current or ())]
+    if not missing:
+        return []
+    text = W030_MIDDLEWARE.format(missing=", ".join(missing))
+    return [Warning(text, hint=W030_HINT, obj="MIDDLEWARE", id=ID + "W030")]
+
+
+def check_environment(**kwargs: Any) -> list[CheckMessage]:
+    return environment_messages(Env.from_os())
+
+
+def environment_messages(env: Env) -> list[CheckMessage]:
+    """What the reader found that does not stop the settings from loading (the doctor shows these too).
+
+    W031 for every environment name close to a declared one and read by nobody (never its value);
+    W033 for the reader's warnings (.env lines that are not KEY=VALUE, by number).
+    """
+    typos: list[CheckMessage] = [
+        Warning(W031_TEXT.format(name=name, meant=meant), hint=f"Rename it to {meant}.", obj=meant, id=ID + "W031")
+        for name, meant in suggestions(env.names()).items()
+    ]
+    warnings = [
+        Warning(W033_TEXT.format(name=name, message=message), obj=name, id=ID + "W033")
+        for name, message in sorted(env.warnings.items())
+    ]
+    return typos + warnings
+
+
+def check_eager_with_broker(**kwargs: Any) -> list[CheckMessage]:
+    broker = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    return [W032] if eager and broker and not broker.startswith("memory://") else []
+
+
+def check_health_names(**kwargs: Any) -> list[CheckMessage]:
+    """The health variables against the health registry, where the project's own checks are known."""
+    from .health.conf import conf
+    from .health.registry import registered
+
+    registrations = registered()
+    optional = {name for name, reg in registrations.items() if reg.optional}
+    messages: list[CheckMessage] = []
+    for setting, variable, names, allowed, what in (
+        ("MODESTWEAR_HEALTH_CHECKS", "HEALTH_CHECKS", conf.checks, optional, " as optional"),
+        ("MODESTWEAR_HEALTH_CRITICAL", "HEALTH_CRITICAL_CHECKS", tuple(conf.critical), set(registrations), ""),
+    ):
+        unknown = [n for n in names if n.partition(":")[0] not in allowed]
+        if unknown:  # counted, not echoed: a value in the wrong variable may be a secret
+            text = E030_TEXT.format(setting=setting, count=len(unknown), what=what)
+            hint = f"Known{what}: {', '.join(sorted(allowed))}."
+            messages.append(Error(text, hint=hint, obj=variable, id=ID + "E030"))
+    disabled = [n for n in conf.critical if n.partition(":")[0] in optional and n.partition(":")[0] not in conf.checks]
+    return messages + ([E031] if disabled else [])
+
+
 ALWAYS: Iterable[Callable[..., list[CheckMessage]]] = (
     check_conn_health_checks,
     check_redis_logging,
     check_removed_xss_filter,
     check_static_storage,
     check_cloudinary_app_order,
+    check_overrides,
+    check_environment,
+    check_health_names,
 )
 DEPLOY_ONLY: Iterable[Callable[..., list[CheckMessage]]] = (
     check_allowed_hosts,
@@ -174,6 +298,7 @@ DEPLOY_ONLY: Iterable[Callable[..., list[CheckMessage]]] = (
     check_cors_https,
     check_cors_allow_all,
     check_proxy_header,
+    check_eager_with_broker,
 )
 
 

@@ -23,6 +23,8 @@ INSECURE_PREFIX = "django-insecure-"
 def core_settings(env: Env) -> dict[str, Any]:
     debug: bool = env("DEBUG")
     base = base_dir(env)
+    if not env.is_set("BASE_DIR"):
+        env.derive("BASE_DIR", base, ("DJANGO_SETTINGS_MODULE",) if "DJANGO_SETTINGS_MODULE" in env.names() else ())
     whitenoise = find_spec("whitenoise") is not None
     static_url, media_url = _url_prefixes(env)
     return {
@@ -69,8 +71,11 @@ def development_secret_key(base: Path) -> str:
 
 def _secret_key(env: Env, debug: bool, base: Path) -> str:
     key: str | None = env("SECRET_KEY")
+    if debug and not key:
+        env.derive("SECRET_KEY", development_secret_key(base), ("DEBUG", "BASE_DIR"))
+        return development_secret_key(base)
     if debug:
-        return key or development_secret_key(base)
+        return str(key)
     if not key:
         env.error("SECRET_KEY", "You have not set it; it is required when DEBUG is off")
         return ""
@@ -129,10 +134,14 @@ def _allowed_hosts(env: Env, debug: bool) -> list[str]:
     elif render_host:
         hosts.append(render_host)
     if not hosts and debug:
+        env.derive("ALLOWED_HOSTS", list(LOCAL_HOSTS), ("DEBUG",))
         return list(LOCAL_HOSTS)
     if not hosts:
         env.error("ALLOWED_HOSTS", "You have not set it; it is required when DEBUG is off")
-    return list(dict.fromkeys(hosts))
+    hosts = list(dict.fromkeys(hosts))
+    if render_host and not host_problem(render_host):
+        env.derive("ALLOWED_HOSTS", hosts, ("RENDER_EXTERNAL_HOSTNAME",))
+    return hosts
 
 
 def host_problem(host: str) -> bool:

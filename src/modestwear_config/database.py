@@ -9,7 +9,17 @@ import dj_database_url
 from .env import Env, base_dir, lazy_settings
 
 POSTGRES_ENGINE = "django.db.backends.postgresql"
-MYSQL_ENGINES = ("django.db.backends.mysql",)
+# Every engine dj-database-url knows that speaks to PostgreSQL through libpq (psycopg): each takes
+# sslmode and connect_timeout, and /health probes it like PostgreSQL.
+POSTGRES_ENGINES = frozenset({
+    POSTGRES_ENGINE,
+    "django.contrib.gis.db.backends.postgis",
+    "timescale.db.backends.postgresql",
+    "timescale.db.backends.postgis",
+    "django_cockroachdb",  # the PostgreSQL wire protocol, libpq options
+    "django_redshift_backend",
+})
+MYSQL_ENGINES = ("django.db.backends.mysql", "django.contrib.gis.db.backends.mysql")
 LOCAL_DB_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
 REPLICA_PREFIX = "replica_"
 
@@ -21,7 +31,11 @@ def database_settings(env: Env) -> dict[str, Any]:
         env(name)
     primary = _primary(env)
     databases = {"default": primary}
-    for index, url in enumerate(env("DATABASE_REPLICA_URLS"), start=1):
+    replicas: list[str] = env("DATABASE_REPLICA_URLS")
+    if replicas and not env.is_set("DATABASE_URL"):
+        # Reads would go to PostgreSQL and writes to the SQLite default.
+        env.error("DATABASE_REPLICA_URLS", "is set without DATABASE_URL: set the primary's DATABASE_URL too")
+    for index, url in enumerate(replicas, start=1):
         replica = parse_database_url(env, "DATABASE_REPLICA_URLS", url)
         # Tests run against the primary only; a replica mirrors it.
         replica["TEST"] = {"MIRROR": "default"}
@@ -39,9 +53,11 @@ def _primary(env: Env) -> dict[str, Any]:
     if env.raw("DATABASE_URL") is not None:  # set but rejected by the URL parser
         return {}
     # Embedded default: a SQLite file beside manage.py; no server needed to start.
+    path = base_dir(env) / "db.sqlite3"
+    env.derive("DATABASE_URL", f"sqlite:///{path}", ("BASE_DIR",))
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": base_dir(env) / "db.sqlite3",
+        "NAME": path,
         "CONN_MAX_AGE": 0,  # SQLite connections are cheap; nothing to pool
     }
 
@@ -69,10 +85,10 @@ def _apply_connection_options(env: Env, config: dict[str, Any]) -> None:
     # Seconds a connection is reused; Neon closes idle ones, so health checks matter.
     config["CONN_MAX_AGE"] = env("DATABASE_CONN_MAX_AGE")
     config["CONN_HEALTH_CHECKS"] = env("DATABASE_CONN_HEALTH_CHECKS")
-    if engine == POSTGRES_ENGINE or engine in MYSQL_ENGINES:
+    if engine in POSTGRES_ENGINES or engine in MYSQL_ENGINES:
         # Seconds; a dead or silent server fails fast instead of hanging a worker.
         options.setdefault("connect_timeout", env("DATABASE_CONNECT_TIMEOUT"))
-    if engine != POSTGRES_ENGINE:
+    if engine not in POSTGRES_ENGINES:
         return
     host = str(config.get("HOST") or "")
     if host not in LOCAL_DB_HOSTS and not host.startswith("/"):

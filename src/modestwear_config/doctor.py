@@ -1,8 +1,14 @@
-"""The configuration doctor: every variable's effective value (secrets masked), where it came
-from, and what is wrong, flagged in place.
+"""The configuration doctor: every variable's value in force (secrets masked), where it came
+from, the settings it produced, and the problems found, each attached to its variable.
 
-``manage.py config`` adds Django's system checks and live connection checks;
-``python -m modestwear_config.doctor`` works even when the settings cannot be imported.
+The doctor finds nothing itself: its problems are the environment reader's (env.py) and the
+system checks' (this library's and Django's deploy checks), so counts match ``check --deploy``.
+``manage.py config`` runs the checks and, with ``--connections``, /health's live checks;
+``python -m modestwear_config.doctor`` works even when the settings cannot be imported, and
+then shows the reader's problems and warnings and the environment typos (W031, W033).
+
+Exit codes: 2 could not run; 1 a problem at or above ``--fail-level`` (ERROR by default, as
+``manage.py check``: warnings alone exit 0 unless ``--fail-level WARNING``); else 0.
 """
 
 from __future__ import annotations
@@ -13,15 +19,49 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.checks import CheckMessage
+from django.core.checks import messages as levels
+from django.views.debug import SafeExceptionReporterFilter
 
 from . import BUILDERS, __version__
-from .cors import origin_problem
+from .checks import environment_messages
 from .docs import env_example
-from .env import Env, build_settings, redact_url
-from .registry import CONCERNS, VARIABLES, Variable
+from .env import Env, redact_url
+from .registry import BY_NAME, CONCERNS, Variable
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
+LEVELS = {
+    "CRITICAL": levels.CRITICAL,
+    "ERROR": levels.ERROR,
+    "WARNING": levels.WARNING,
+    "INFO": levels.INFO,
+    "DEBUG": levels.DEBUG,
+}
+LEVEL_NAMES = {number: name.lower() for name, number in LEVELS.items()}
+READER = "environment"  # the id of the reader's problems: they stop the application, so errors
+# The variable a check concerns, for checks that do not name it as their obj.
+CHECK_VARIABLES = {
+    "modestwear_config.W001": "ALLOWED_HOSTS",
+    "modestwear_config.W002": "DATABASE_CONN_HEALTH_CHECKS",
+    "modestwear_config.W003": "REDIS_SSL_CERT_REQS",
+    "modestwear_config.W004": "DATABASE_URL",
+    "modestwear_config.W005": "CORS_ALLOWED_ORIGINS",
+    "modestwear_config.W006": "BEHIND_TLS_PROXY",
+    "modestwear_config.W007": "REDIS_IGNORE_EXCEPTIONS",
+    "security.W004": "SECURE_HSTS_SECONDS",
+    "security.W005": "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "security.W008": "SECURE_SSL_REDIRECT",
+    "security.W009": "SECRET_KEY",
+    "security.W012": "SESSION_COOKIE_SECURE",
+    "security.W016": "CSRF_COOKIE_SECURE",
+    "security.W018": "DEBUG",
+    "security.W019": "X_FRAME_OPTIONS",
+    "security.W020": "ALLOWED_HOSTS",
+    "security.W021": "SECURE_HSTS_PRELOAD",
+    "security.W022": "SECURE_REFERRER_POLICY",
+    "security.E023": "SECURE_REFERRER_POLICY",
+    "security.E024": "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+}
 __all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "env_example", "main", "render"]
 
 
@@ -32,44 +72,99 @@ class Writer(Protocol):
 
 
 @dataclass
+class Problem:
+    level: str  # "error", "warning", ... as Django's check levels
+    id: str  # a system check's id, or "environment" for the reader
+    message: str
+    hint: str = ""
+
+
+@dataclass
 class Entry:
     name: str
     concern: str
-    value: str
-    source: str
-    problems: list[str] = field(default_factory=list)
+    value: str  # the value in force, masked when secret
+    source: str  # environment, file, dotenv, default or derived
+    origin: str = ""  # the .env path, the NAME_FILE variable, or the variables it was derived from
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
 class Report:
     debug: bool
     entries: list[Entry]
-    checks: list[dict[str, str]] = field(default_factory=list)
+    settings: dict[str, dict[str, str]] = field(default_factory=dict)  # concern -> setting -> masked repr
+    checks: list[Problem] = field(default_factory=list)  # problems concerning no single variable
     connections: list[dict[str, Any]] = field(default_factory=list)
+
+    def problems(self) -> list[Problem]:
+        failed = [
+            Problem("error", "connection", f"{c['name']}: {c['error']}")
+            for c in self.connections
+            if c.get("status") == "fail"
+        ]
+        return [p for e in self.entries for p in e.problems] + self.checks + failed
 
     @property
     def problem_count(self) -> int:
-        failed = sum(1 for c in self.connections if c.get("status") == "fail")
-        return sum(len(e.problems) for e in self.entries) + len(self.checks) + failed
+        return len(self.problems())
+
+    def exit_code(self, fail_level: str = "ERROR") -> int:
+        worst = max((LEVELS[p.level.upper()] for p in self.problems()), default=0)
+        return EXIT_PROBLEMS if worst >= LEVELS[fail_level] else EXIT_CLEAN
 
     def as_dict(self) -> dict[str, Any]:
         return {"version": __version__, "debug": self.debug, "problems": self.problem_count, **asdict(self)}
 
 
-def diagnose(env: Env, concern: str | None = None) -> Report:
-    """Build the settings once (collecting every problem), then describe each variable."""
-    try:
-        build_settings(*BUILDERS, env=env)
-    except ImproperlyConfigured:
-        pass  # the problems stay in env.problems and are shown in place
-    flags = _flags(env)
-    entries = [
-        Entry(var.name, var.concern, masked_value(env, var), env.sources.get(var.name, "default"),
-              [p for p in (env.problems.get(var.name), *flags.get(var.name, [])) if p])
-        for var in VARIABLES
-        if concern is None or var.concern == concern
-    ]
-    return Report(debug=bool(env("DEBUG")), entries=entries)
+def diagnose(env: Env, concern: str | None = None, messages: list[CheckMessage] | None = None) -> Report:
+    """Build every concern on `env` (collecting the reader's problems) and describe each variable.
+
+    `messages` are the system checks' findings (manage.py config); without them (no Django
+    settings) only the checks that need none, on the environment itself (W031, W033), are run.
+    """
+    produced = {builder.__name__.removesuffix("_settings"): builder(env) for builder in BUILDERS}
+    entries = {var.name: _entry(env, var) for var in BY_NAME.values()}
+    report = Report(debug=bool(env("DEBUG")), entries=[])
+    for message in environment_messages(env) if messages is None else messages:
+        problem = Problem(
+            LEVEL_NAMES.get(message.level, "warning"), message.id or "", str(message.msg), message.hint or ""
+        )
+        target = entries.get(_variable_of(message))
+        (target.problems if target else report.checks).append(problem)
+    report.entries = [e for e in entries.values() if concern is None or e.concern == concern]
+    report.settings = {c: _shown_settings(env, s) for c, s in produced.items() if concern in (None, c)}
+    if concern is not None:
+        report.checks = []
+    return report
+
+
+def _entry(env: Env, var: Variable) -> Entry:
+    value = masked_value(env, var)
+    source: str = env.sources.get(var.name, "default")
+    problems = [Problem("error", READER, env.problems[var.name])] if var.name in env.problems else []
+    origin = {"dotenv": str(env.dotenv_path), "file": f"{var.name}_FILE"}.get(source, "")
+    if var.name in env.derived and var.name not in env.problems:
+        derived, from_ = env.derived[var.name]
+        value = masked_value(Env({var.name: _as_text(derived)}), var) if derived is not None else "unset"
+        source = "derived" if source == "default" else source
+        origin = ", ".join(from_)
+    return Entry(var.name, var.concern, value, source, origin, problems)
+
+
+def _as_text(value: Any) -> str:
+    """A derived value as the variable would spell it, so masked_value masks it the same way."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _variable_of(message: CheckMessage) -> str:
+    if isinstance(message.obj, str) and message.obj in BY_NAME:
+        return message.obj
+    return CHECK_VARIABLES.get(message.id or "", "")
 
 
 def masked_value(env: Env, var: Variable) -> str:
@@ -86,36 +181,34 @@ def masked_value(env: Env, var: Variable) -> str:
     return "set"
 
 
-def _flags(env: Env) -> dict[str, list[str]]:
-    """Risky but valid choices, per variable (the doctor's own findings)."""
-    flags: dict[str, list[str]] = {}
-    production = not env("DEBUG")
+# -- the settings produced, masked --------------------------------------------------
+# Django's own rule for the settings its error pages hide.
+HIDDEN_SETTINGS = SafeExceptionReporterFilter.hidden_settings
+HIDDEN = SafeExceptionReporterFilter.cleansed_substitute
 
-    def flag(name: str, message: str) -> None:
-        flags.setdefault(name, []).append(message)
 
-    database_url = env("DATABASE_URL") or "sqlite://"
-    if production and database_url.startswith("sqlite"):
-        flag("DATABASE_URL", "production with SQLite: the platform's disk is ephemeral, every deploy loses data")
-    if env("DATABASE_CONN_MAX_AGE") and not env("DATABASE_CONN_HEALTH_CHECKS"):
-        flag("DATABASE_CONN_HEALTH_CHECKS", "off while CONN_MAX_AGE keeps connections: stale ones fail after a Neon suspend")
-    redis_urls = [env("REDIS_URL"), env("CELERY_BROKER_URL"), env("CELERY_RESULT_BACKEND")]
-    if env("REDIS_SSL_CERT_REQS") == "none" and any(u and u.startswith("rediss://") for u in redis_urls):
-        flag("REDIS_SSL_CERT_REQS", "rediss:// with certificate verification off: the server can be impersonated")
-    broker = env("CELERY_BROKER_URL") or env("REDIS_URL")
-    if broker and env("CELERY_TASK_ALWAYS_EAGER", False):
-        flag("CELERY_TASK_ALWAYS_EAGER", "on while a broker is configured: tasks run in the web process, the broker is unused")
-    for name in ("CORS_ALLOWED_ORIGINS", "FRONTEND_URL"):
-        value = env(name)
-        origins = value if isinstance(value, list) else [value] if value else []
-        plain = [o for o in origins if not origin_problem(o) and not o.startswith("https://")]
-        if production and plain:
-            flag(name, "an origin is not https:// in production: it can be impersonated on the network")
-    return flags
+def _shown_settings(env: Env, produced: dict[str, Any]) -> dict[str, str]:
+    secrets = sorted({s for s in env.secret_values() if s}, key=len, reverse=True)
+    return {name: repr(_mask(name, value, secrets)) for name, value in sorted(produced.items())}
+
+
+def _mask(key: Any, value: Any, secrets: list[str]) -> Any:
+    """Values under secret-looking keys (Django's own rule) hidden; secret values scrubbed everywhere."""
+    if isinstance(key, str) and HIDDEN_SETTINGS.search(key) and value:
+        return HIDDEN
+    if isinstance(value, dict):
+        return {k: _mask(k, v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_mask(None, item, secrets) for item in value)
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "***")
+        return value
+    return value if value is None or isinstance(value, (bool, int, float)) else str(value)
 
 
 # -- rendering ----------------------------------------------------------------------
-def render_text(report: Report, out: Writer) -> None:
+def render_text(report: Report, out: Writer, show_settings: bool = False) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
     out.write(f"modestwear_config {__version__}: effective configuration, {mode}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
@@ -125,33 +218,74 @@ def render_text(report: Report, out: Writer) -> None:
             continue
         out.write(f"\n[{concern}]\n")
         for entry in entries:
-            out.write(f"  {entry.name.ljust(width)}{entry.value}  ({entry.source})\n")
+            out.write(f"  {entry.name.ljust(width)}{entry.value}  ({_source_text(entry)})\n")
             for problem in entry.problems:
-                out.write(f"    ! {problem}\n")
+                out.write(f"    ! {_problem_text(problem)}\n")
+        produced = report.settings.get(concern, {})
+        if produced and show_settings:
+            for name, value in produced.items():
+                out.write(f"  = {name} = {value}\n")
+        elif produced:
+            out.write(f"  = settings: {', '.join(produced)}\n")
     if report.checks:
         out.write("\n[system checks]\n")
-        for check in report.checks:
-            out.write(f"  {check['id']}: {check['message']}\n")
+        for problem in report.checks:
+            out.write(f"  ! {_problem_text(problem)}\n")
     if report.connections:
         out.write("\n[connections]\n")
         for conn in report.connections:
             error = f" {conn['error']}" if conn.get("error") else ""
             out.write(f"  {conn['name'].ljust(width)}{conn['status']} in {conn['duration_ms']:.0f} ms{error}\n")
-    count = report.problem_count
-    out.write(f"\n{count} problem(s) found.\n" if count else "\nNo problems found.\n")
+    out.write(_summary(report))
 
 
-def render(report: Report, as_json: bool, out: Writer) -> int:
+def _source_text(entry: Entry) -> str:
+    if entry.source == "derived":
+        return f"derived from {entry.origin}" if entry.origin else "derived"
+    if entry.source == "dotenv":
+        return f".env {entry.origin}"
+    if entry.source == "file":
+        return entry.origin
+    return f"{entry.source}, with {entry.origin}" if entry.origin else entry.source
+
+
+def _problem_text(problem: Problem) -> str:
+    hint = f" HINT: {problem.hint}" if problem.hint else ""
+    return f"{problem.level} ({problem.id}) {problem.message}{hint}"
+
+
+def _summary(report: Report) -> str:
+    problems = report.problems()
+    if not problems:
+        return "\nNo problems found.\n"
+    counts = {name: sum(1 for p in problems if p.level == name) for name in LEVEL_NAMES.values()}
+    detail = ", ".join(f"{n} {name}(s)" for name, n in counts.items() if n)
+    return f"\n{len(problems)} problem(s) found: {detail}.\n"
+
+
+def render(report: Report, as_json: bool, out: Writer, fail_level: str = "ERROR", show_settings: bool = False) -> int:
     if as_json:
         out.write(json.dumps(report.as_dict(), indent=2) + "\n")
     else:
-        render_text(report, out)
-    return EXIT_PROBLEMS if report.problem_count else EXIT_CLEAN
+        render_text(report, out, show_settings)
+    return report.exit_code(fail_level)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--concern", choices=CONCERNS, help="only this concern's variables")
+    parser.add_argument(
+        "--settings-values",
+        action="store_true",
+        dest="show_settings",
+        help="also print the value of every setting produced (masked)",
+    )
+    parser.add_argument(
+        "--fail-level",
+        default="ERROR",
+        choices=list(LEVELS),
+        help="exit 1 when a problem at or above this level is found (default ERROR, as check)",
+    )
     parser.add_argument("--env-example", action="store_true", help="print the .env.example the registry produces")
 
 
@@ -168,7 +302,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     except Exception as exc:  # noqa: BLE001 - exit code 2 is the contract; the type only, never the text
         sys.stderr.write(f"could not run: {type(exc).__name__}\n")
         return EXIT_COULD_NOT_RUN
-    return render(report, args.json, out)
+    return render(report, args.json, out, args.fail_level, args.show_settings)
 
 
 if __name__ == "__main__":

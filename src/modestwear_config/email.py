@@ -13,12 +13,12 @@ IMPLICIT_TLS_PORT = 465
 def email_settings(env: Env) -> dict[str, Any]:
     host: str | None = env("EMAIL_HOST")
     user: str = env("EMAIL_HOST_USER")
-    sender: str = env("DEFAULT_FROM_EMAIL", user or "webmaster@localhost")
+    sender: str = env("DEFAULT_FROM_EMAIL", user or "webmaster@localhost", from_=("EMAIL_HOST_USER",))
     # Every SMTP variable is read (and so validated) even without EMAIL_HOST:
     # a bad value fails now, not on the deploy that finally sets the host.
     port: int = env("EMAIL_PORT")
-    use_ssl: bool = env("EMAIL_USE_SSL", port == IMPLICIT_TLS_PORT)
-    use_tls: bool = env("EMAIL_USE_TLS", port == STARTTLS_PORT and not use_ssl)
+    use_ssl: bool = env("EMAIL_USE_SSL", port == IMPLICIT_TLS_PORT, from_=("EMAIL_PORT",))
+    use_tls: bool = env("EMAIL_USE_TLS", port == STARTTLS_PORT and not use_ssl, from_=("EMAIL_PORT",))
     password: str = env("EMAIL_HOST_PASSWORD")
     timeout: int = env("EMAIL_TIMEOUT")
     if not host:

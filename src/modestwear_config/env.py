@@ -10,9 +10,11 @@ into the wrong variable.
 
 from __future__ import annotations
 
-import logging
+import copy
+import io
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from importlib.util import find_spec
@@ -25,6 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .registry import BY_NAME, Variable
 
 Source = Literal["environment", "file", "dotenv", "default"]
+DOTENV_LINE = re.compile(r"\A(?:export )?([A-Za-z_0-9]+)=(.*)\Z")  # django-environ's own rule
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 _NOT_READ = object()
@@ -37,7 +40,12 @@ class Env:
         self._environ = environ
         self._dotenv = dotenv or {}
         self.problems: dict[str, str] = {}
+        # Not fatal, shown by a system check (W033) and the doctor: the settings still load.
+        self.warnings: dict[str, str] = {}
         self.sources: dict[str, Source] = {}
+        # Values in force that the builders computed rather than read: name -> (value, from which variables).
+        self.derived: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        self.dotenv_path: Path | None = None
 
     def __repr__(self) -> str:  # never the values
         return f"<Env: {len(self.sources)} read, {len(self.problems)} problem(s)>"
@@ -55,12 +63,18 @@ class Env:
         return env
 
     # -- reading ------------------------------------------------------------
-    def __call__(self, name: str, default: Any = _NOT_READ) -> Any:
-        """The typed value of `name`, or its default (the registry's unless given)."""
+    def __call__(self, name: str, default: Any = _NOT_READ, *, from_: tuple[str, ...] = ()) -> Any:
+        """The typed value of `name`, or its default (the registry's unless given).
+
+        A default given here is computed by the caller from other variables
+        (`from_`): when it is used, it is recorded as derived for the doctor.
+        """
         var = BY_NAME[name]
         fallback = var.default if default is _NOT_READ else default
         raw = self.raw(name)
         if raw is None:
+            if default is not _NOT_READ:
+                self.derive(name, fallback, from_)
             return fallback
         try:
             return _PARSERS[var.kind](raw, var)
@@ -89,6 +103,23 @@ class Env:
 
     def is_set(self, name: str) -> bool:
         return self.raw(name) is not None
+
+    def derive(self, name: str, value: Any, from_: tuple[str, ...] = ()) -> None:
+        """Record that `name`'s value in force is `value`, computed from the variables `from_`."""
+        self.derived[name] = (value, tuple(from_))
+
+    def names(self) -> set[str]:
+        """Every name set in the environment or the .env file (never their values)."""
+        return set(self._environ) | set(self._dotenv)
+
+    def require_extra(self, name: str, extra: str, *modules: str) -> None:
+        """`name` configures a feature that needs `modules`: a missing one is an error naming the extra.
+
+        find_spec only looks the module up; nothing heavy is imported at settings import.
+        """
+        if all(find_spec(module) is not None for module in modules):
+            return
+        self.error(name, f'needs the {extra} extra, which is not installed: pip install "modestwear_config[{extra}]"')
 
     def _read_secret_file(self, var: Variable, path: str, both: bool) -> str | None:
         # Problems are recorded under the variable itself, so a later "You have
@@ -279,39 +310,38 @@ def _load_dotenv(env: Env) -> dict[str, str]:
     return _read_dotenv_file(Path(path), env)
 
 
-class _InvalidLineCounter(logging.Filter):
-    """django-environ logs a bad .env line in full (it may hold a secret): count it, drop the record."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith("Invalid line"):
-            self.count += 1
-            return False
-        return True
-
-
 def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
-    """Parse a .env file with django-environ into a private dict, never into os.environ."""
+    """Parse a .env file with django-environ into a private dict, never into os.environ.
+
+    Lines that are not KEY=VALUE are reported by number, never by content (one may hold a
+    secret), and never reach django-environ, which would log them in full.
+    """
     import environ  # type: ignore[import-untyped]
 
+    env.dotenv_path = path
+    if not env.is_set("ENV_FILE"):
+        env.derive("ENV_FILE", path, ("BASE_DIR",))
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        env.error("ENV_FILE", f"{path} is not UTF-8 text")
+        return {}
+    except OSError as exc:
+        env.error("ENV_FILE", f"{path} cannot be read ({type(exc).__name__})")
+        return {}
+    bad = [number for number, line in enumerate(lines, start=1) if not _dotenv_line_ok(line)]
+    if bad:
+        numbers = ", ".join(str(n) for n in bad[:10]) + (", ..." if len(bad) > 10 else "")
+        # A warning, not an error: the other lines load, so `manage.py config` can run and show it.
+        env.warnings["ENV_FILE"] = f"{path}: line(s) {numbers} are not KEY=VALUE and were ignored (contents not shown)"
     values: dict[str, str] = {}
     reader: Any = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
-    counter = _InvalidLineCounter()
-    environ_logger = logging.getLogger("environ.environ")
-    environ_logger.addFilter(counter)
-    try:
-        reader.read_env(str(path))
-    except UnicodeDecodeError:
-        env.error("ENV_FILE", "the .env file is not UTF-8 text")
-        return {}
-    finally:
-        environ_logger.removeFilter(counter)
-    if counter.count:
-        env.error("ENV_FILE", f"{counter.count} line(s) of the .env file are not KEY=VALUE (contents not shown)")
+    reader.read_env(io.StringIO("\n".join(line for line in lines if _dotenv_line_ok(line))))
     return values
+
+
+def _dotenv_line_ok(line: str) -> bool:
+    return not line or line.startswith("#") or DOTENV_LINE.match(line) is not None
 
 
 # -- settings modules ---------------------------------------------------------------
@@ -343,7 +373,8 @@ def lazy_settings(*builders: Builder) -> Callable[[str], Any]:
             raise AttributeError(name)
         if not built:
             built.update(build_settings(*builders))
-        if name == "__all__":
+        if name == "__all__":  # a star import: remember what it gave (checks.check_overrides)
+            record_star_import(built)
             return sorted(built)
         try:
             return built[name]
@@ -351,3 +382,17 @@ def lazy_settings(*builders: Builder) -> Callable[[str], Any]:
             raise AttributeError(name) from None
 
     return __getattr__
+
+
+# What `from modestwear_config import *` gave: setting -> (the object, a copy as built).
+_STAR_IMPORTED: dict[str, tuple[Any, Any]] = {}
+
+
+def record_star_import(built: Mapping[str, Any]) -> None:
+    for name, value in built.items():
+        _STAR_IMPORTED[name] = (value, copy.deepcopy(value))
+
+
+def star_imported() -> dict[str, tuple[Any, Any]]:
+    """The settings the last star import gave, each with a deep copy taken when it was built."""
+    return dict(_STAR_IMPORTED)

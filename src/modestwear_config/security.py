@@ -9,21 +9,22 @@ from .env import Env, lazy_settings
 ONE_YEAR = 31_536_000  # seconds; the HSTS max-age preload lists require
 # Health probes arrive over plain HTTP from the platform; never redirect them.
 HEALTH_PATHS_EXEMPT = [r"^healthz/?$", r"^health/?$"]
+DEBUG = ("DEBUG",)  # what the production defaults derive from (shown by the doctor)
 
 
 def security_settings(env: Env) -> dict[str, Any]:
     production = not env("DEBUG")
     behind_proxy: bool = env("BEHIND_TLS_PROXY")
-    session_secure: bool = env("SESSION_COOKIE_SECURE", production)
-    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production)
+    session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=DEBUG)
+    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=DEBUG)
     return {
-        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production),
+        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=DEBUG),
         "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
         # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
-        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0),
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production),
-        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production),
+        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=DEBUG),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=DEBUG),
+        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production, from_=DEBUG),
         "SESSION_COOKIE_SECURE": session_secure,
         "CSRF_COOKIE_SECURE": csrf_secure,
         # Lax (Django's default) by default; "None" is for a frontend on another site sending

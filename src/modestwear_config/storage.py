@@ -28,6 +28,8 @@ def storage_settings(env: Env) -> dict[str, Any]:
         },
     }
     if credentials:
+        name = "CLOUDINARY_URL" if env.is_set("CLOUDINARY_URL") else "CLOUDINARY_CLOUD_NAME"
+        env.require_extra(name, "cloudinary", "cloudinary_storage", "cloudinary")
         # django-cloudinary-storage reads this dict (a CLOUDINARY_URL *setting* is ignored).
         settings["CLOUDINARY_STORAGE"] = credentials
     return settings

@@ -18,11 +18,12 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.module_loading import import_string
 
+from ..database import POSTGRES_ENGINES
 from . import redis_probe
 from .registry import SKIPPED, Probe, register_group
 
-POSTGRES_ENGINES = ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis")
 MIGRATIONS_RECHECK_SECONDS = 60.0  # pending migrations are looked for again at most this often
 STORAGE_PROBE_NAME = ".modestwear-health-probe"  # looked up, never written
 
@@ -93,6 +94,8 @@ def cache_checks() -> dict[str, Probe]:
 def _cache_probe(alias: str) -> Probe:
     def probe(timeout: float) -> object:
         config = settings.CACHES[alias]
+        # A backend Django cannot load (its extra missing) is a failure, whatever the server says.
+        import_string(config["BACKEND"])
         if config["BACKEND"] not in (redis_probe.DJANGO_REDIS, redis_probe.DJANGO_BUILTIN):
             return SKIPPED  # local memory, file, database, dummy: nothing remote to reach
         targets = redis_probe.cache_targets(config)

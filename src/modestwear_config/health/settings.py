@@ -1,6 +1,6 @@
 """MODESTWEAR_HEALTH_* settings from HEALTH_* variables (read lazily by health/conf.py).
 
-Kept free of imports beyond env.py: this module runs while settings.py is imported.
+Kept free of heavy imports: this module runs while settings.py is imported.
 """
 
 from __future__ import annotations
@@ -8,24 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..env import Env, lazy_settings
+from ..registry import BY_NAME
+from .registry import NAME
 
-# Built-in checks, in the order /health reports them; ":" separates a check from its alias.
-BUILTIN_CHECKS = ("database", "cache", "celery", "migrations", "storage")
-# Run only when named in HEALTH_CHECKS: each costs a round trip the site may not need.
-OPTIONAL_CHECKS = ("celery", "migrations", "storage")
-DEFAULT_BUDGET = 2.5  # seconds; Render gives up on a probe after 5 s
-DEFAULT_CACHE_SECONDS = 2.0
-DEFAULT_CRITICAL = ("database",)
+# The defaults are the registry's (one declaration); conf.py uses them when a setting is absent.
+DEFAULT_BUDGET: float = BY_NAME["HEALTH_BUDGET_SECONDS"].default  # seconds; Render gives up after 5 s
+DEFAULT_CACHE_SECONDS: float = BY_NAME["HEALTH_CACHE_SECONDS"].default
+DEFAULT_CRITICAL: tuple[str, ...] = tuple(BY_NAME["HEALTH_CRITICAL_CHECKS"].default)
 MIN_TOKEN_LENGTH = 16  # a shorter bearer token can be guessed over the network
 
 
 def health_settings(env: Env) -> dict[str, Any]:
-    checks = _names(env, "HEALTH_CHECKS", OPTIONAL_CHECKS)
-    critical = _names(env, "HEALTH_CRITICAL_CHECKS", BUILTIN_CHECKS)
-    disabled = [name for name in critical if name.partition(":")[0] in OPTIONAL_CHECKS
-                and name.partition(":")[0] not in checks]
-    if disabled:
-        env.error("HEALTH_CRITICAL_CHECKS", f"names {', '.join(disabled)}, which HEALTH_CHECKS does not enable")
+    # Check names are validated by the system checks (checks.check_health_names) against the
+    # health registry, where a project's own @register checks are known: not here, before apps load.
     return {
         # Bearer token that unlocks error types and timings; None: only staff sessions see them.
         "MODESTWEAR_HEALTH_TOKEN": _token(env),
@@ -34,19 +29,19 @@ def health_settings(env: Env) -> dict[str, Any]:
         # Seconds a check's result is reused: a burst of probes costs one round trip.
         "MODESTWEAR_HEALTH_CACHE_SECONDS": env("HEALTH_CACHE_SECONDS"),
         # Checks whose failure answers 503; the others only make /health "degraded" (200).
-        "MODESTWEAR_HEALTH_CRITICAL": tuple(critical),
-        # Optional built-in checks to run besides database and cache.
-        "MODESTWEAR_HEALTH_CHECKS": tuple(checks),
+        "MODESTWEAR_HEALTH_CRITICAL": _names(env, "HEALTH_CRITICAL_CHECKS"),
+        # Optional checks to run besides the always-on ones (database, cache, the project's).
+        "MODESTWEAR_HEALTH_CHECKS": _names(env, "HEALTH_CHECKS"),
     }
 
 
-def _names(env: Env, variable: str, allowed: tuple[str, ...]) -> list[str]:
-    names = list(dict.fromkeys(name.lower() for name in env(variable)))
-    unknown = [name for name in names if name.partition(":")[0] not in allowed]
-    if unknown:
-        # The unknown names are not echoed: a value in the wrong variable may be a secret.
-        env.error(variable, f"names {len(unknown)} unknown check(s); expected some of {', '.join(allowed)}")
-    return [name for name in names if name not in unknown]
+def _names(env: Env, variable: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.lower() for name in env(variable)))
+    if not all(NAME.match(name.partition(":")[0]) for name in names):
+        # The names are not echoed: a value in the wrong variable may be a secret.
+        env.error(variable, "expected check names (lower-case letters, digits, _ or -; alias after ':')")
+        return ()
+    return names
 
 
 def _token(env: Env) -> str | None:

@@ -1,6 +1,7 @@
 """manage.py config: the configuration doctor with Django's system checks and live connections.
 
-Exit codes: 0 clean, 1 problems found, 2 could not run.
+Exit codes: 0 clean, 1 a problem at or above --fail-level (ERROR by default, as ``check``),
+2 could not run.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from ...env import Env
 
 class Command(BaseCommand):
     help = (
-        "Show every configuration variable: its effective value (secrets masked), where it came "
-        "from (environment, _FILE, .env, default) and what is wrong. "
-        "Exit codes: 0 clean, 1 problems found, 2 could not run."
+        "Show every configuration variable: its value in force (secrets masked), where it came "
+        "from (environment, _FILE, .env, default, derived) and the settings it produced, with the "
+        "problems the environment reader and the system checks (deploy checks when DEBUG is off) found. "
+        "Exit codes: 0 clean, 1 a problem at or above --fail-level (ERROR), 2 could not run."
     )
     requires_system_checks: list[str] = []  # the doctor reports them itself instead of stopping
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         doctor.add_arguments(parser)
         parser.add_argument(
-            "--connections", action="store_true",
+            "--connections",
+            action="store_true",
             help="also run /health's live checks once (database, Redis, ...) and show each result and time",
         )
 
@@ -37,23 +40,19 @@ class Command(BaseCommand):
             self.stdout.write(doctor.env_example(), ending="")
             return
         try:
-            report = doctor.diagnose(Env.from_os(), options["concern"])
-            report.checks = self._system_checks()
+            report = doctor.diagnose(Env.from_os(), options["concern"], self._system_checks())
             if options["connections"]:
                 report.connections = self._connections()
         except Exception as exc:  # the type only: exception text may carry a URL
             raise CommandError(f"could not run: {type(exc).__name__}", returncode=doctor.EXIT_COULD_NOT_RUN) from None
-        code = doctor.render(report, options["json"], self.stdout)
+        code = doctor.render(report, options["json"], self.stdout, options["fail_level"], options["show_settings"])
         if code:
             raise SystemExit(code)
 
-    def _system_checks(self) -> list[dict[str, str]]:
+    def _system_checks(self) -> list[checks.CheckMessage]:
+        """What `manage.py check` (with --deploy when DEBUG is off) reports, silenced ones left out."""
         messages = checks.run_checks(include_deployment_checks=not settings.DEBUG)
-        return [
-            {"id": m.id or "", "level": "error" if m.is_serious() else "warning", "message": str(m.msg)}
-            for m in messages
-            if m.level >= checks.WARNING and not m.is_silenced()
-        ]
+        return [m for m in messages if m.level >= checks.WARNING and not m.is_silenced()]
 
     def _connections(self) -> list[dict[str, Any]]:
         """/health's checks once, uncached: "can this dyno reach Neon and Upstash?"."""
@@ -65,7 +64,13 @@ class Command(BaseCommand):
         finally:
             logging.disable(logging.NOTSET)
         return [
-            {"name": c.name, "status": c.result.status, "critical": c.critical, "timed_out": c.result.timed_out,
-             "duration_ms": round(c.result.duration_ms, 1), "error": c.result.error}
+            {
+                "name": c.name,
+                "status": c.result.status,
+                "critical": c.critical,
+                "timed_out": c.result.timed_out,
+                "duration_ms": round(c.result.duration_ms, 1),
+                "error": c.result.error,
+            }
             for c in report.checks
         ]
