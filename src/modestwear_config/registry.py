@@ -162,7 +162,7 @@ VARIABLES: tuple[Variable, ...] = (
       2.0, minimum=0, maximum=300),
     V("HEALTH_CRITICAL_CHECKS", "list", "health", "Checks whose failure makes /health answer 503 (others only degrade it).",
       ("database",), example="database,cache"),
-    V("HEALTH_CHECKS", "list", "health", "Optional extra checks to run: celery, migrations, storage.",
+    V("HEALTH_CHECKS", "list", "health", "Optional extra checks to run: celery, migrations, storage, email.",
       (), example="celery,migrations"),
     # superuser --------------------------------------------------------------
     V("DJANGO_SUPERUSER_EMAIL", "str", "superuser", "ensure_superuser: the superuser's email; unset skips the step.",

@@ -10,9 +10,9 @@ from typing import Any
 from ..env import Env, lazy_settings
 
 # Built-in checks, in the order /health reports them; ":" separates a check from its alias.
-BUILTIN_CHECKS = ("database", "cache", "celery", "migrations", "storage")
+BUILTIN_CHECKS = ("database", "cache", "celery", "migrations", "storage", "email")
 # Run only when named in HEALTH_CHECKS: each costs a round trip the site may not need.
-OPTIONAL_CHECKS = ("celery", "migrations", "storage")
+OPTIONAL_CHECKS = ("celery", "migrations", "storage", "email")
 DEFAULT_BUDGET = 2.5  # seconds; Render gives up on a probe after 5 s
 DEFAULT_CACHE_SECONDS = 2.0
 DEFAULT_CRITICAL = ("database",)
