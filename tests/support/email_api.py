@@ -1,4 +1,4 @@
-"""A local stand-in for the HTTP email APIs (Resend, Brevo, Mailgun, Postmark, SendGrid, Amazon SES v2).
+"""Local stand-ins for the HTTP email APIs (Resend, Brevo, Mailgun, Postmark, SendGrid, Amazon SES v2) and SMTP.
 
 It answers each provider's send and credential-check endpoints with the shapes
 anymail parses, and records every request (method, path, headers, body) so a
@@ -7,8 +7,10 @@ test can assert what the provider would have received.  Loopback only, free port
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import socketserver
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,6 +98,69 @@ class EmailApiServer:
         return Handler
 
     def __enter__(self) -> EmailApiServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class SmtpServer:
+    """A minimal SMTP server (EHLO, AUTH PLAIN, MAIL, RCPT, DATA) that records each message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def _handler(self) -> type[socketserver.StreamRequestHandler]:
+        smtp = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str) -> None:
+                self.wfile.write(line.encode() + b"\r\n")
+
+            def handle(self) -> None:
+                message: dict[str, Any] = {"rcpt": [], "auth": None}
+                self.reply("220 stand-in ESMTP")
+                while line := self.rfile.readline().decode(errors="replace").rstrip("\r\n"):
+                    verb = line.split(" ", 1)[0].upper()
+                    if verb in ("EHLO", "HELO"):
+                        self.reply("250-stand-in\r\n250 AUTH PLAIN")
+                    elif verb == "AUTH":
+                        message["auth"] = base64.b64decode(line.split()[-1]).split(b"\0")[1:]
+                        self.reply("235 2.7.0 Authentication successful")
+                    elif verb == "MAIL":
+                        message["from"] = line
+                        self.reply("250 OK")
+                    elif verb == "RCPT":
+                        message["rcpt"].append(line)
+                        self.reply("250 OK")
+                    elif verb == "DATA":
+                        self.reply("354 End data with <CR><LF>.<CR><LF>")
+                        message["data"] = self._data()
+                        smtp.messages.append(message)
+                        message = {"rcpt": [], "auth": message["auth"]}
+                        self.reply("250 OK queued")
+                    elif verb == "QUIT":
+                        self.reply("221 Bye")
+                        return
+                    else:
+                        self.reply("250 OK")
+
+            def _data(self) -> str:
+                lines = []
+                while (line := self.rfile.readline().decode(errors="replace")).rstrip("\r\n") != ".":
+                    lines.append(line)
+                return "".join(lines)
+
+        return Handler
+
+    def __enter__(self) -> SmtpServer:
         self._thread.start()
         return self
 
