@@ -62,13 +62,16 @@ def provider_options(env: Env, sender_set: bool) -> tuple[Provider, dict[str, An
     if not name:
         env.error("EMAIL_PROVIDER", f"You have not set it, but EMAIL_API_KEY is set: name the provider ({', '.join(PROVIDERS)})")
         return None
-    provider = PROVIDERS[name]
+    provider = PROVIDERS.get(name.lower())
+    if provider is None:  # the value is not echoed: it may be a key pasted into the wrong variable
+        env.error("EMAIL_PROVIDER", f"expected one of {', '.join(PROVIDERS)}, got an unrecognised value")
+        return None
     if not key:
-        env.error("EMAIL_API_KEY", f"You have not set it, but EMAIL_PROVIDER={name} needs it")
+        env.error("EMAIL_API_KEY", f"You have not set it, but EMAIL_PROVIDER={provider.name} needs it")
     if not sender_set:
         env.error("DEFAULT_FROM_EMAIL", f"You have not set it: {provider.esp_name} only sends from an address on a verified domain")
     _require_installed(env, provider)
-    options = _ses(env, key) if name == "amazon-ses" else _http(env, provider, key)
+    options = _ses(env, key) if provider.name == "amazon-ses" else _http(env, provider, key)
     return (provider, options) if not _has_email_problems(env) else None
 
 
@@ -118,6 +121,7 @@ def _checked_http_url(env: Env, url: str) -> str:
 
 def _refuse_strays(env: Env, name: str | None) -> None:
     """A provider-specific variable without its provider is half a configuration, not a no-op."""
+    name = name.lower() if name else name
     for variable, providers in PROVIDER_ONLY.items():
         if env(variable) and name not in providers:
             env.error(variable, f"only used with EMAIL_PROVIDER={' or '.join(providers)}")

@@ -139,8 +139,9 @@ VARIABLES: tuple[Variable, ...] = (
       minimum=1, maximum=300),
     V("DEFAULT_FROM_EMAIL", "str", "email", "From address of outgoing mail; required with EMAIL_PROVIDER (a verified domain).",
       default_doc="EMAIL_HOST_USER, else webmaster@localhost", example="ModestWear <no-reply@modestwear.com>"),
-    V("EMAIL_PROVIDER", "str", "email", "Send through this HTTP email API (django-anymail) instead of SMTP; needs EMAIL_API_KEY.",
-      example="resend", choices=("resend", "brevo", "mailgun", "postmark", "sendgrid", "amazon-ses")),
+    V("EMAIL_PROVIDER", "str", "email",
+      "Send through this HTTP email API (django-anymail) instead of SMTP: resend, brevo, mailgun, postmark, sendgrid "
+      "or amazon-ses; needs EMAIL_API_KEY.", example="resend"),
     V("EMAIL_API_KEY", "str", "email", "The provider's API key (Postmark: server token; Amazon SES: secret access key).",
       secret=True, example="re_xxxxxxxx"),
     V("EMAIL_AWS_ACCESS_KEY_ID", "str", "email", "Amazon SES only: the AWS access key id that goes with EMAIL_API_KEY.",

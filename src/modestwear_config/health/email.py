@@ -100,9 +100,9 @@ def _sender_domain() -> str:
 
 
 def _check_ses(connection: Any, timeout: float) -> None:
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
+    import boto3  # type: ignore[import-untyped,unused-ignore]
+    from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
     params = dict(connection.client_params)
     bounded = Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 1})
