@@ -57,7 +57,9 @@ def test_email__ssl_on_587_turns_starttls_default_off():
 
 
 def test_email__explicit_sender():
-    result = settings(EMAIL_HOST_USER="u@example.com", EMAIL_HOST_PASSWORD=CANARY, DEFAULT_FROM_EMAIL="Shop <no-reply@example.com>")
+    result = settings(
+        EMAIL_HOST_USER="u@example.com", EMAIL_HOST_PASSWORD=CANARY, DEFAULT_FROM_EMAIL="Shop <no-reply@example.com>"
+    )
     assert result["DEFAULT_FROM_EMAIL"] == "Shop <no-reply@example.com>"
 
 
@@ -83,8 +85,15 @@ def test_email__smtp_values_validated_without_host():
 def test_email__silent_smtp_server_fails_within_email_timeout():
     """A stuck SMTP server costs EMAIL_TIMEOUT seconds, not a hung request (sent as the project sends)."""
     with SilentServer() as server:
-        env = Env({"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(server.port), "EMAIL_TIMEOUT": "1",
-                   "EMAIL_HOST_USER": "shop", "EMAIL_HOST_PASSWORD": CANARY})
+        env = Env(
+            {
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(server.port),
+                "EMAIL_TIMEOUT": "1",
+                "EMAIL_HOST_USER": "shop",
+                "EMAIL_HOST_PASSWORD": CANARY,
+            }
+        )
         result = email_settings(env)  # this Django's shape: MAILERS on 6.1, EMAIL_* before
         started = time.monotonic()
         with override_settings(**result), pytest.raises((TimeoutError, SMTPServerDisconnected)) as raised:

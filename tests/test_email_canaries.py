@@ -21,9 +21,16 @@ STRONG_KEY = "prod-" + "".join(chr(97 + (i * 7) % 26) for i in range(60))
 
 def canary_env(provider: str, api_url: str) -> dict[str, str]:
     env = {
-        "EMAIL_PROVIDER": provider, "EMAIL_API_KEY": f"{CANARY}-key", "EMAIL_API_URL": api_url,
-        "DEFAULT_FROM_EMAIL": "no-reply@modestwear.com", "EMAIL_TIMEOUT": "1", "HEALTH_CHECKS": "email",
-        "LOG_LEVEL": "DEBUG", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com", "RENDER": "true",
+        "EMAIL_PROVIDER": provider,
+        "EMAIL_API_KEY": f"{CANARY}-key",
+        "EMAIL_API_URL": api_url,
+        "DEFAULT_FROM_EMAIL": "no-reply@modestwear.com",
+        "EMAIL_TIMEOUT": "1",
+        "HEALTH_CHECKS": "email",
+        "LOG_LEVEL": "DEBUG",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "shop.example.com",
+        "RENDER": "true",
     }
     if provider == "amazon-ses":
         env |= {"EMAIL_AWS_ACCESS_KEY_ID": f"AKID{CANARY}", "EMAIL_REGION": "eu-west-1"}
@@ -46,8 +53,14 @@ def provider_answering(state: str, provider: str) -> Iterator[str]:
 def test_email_canaries__no_output_shows_the_secrets(provider: str, state: str):
     with provider_answering(state, provider) as url:
         env = canary_env(provider, url)
-        runs = [("check", "--deploy"), ("config",), ("config", "--json"), ("config", "--connections"),
-                ("health", "--json"), ("sendtestemail", TO)]
+        runs = [
+            ("check", "--deploy"),
+            ("config",),
+            ("config", "--json"),
+            ("config", "--connections"),
+            ("health", "--json"),
+            ("sendtestemail", TO),
+        ]
         outputs = {" ".join(args): manage(*args, env=env, timeout=60) for args in runs}
     for name, result in outputs.items():
         text = result.stdout + result.stderr
@@ -60,7 +73,8 @@ def test_email_canaries__standalone_doctor():
     import subprocess
 
     env = canary_env("amazon-ses", "http://127.0.0.1:9/")
-    result = subprocess.run([sys.executable, "-m", "modestwear_config.doctor"], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "modestwear_config.doctor"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert "EMAIL_API_KEY" in result.stdout
     assert CANARY not in result.stdout + result.stderr

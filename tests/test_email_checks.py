@@ -38,9 +38,16 @@ def test_email_checks__deploy_only(monkeypatch: pytest.MonkeyPatch):
         assert "modestwear_config.W040" not in [m.id for m in checks.run_checks()]
 
 
-@pytest.mark.parametrize(("render", "environ"), [
-    ("", SMTP), ("true", RESEND), ("true", {}), ("true", {**SMTP, "EMAIL_PORT": "2525"}),
-], ids=["not_on_render", "http_provider", "console", "smtp_port_2525"])
+@pytest.mark.parametrize(
+    ("render", "environ"),
+    [
+        ("", SMTP),
+        ("true", RESEND),
+        ("true", {}),
+        ("true", {**SMTP, "EMAIL_PORT": "2525"}),
+    ],
+    ids=["not_on_render", "http_provider", "console", "smtp_port_2525"],
+)
 def test_email_checks__silent_otherwise(monkeypatch: pytest.MonkeyPatch, render: str, environ: dict[str, str]):
     if render:
         monkeypatch.setenv("RENDER", render)

@@ -21,8 +21,12 @@ from tests.test_email_sends import API_PREFIX, KEY, PROVIDERS, authorised, confi
 pytestmark = pytest.mark.slow  # starts a local HTTP server
 
 VERIFY_PATH = {
-    "resend": "/domains", "brevo": "/v3/account", "mailgun": "/v3/domains/modestwear.com", "postmark": "/server",
-    "sendgrid": "/v3/scopes", "amazon-ses": "/v2/email/account",
+    "resend": "/domains",
+    "brevo": "/v3/account",
+    "mailgun": "/v3/domains/modestwear.com",
+    "postmark": "/server",
+    "sendgrid": "/v3/scopes",
+    "amazon-ses": "/v2/email/account",
 }
 
 
@@ -37,8 +41,11 @@ def clean_state():
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_email_health__credentials_checked_without_sending(provider: str):
-    with EmailApiServer() as api, configured(provider, api.url(API_PREFIX.get(provider, "/"))), \
-            expected_warnings(provider):
+    with (
+        EmailApiServer() as api,
+        configured(provider, api.url(API_PREFIX.get(provider, "/"))),
+        expected_warnings(provider),
+    ):
         assert probe_email(2.0) is None
     [request] = api.requests
     assert (request.method, request.path) == ("GET", VERIFY_PATH[provider])  # a read, never a send
@@ -47,8 +54,12 @@ def test_email_health__credentials_checked_without_sending(provider: str):
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_email_health__rejected_key_fails_without_the_key(provider: str):
-    with EmailApiServer(status=401) as api, configured(provider, api.url(API_PREFIX.get(provider, "/"))), \
-            expected_warnings(provider), pytest.raises(CredentialsRejected) as raised:
+    with (
+        EmailApiServer(status=401) as api,
+        configured(provider, api.url(API_PREFIX.get(provider, "/"))),
+        expected_warnings(provider),
+        pytest.raises(CredentialsRejected) as raised,
+    ):
         probe_email(2.0)
     assert KEY not in str(raised.value) and KEY not in repr(raised.value)
     assert raised.value.__context__ is None or KEY not in str(raised.value.__context__)
@@ -71,8 +82,11 @@ def test_email_health__resend_sending_only_key_is_valid():
         assert probe_email(2.0) is None
 
 
-@pytest.mark.parametrize("environ", [{}, {"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop",
-                                          "EMAIL_HOST_PASSWORD": KEY}], ids=["console", "smtp"])
+@pytest.mark.parametrize(
+    "environ",
+    [{}, {"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop", "EMAIL_HOST_PASSWORD": KEY}],
+    ids=["console", "smtp"],
+)
 def test_email_health__other_backends_say_they_cannot(environ: dict[str, str]):
     with override_settings(**email_settings(Env(environ))):
         assert probe_email(2.0) == SKIPPED
@@ -80,8 +94,11 @@ def test_email_health__other_backends_say_they_cannot(environ: dict[str, str]):
 
 def test_email_health__manage_py_health_runs_it_when_enabled(db):
     out = StringIO()
-    with EmailApiServer() as api, configured("postmark", api.url()), \
-            override_settings(MODESTWEAR_HEALTH_CHECKS=("email",)):
+    with (
+        EmailApiServer() as api,
+        configured("postmark", api.url()),
+        override_settings(MODESTWEAR_HEALTH_CHECKS=("email",)),
+    ):
         call_command("health", "--json", stdout=out)
     report = json.loads(out.getvalue())
     assert report["checks"]["email"]["status"] == "ok"
@@ -91,8 +108,12 @@ def test_email_health__manage_py_health_runs_it_when_enabled(db):
 
 def test_email_health__config_connections_reports_a_rejected_key(db):
     out = StringIO()
-    with EmailApiServer(status=401) as api, configured("brevo", api.url("/v3/")), \
-            override_settings(MODESTWEAR_HEALTH_CHECKS=("email",)), pytest.raises(SystemExit):
+    with (
+        EmailApiServer(status=401) as api,
+        configured("brevo", api.url("/v3/")),
+        override_settings(MODESTWEAR_HEALTH_CHECKS=("email",)),
+        pytest.raises(SystemExit),
+    ):
         call_command("config", "--connections", "--json", stdout=out)
     connections = {c["name"]: c for c in json.loads(out.getvalue())["connections"]}
     assert (connections["email"]["status"], connections["email"]["error"]) == ("fail", "CredentialsRejected")

@@ -16,8 +16,13 @@ from modestwear_config.env import Env, build_settings
 
 CANARY = "Canary-7f3e9b2d41"
 SENDER = {"DEFAULT_FROM_EMAIL": "ModestWear <no-reply@modestwear.com>"}
-SES = {"EMAIL_PROVIDER": "amazon-ses", "EMAIL_API_KEY": CANARY, "EMAIL_AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-       "EMAIL_REGION": "eu-west-1", **SENDER}
+SES = {
+    "EMAIL_PROVIDER": "amazon-ses",
+    "EMAIL_API_KEY": CANARY,
+    "EMAIL_AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+    "EMAIL_REGION": "eu-west-1",
+    **SENDER,
+}
 
 
 def provider_env(name: str, **extra: str) -> dict[str, str]:
@@ -78,7 +83,10 @@ def test_provider__amazon_ses_client_params():
     params = result["ANYMAIL"]["AMAZON_SES_CLIENT_PARAMS"]
     assert result["EMAIL_BACKEND"] == "anymail.backends.amazon_ses.EmailBackend"
     assert (params["region_name"], params["aws_access_key_id"], params["aws_secret_access_key"]) == (
-        "eu-west-1", "AKIDEXAMPLE", CANARY)
+        "eu-west-1",
+        "AKIDEXAMPLE",
+        CANARY,
+    )
     # Bounded like the HTTP providers: one attempt of at most EMAIL_TIMEOUT per connect and read.
     assert params["config"]["connect_timeout"] == params["config"]["read_timeout"] == 10
     assert params["config"]["retries"]["total_max_attempts"] == 1
@@ -110,29 +118,47 @@ def test_provider__anymail_settings_round_trip():
 
 
 # -- half-set and conflicting ---------------------------------------------------------
-@pytest.mark.parametrize(("environ", "named"), [
-    ({"EMAIL_PROVIDER": "resend", **SENDER}, {"EMAIL_API_KEY"}),
-    ({"EMAIL_API_KEY": CANARY, **SENDER}, {"EMAIL_PROVIDER"}),
-    ({"EMAIL_PROVIDER": "mailchimp", "EMAIL_API_KEY": CANARY, **SENDER}, {"EMAIL_PROVIDER"}),
-    ({"EMAIL_PROVIDER": "resend", "EMAIL_API_KEY": CANARY}, {"DEFAULT_FROM_EMAIL"}),
-    ({**provider_env("resend"), "EMAIL_HOST": "smtp.example.com"}, {"EMAIL_PROVIDER"}),
-    ({**SES, "EMAIL_AWS_ACCESS_KEY_ID": ""}, {"EMAIL_AWS_ACCESS_KEY_ID"}),
-    ({k: v for k, v in SES.items() if k != "EMAIL_REGION"}, {"EMAIL_REGION"}),
-    (provider_env("mailgun", EMAIL_REGION="asia"), {"EMAIL_REGION"}),
-    (provider_env("resend", EMAIL_REGION="eu"), {"EMAIL_REGION"}),
-    (provider_env("resend", EMAIL_AWS_ACCESS_KEY_ID="AKID"), {"EMAIL_AWS_ACCESS_KEY_ID"}),
-    (provider_env("postmark", EMAIL_SENDER_DOMAIN="mg.example.com"), {"EMAIL_SENDER_DOMAIN"}),
-    ({"EMAIL_API_URL": "http://127.0.0.1:9/"}, {"EMAIL_API_URL"}),
-    (provider_env("resend", EMAIL_API_URL="ftp://127.0.0.1/"), {"EMAIL_API_URL"}),
-    ({"EMAIL_HOST_USER": "shop@example.com"}, {"EMAIL_HOST_PASSWORD"}),
-    ({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com"}, {"EMAIL_HOST_PASSWORD"}),
-    ({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_PASSWORD": CANARY}, {"EMAIL_HOST_USER"}),
-    ({"EMAIL_TIMEOUT": "100000000000000000000"}, {"EMAIL_TIMEOUT"}),
-], ids=["name_without_key", "key_without_name", "unknown_provider", "no_sender", "provider_and_smtp",
-        "ses_without_key_id", "ses_without_region", "mailgun_unknown_region", "region_for_resend",
-        "key_id_for_resend", "sender_domain_for_postmark", "api_url_without_provider", "api_url_not_http",
-        "smtp_user_without_password", "smtp_host_user_without_password", "smtp_password_without_user",
-        "timeout_unbounded"])
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"EMAIL_PROVIDER": "resend", **SENDER}, {"EMAIL_API_KEY"}),
+        ({"EMAIL_API_KEY": CANARY, **SENDER}, {"EMAIL_PROVIDER"}),
+        ({"EMAIL_PROVIDER": "mailchimp", "EMAIL_API_KEY": CANARY, **SENDER}, {"EMAIL_PROVIDER"}),
+        ({"EMAIL_PROVIDER": "resend", "EMAIL_API_KEY": CANARY}, {"DEFAULT_FROM_EMAIL"}),
+        ({**provider_env("resend"), "EMAIL_HOST": "smtp.example.com"}, {"EMAIL_PROVIDER"}),
+        ({**SES, "EMAIL_AWS_ACCESS_KEY_ID": ""}, {"EMAIL_AWS_ACCESS_KEY_ID"}),
+        ({k: v for k, v in SES.items() if k != "EMAIL_REGION"}, {"EMAIL_REGION"}),
+        (provider_env("mailgun", EMAIL_REGION="asia"), {"EMAIL_REGION"}),
+        (provider_env("resend", EMAIL_REGION="eu"), {"EMAIL_REGION"}),
+        (provider_env("resend", EMAIL_AWS_ACCESS_KEY_ID="AKID"), {"EMAIL_AWS_ACCESS_KEY_ID"}),
+        (provider_env("postmark", EMAIL_SENDER_DOMAIN="mg.example.com"), {"EMAIL_SENDER_DOMAIN"}),
+        ({"EMAIL_API_URL": "http://127.0.0.1:9/"}, {"EMAIL_API_URL"}),
+        (provider_env("resend", EMAIL_API_URL="ftp://127.0.0.1/"), {"EMAIL_API_URL"}),
+        ({"EMAIL_HOST_USER": "shop@example.com"}, {"EMAIL_HOST_PASSWORD"}),
+        ({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com"}, {"EMAIL_HOST_PASSWORD"}),
+        ({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_PASSWORD": CANARY}, {"EMAIL_HOST_USER"}),
+        ({"EMAIL_TIMEOUT": "100000000000000000000"}, {"EMAIL_TIMEOUT"}),
+    ],
+    ids=[
+        "name_without_key",
+        "key_without_name",
+        "unknown_provider",
+        "no_sender",
+        "provider_and_smtp",
+        "ses_without_key_id",
+        "ses_without_region",
+        "mailgun_unknown_region",
+        "region_for_resend",
+        "key_id_for_resend",
+        "sender_domain_for_postmark",
+        "api_url_without_provider",
+        "api_url_not_http",
+        "smtp_user_without_password",
+        "smtp_host_user_without_password",
+        "smtp_password_without_user",
+        "timeout_unbounded",
+    ],
+)
 def test_provider__half_set_is_one_error_naming_the_variables(environ: dict[str, str], named: set[str]):
     found = problems(environ)
     assert set(found) == named
@@ -163,7 +189,9 @@ def test_provider__anymail_missing_is_a_start_up_error(monkeypatch):
 
 
 def test_provider__boto3_missing_is_a_start_up_error_for_ses_only(monkeypatch):
-    monkeypatch.setattr("modestwear_config.email_providers.find_spec", lambda name: None if name == "boto3" else object())
+    monkeypatch.setattr(
+        "modestwear_config.email_providers.find_spec", lambda name: None if name == "boto3" else object()
+    )
     assert set(problems(SES)) == {"EMAIL_PROVIDER"}
     assert problems(provider_env("resend")) == {}
 
@@ -184,12 +212,30 @@ def test_mailers__this_django_gets_its_own_shape():
 
 
 def test_mailers__console_and_smtp_as_mailers():
-    assert built({}, mailers=True)["MAILERS"] == {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-    smtp = built({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com",
-                  "EMAIL_HOST_PASSWORD": CANARY, "EMAIL_PORT": "465"}, mailers=True)
-    assert smtp["MAILERS"]["default"] == {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
-        "host": "smtp.example.com", "port": 465, "username": "shop@example.com", "password": CANARY,
-        "use_tls": False, "use_ssl": True, "timeout": 10}}
+    assert built({}, mailers=True)["MAILERS"] == {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
+    smtp = built(
+        {
+            "EMAIL_HOST": "smtp.example.com",
+            "EMAIL_HOST_USER": "shop@example.com",
+            "EMAIL_HOST_PASSWORD": CANARY,
+            "EMAIL_PORT": "465",
+        },
+        mailers=True,
+    )
+    assert smtp["MAILERS"]["default"] == {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": "smtp.example.com",
+            "port": 465,
+            "username": "shop@example.com",
+            "password": CANARY,
+            "use_tls": False,
+            "use_ssl": True,
+            "timeout": 10,
+        },
+    }
     assert smtp["DEFAULT_FROM_EMAIL"] == "shop@example.com"
 
 

@@ -32,8 +32,12 @@ SENDER = "ModestWear <no-reply@modestwear.com>"
 PROVIDERS = ["resend", "brevo", "mailgun", "postmark", "sendgrid", "amazon-ses"]
 API_PREFIX = {"brevo": "/v3/", "mailgun": "/v3/", "sendgrid": "/v3/"}  # the path the real base URL has
 SEND_PATH = {
-    "resend": "/emails", "brevo": "/v3/smtp/email", "mailgun": "/v3/modestwear.com/messages",
-    "postmark": "/email", "sendgrid": "/v3/mail/send", "amazon-ses": "/v2/email/outbound-emails",
+    "resend": "/emails",
+    "brevo": "/v3/smtp/email",
+    "mailgun": "/v3/modestwear.com/messages",
+    "postmark": "/email",
+    "sendgrid": "/v3/mail/send",
+    "amazon-ses": "/v2/email/outbound-emails",
 }
 
 
@@ -74,8 +78,11 @@ def authorised(provider: str, request: Recorded) -> bool:
         "postmark": lambda: headers["x-postmark-server-token"] == KEY,
         "mailgun": lambda: headers["authorization"] == "Basic " + base64.b64encode(f"api:{KEY}".encode()).decode(),
         # SigV4: the access key id and a signature; the secret itself never travels.
-        "amazon-ses": lambda: headers["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={KEY_ID}/")
-        and "/eu-west-1/ses/aws4_request" in headers["authorization"] and KEY not in headers["authorization"],
+        "amazon-ses": lambda: (
+            headers["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={KEY_ID}/")
+            and "/eu-west-1/ses/aws4_request" in headers["authorization"]
+            and KEY not in headers["authorization"]
+        ),
     }
     return checks[provider]()
 
@@ -101,8 +108,11 @@ def recipients_and_subject(provider: str, request: Recorded) -> tuple[list[str],
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_send__each_provider_receives_the_mail(provider: str, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG)  # urllib3, botocore and anymail at their most talkative
-    with EmailApiServer() as api, configured(provider, api.url(API_PREFIX.get(provider, "/"))), \
-            expected_warnings(provider):
+    with (
+        EmailApiServer() as api,
+        configured(provider, api.url(API_PREFIX.get(provider, "/"))),
+        expected_warnings(provider),
+    ):
         assert send() == 1
     [request] = api.requests
     assert (request.method, request.path) == ("POST", SEND_PATH[provider])
@@ -115,8 +125,12 @@ def test_send__each_provider_receives_the_mail(provider: str, caplog: pytest.Log
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_send__error_status_names_provider_and_status_not_the_key(provider: str, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG)
-    with EmailApiServer(status=401) as api, configured(provider, api.url(API_PREFIX.get(provider, "/"))), \
-            expected_warnings(provider), pytest.raises(AnymailAPIError) as raised:
+    with (
+        EmailApiServer(status=401) as api,
+        configured(provider, api.url(API_PREFIX.get(provider, "/"))),
+        expected_warnings(provider),
+        pytest.raises(AnymailAPIError) as raised,
+    ):
         send()
     error = raised.value
     assert error.esp_name == {"amazon-ses": "Amazon SES", "sendgrid": "SendGrid"}.get(provider, provider.title())
@@ -130,8 +144,12 @@ def test_send__error_status_names_provider_and_status_not_the_key(provider: str,
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_send__silent_provider_costs_at_most_the_timeout(provider: str):
     """A provider that accepts the connection and never answers: EMAIL_TIMEOUT, not anymail's 30 s default."""
-    with SilentServer() as silent, configured(provider, f"http://127.0.0.1:{silent.port}/", EMAIL_TIMEOUT="1"), \
-            expected_warnings(provider), pytest.raises(AnymailAPIError) as raised:
+    with (
+        SilentServer() as silent,
+        configured(provider, f"http://127.0.0.1:{silent.port}/", EMAIL_TIMEOUT="1"),
+        expected_warnings(provider),
+        pytest.raises(AnymailAPIError) as raised,
+    ):
         started = time.monotonic()
         try:
             send()

@@ -37,10 +37,16 @@ def test_sendtestemail__each_provider(provider: str):
 
 def test_sendtestemail__smtp():
     with SmtpServer() as smtp:
-        code, output = sendtestemail({
-            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port), "EMAIL_USE_TLS": "false",
-            "EMAIL_HOST_USER": "shop@example.com", "EMAIL_HOST_PASSWORD": KEY, "EMAIL_TIMEOUT": "5",
-        })
+        code, output = sendtestemail(
+            {
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(smtp.port),
+                "EMAIL_USE_TLS": "false",
+                "EMAIL_HOST_USER": "shop@example.com",
+                "EMAIL_HOST_PASSWORD": KEY,
+                "EMAIL_TIMEOUT": "5",
+            }
+        )
     assert code == 0, output
     [message] = smtp.messages
     assert message["auth"] == [b"shop@example.com", KEY.encode()]

@@ -23,8 +23,13 @@ SMTP = "django.core.mail.backends.smtp.EmailBackend"
 MAILERS_SINCE = (6, 1)
 # Django's own names for the SMTP backend's options: MAILERS OPTIONS key -> EMAIL_* setting.
 SMTP_SETTINGS = {
-    "host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_HOST_USER", "password": "EMAIL_HOST_PASSWORD",
-    "use_tls": "EMAIL_USE_TLS", "use_ssl": "EMAIL_USE_SSL", "timeout": "EMAIL_TIMEOUT",
+    "host": "EMAIL_HOST",
+    "port": "EMAIL_PORT",
+    "username": "EMAIL_HOST_USER",
+    "password": "EMAIL_HOST_PASSWORD",
+    "use_tls": "EMAIL_USE_TLS",
+    "use_ssl": "EMAIL_USE_SSL",
+    "timeout": "EMAIL_TIMEOUT",
 }
 
 

@@ -60,7 +60,10 @@ def provider_options(env: Env, sender_set: bool) -> tuple[Provider, dict[str, An
     if not name and not key:
         return None
     if not name:
-        env.error("EMAIL_PROVIDER", f"You have not set it, but EMAIL_API_KEY is set: name the provider ({', '.join(PROVIDERS)})")
+        env.error(
+            "EMAIL_PROVIDER",
+            f"You have not set it, but EMAIL_API_KEY is set: name the provider ({', '.join(PROVIDERS)})",
+        )
         return None
     provider = PROVIDERS.get(name.lower())
     if provider is None:  # the value is not echoed: it may be a key pasted into the wrong variable
@@ -69,7 +72,10 @@ def provider_options(env: Env, sender_set: bool) -> tuple[Provider, dict[str, An
     if not key:
         env.error("EMAIL_API_KEY", f"You have not set it, but EMAIL_PROVIDER={provider.name} needs it")
     if not sender_set:
-        env.error("DEFAULT_FROM_EMAIL", f"You have not set it: {provider.esp_name} only sends from an address on a verified domain")
+        env.error(
+            "DEFAULT_FROM_EMAIL",
+            f"You have not set it: {provider.esp_name} only sends from an address on a verified domain",
+        )
     _require_installed(env, provider)
     options = _ses(env, key) if provider.name == "amazon-ses" else _http(env, provider, key)
     return (provider, options) if not _has_email_problems(env) else None
@@ -104,8 +110,11 @@ def _ses(env: Env, secret: str) -> dict[str, Any]:
         "aws_secret_access_key": secret,
         # A dict, not botocore's Config: anymail converts it, so boto3 is imported only to send.
         # One attempt: boto3's retries would multiply the time a silent endpoint holds a request.
-        "config": {"connect_timeout": timeout, "read_timeout": timeout,
-                   "retries": {"mode": "standard", "total_max_attempts": 1}},
+        "config": {
+            "connect_timeout": timeout,
+            "read_timeout": timeout,
+            "retries": {"mode": "standard", "total_max_attempts": 1},
+        },
     }
     url: str | None = env("EMAIL_API_URL")
     if url:
@@ -152,7 +161,7 @@ def anymail_settings(provider: Provider, options: dict[str, Any]) -> dict[str, A
 def options_from_anymail(provider: Provider, anymail: dict[str, Any]) -> dict[str, Any]:
     """The inverse of anymail_settings, for the health check on Django < 6.1."""
     prefix = provider.setting_prefix + "_"
-    options = {k[len(prefix):].lower(): v for k, v in anymail.items() if k.startswith(prefix)}
+    options = {k[len(prefix) :].lower(): v for k, v in anymail.items() if k.startswith(prefix)}
     if "REQUESTS_TIMEOUT" in anymail:
         options["timeout"] = anymail["REQUESTS_TIMEOUT"]
     return options

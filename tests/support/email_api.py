@@ -92,7 +92,7 @@ class EmailApiServer:
 
             do_GET = do_POST = _serve
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # requests are recorded, not printed
 
         return Handler
