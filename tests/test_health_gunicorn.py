@@ -86,6 +86,7 @@ def fetch(port: int, path: str, method: str = "GET", host: str = ALIEN_HOST, tok
 def production_env(database_url: str, redis_url: str, threads: int, **extra: str) -> dict[str, str]:
     env = {
         **SECRETS,
+        "EMAIL_HOST_USER": "shop@example.com",  # with EMAIL_HOST_PASSWORD: both or neither
         "ALLOWED_HOSTS": "shop.example.com",  # SECURE_SSL_REDIRECT is on: DEBUG is off
         "DATABASE_URL": database_url, "REDIS_URL": redis_url,
         "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": str(threads), "GUNICORN_MAX_REQUESTS": "0",
