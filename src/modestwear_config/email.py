@@ -21,6 +21,16 @@ IMPLICIT_TLS_PORT = 465
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 MAILERS_SINCE = (6, 1)
+# Variables an email problem may name although unset: the missing half of a pair.
+COMPANIONS = (
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_PROVIDER",
+    "EMAIL_API_KEY",
+    "DEFAULT_FROM_EMAIL",
+    "EMAIL_AWS_ACCESS_KEY_ID",
+    "EMAIL_REGION",
+)
 # Django's own names for the SMTP backend's options: MAILERS OPTIONS key -> EMAIL_* setting.
 SMTP_SETTINGS = {
     "host": "EMAIL_HOST",
