@@ -100,6 +100,12 @@ def test_provider__api_url_gets_a_trailing_slash():
     assert result["MAILERS"]["default"]["OPTIONS"]["api_url"] == "http://127.0.0.1:9/base/"
 
 
+def test_provider__pasted_key_is_stripped():
+    assert (
+        built(provider_env("brevo", EMAIL_API_KEY=f" {CANARY}\n"), mailers=False)["ANYMAIL"]["BREVO_API_KEY"] == CANARY
+    )
+
+
 def test_provider__key_from_file(tmp_path):
     (tmp_path / "key").write_text(CANARY + "\n")
     environ = {"EMAIL_PROVIDER": "resend", "EMAIL_API_KEY_FILE": str(tmp_path / "key"), **SENDER}
@@ -138,6 +144,8 @@ def test_provider__anymail_settings_round_trip():
         ({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com"}, {"EMAIL_HOST_PASSWORD"}),
         ({"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_PASSWORD": CANARY}, {"EMAIL_HOST_USER"}),
         ({"EMAIL_TIMEOUT": "100000000000000000000"}, {"EMAIL_TIMEOUT"}),
+        (provider_env("resend", EMAIL_API_KEY=f"{CANARY}\r\nX-Injected: 1"), {"EMAIL_API_KEY"}),
+        (provider_env("resend", EMAIL_API_KEY=f"{CANARY}\udcff"), {"EMAIL_API_KEY"}),
     ],
     ids=[
         "name_without_key",
@@ -157,6 +165,8 @@ def test_provider__anymail_settings_round_trip():
         "smtp_host_user_without_password",
         "smtp_password_without_user",
         "timeout_unbounded",
+        "key_with_header_injection",
+        "key_not_utf8",
     ],
 )
 def test_provider__half_set_is_one_error_naming_the_variables(environ: dict[str, str], named: set[str]):

@@ -55,7 +55,10 @@ BY_BACKEND = {p.backend: p for p in PROVIDERS.values()}
 def provider_options(env: Env, sender_set: bool) -> tuple[Provider, dict[str, Any]] | None:
     """The provider and its backend keyword options, or None (no provider, or a problem recorded)."""
     name: str | None = env("EMAIL_PROVIDER")
-    key: str = env("EMAIL_API_KEY") or ""
+    key: str = (env("EMAIL_API_KEY") or "").strip()  # a pasted key's stray newline or space
+    if key and not (key.isascii() and key.isprintable() and " " not in key):
+        # requests would quote the whole header, key included, in its InvalidHeader error.
+        env.error("EMAIL_API_KEY", "must be printable ASCII without spaces (it travels in an HTTP header)")
     _refuse_strays(env, name)
     if not name and not key:
         return None
