@@ -234,6 +234,8 @@ def secret_environment(tmp: Path) -> dict[str, str]:
         "CLOUDINARY_URL": f"cloudinary://123:{CANARY}@",  # no cloud name
         "CLOUDINARY_API_SECRET": CANARY,  # and both forms given
         "EMAIL_HOST_PASSWORD": CANARY,
+        "EMAIL_API_KEY": CANARY,  # without EMAIL_PROVIDER
+        "EMAIL_AWS_ACCESS_KEY_ID": CANARY,  # without EMAIL_PROVIDER=amazon-ses
         "HEALTH_TOKEN": CANARY,
         "DJANGO_SUPERUSER_PASSWORD": CANARY,
     }

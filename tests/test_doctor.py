@@ -27,7 +27,7 @@ def canary_environment() -> dict[str, str]:
         "CELERY_BROKER_URL": f"rediss://default:{CANARY}@broker.upstash.io:6379",
         "CELERY_RESULT_BACKEND": f"rediss://default:{CANARY}@results.upstash.io:6379",
         "CLOUDINARY_URL": f"cloudinary://1234:{CANARY}@modestwear",
-        "EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_PASSWORD": CANARY,
+        "EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com", "EMAIL_HOST_PASSWORD": CANARY,
         "HEALTH_TOKEN": CANARY * 2, "DJANGO_SUPERUSER_PASSWORD": CANARY,
     })
     return env

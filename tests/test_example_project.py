@@ -62,7 +62,10 @@ def test_example_project__bad_environment_error_never_shows_the_secret(no_dotenv
 def test_example_project__production_passes_check_deploy_without_warnings(no_dotenv, postgres_url):
     with fresh_postgres_database(postgres_url) as url:
         environ = {**no_dotenv, "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "modestwear.example.com",
-                   "DATABASE_URL": url}
+                   "DATABASE_URL": url,
+                   # Production sends mail (Django 6.1's deploy check mail.E001 rejects the console backend).
+                   "EMAIL_PROVIDER": "resend", "EMAIL_API_KEY": "re_test_key",
+                   "DEFAULT_FROM_EMAIL": "no-reply@modestwear.example.com"}
         result = manage("check", "--deploy", "--fail-level", "WARNING", "--database", "default",
                         env=project_env(environ, debug=False))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -86,6 +86,7 @@ def fetch(port: int, path: str, method: str = "GET", host: str = ALIEN_HOST, tok
 def production_env(database_url: str, redis_url: str, threads: int, **extra: str) -> dict[str, str]:
     env = {
         **SECRETS,
+        "EMAIL_HOST_USER": "shop@example.com",  # with EMAIL_HOST_PASSWORD: both or neither
         "ALLOWED_HOSTS": "shop.example.com",  # SECURE_SSL_REDIRECT is on: DEBUG is off
         "DATABASE_URL": database_url, "REDIS_URL": redis_url,
         "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": str(threads), "GUNICORN_MAX_REQUESTS": "0",
@@ -270,8 +271,10 @@ def test_health_gunicorn__faults_bounded_no_growth_no_leak(threads):
         redis_url = with_password(redis_server.url, REDIS_PASSWORD)
         assert DEPENDENCY_HOST in database_url and CANARY in database_url and CANARY in redis_url
         env = production_env(database_url, redis_url, threads)
+        # The email API's secrets exclude SMTP's: tests/test_email_canaries.py carries their canaries.
         assert {v.name for v in VARIABLES if v.secret} - {"CLOUDINARY_API_SECRET", "DATABASE_REPLICA_URLS",
-                                                          "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"} <= set(env)
+                                                          "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+                                                          "EMAIL_API_KEY", "EMAIL_AWS_ACCESS_KEY_ID"} <= set(env)
         server = Gunicorn(env)
         with server:
             probe = Probe(server.port)

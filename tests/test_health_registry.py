@@ -23,8 +23,8 @@ def names_of(selected) -> list[str]:
 
 def test_registry__builtins_registered_in_order():
     regs = registered()
-    assert list(regs)[:5] == ["database", "cache", "celery", "migrations", "storage"]
-    assert {n for n, r in regs.items() if r.optional} >= {"celery", "migrations", "storage"}
+    assert list(regs)[:6] == ["database", "cache", "celery", "migrations", "storage", "email"]
+    assert {n for n, r in regs.items() if r.optional} >= {"celery", "migrations", "storage", "email"}
     assert not regs["database"].optional and not regs["cache"].optional
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ("celery", "kombu", "cloudinary", "cloudinary_storage", "redis", "django_redis")
+HEAVY = ("celery", "kombu", "cloudinary", "cloudinary_storage", "redis", "django_redis", "anymail", "boto3", "botocore")
 REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
 
 
@@ -43,6 +43,8 @@ def test_import__configured_services_still_import_no_heavy_client(tmp_path):
         "from modestwear_config import *", tmp_path, DEBUG="true",
         REDIS_URL="rediss://default:token@cache.example.com:6379", CLOUDINARY_URL="cloudinary://k:s@cloud",
         CELERY_BROKER_URL="amqp://guest:guest@mq.example.com//",
+        EMAIL_PROVIDER="amazon-ses", EMAIL_API_KEY="secret", EMAIL_AWS_ACCESS_KEY_ID="AKID", EMAIL_REGION="eu-west-1",
+        DEFAULT_FROM_EMAIL="no-reply@example.com",
     ) == []
 
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from modestwear_config import BUILDERS
+from modestwear_config.email import COMPANIONS as EMAIL_COMPANIONS
 from modestwear_config.env import FALSE, TRUE, Env, build_settings
 from modestwear_config.registry import VARIABLES, Variable
 from tests.support.servers import manage, project_env
@@ -78,7 +79,7 @@ def environments(draw: st.DrawFn, production: bool | None = None) -> dict[str, s
 
 def allowed_names(env: dict[str, str]) -> set[str]:
     given_names = {name.removesuffix("_FILE") for name in env} | set(env)
-    return given_names | REQUIRED_WHEN_PRODUCTION | CLOUDINARY_PARTS | {"ENV_FILE"}
+    return given_names | REQUIRED_WHEN_PRODUCTION | CLOUDINARY_PARTS | set(EMAIL_COMPANIONS) | {"ENV_FILE"}
 
 
 def assert_builds_or_names_offenders(env: dict[str, str], dotenv: dict[str, str] | None = None) -> dict | None:

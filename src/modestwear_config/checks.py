@@ -5,6 +5,7 @@ Ids are modestwear_config.E0xx / W0xx and never reused; a test asserts they are 
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from .email import SMTP, uses_mailers
+from .email_providers import PROVIDERS
 from .env import Env, star_imported
 from .registry import BY_NAME
 from .typos import suggestions
@@ -70,6 +73,15 @@ W009 = Warning(
     hint="Turn CORS_ALLOW_ALL_ORIGINS off and list your frontend in CORS_ALLOWED_ORIGINS (or FRONTEND_URL).",
     id=ID + "W009",
 )
+W040_TEXT = (
+    "Mail is sent through SMTP on port {port} on Render: Render's free instances cannot open connections to "
+    "SMTP ports 25, 465 and 587, so every mail (sign-up, password reset) times out and is never delivered."
+)
+W040_HINT = (
+    f"Send through an HTTP email API instead: set EMAIL_PROVIDER ({', '.join(PROVIDERS)}) and EMAIL_API_KEY, "
+    "and unset EMAIL_HOST (or use your provider's SMTP port 2525)."
+)
+RENDER_BLOCKED_SMTP_PORTS = (25, 465, 587)  # Render free web services, since 2025-09-26
 E001 = Error(
     "STORAGES['staticfiles'] should not be a Cloudinary static storage: it is broken on "
     "Django >= 4.2 and makes network calls when constructed.",
@@ -281,6 +293,28 @@ def check_health_names(**kwargs: Any) -> list[CheckMessage]:
     return messages + ([E031] if disabled else [])
 
 
+def check_render_smtp(**kwargs: Any) -> list[CheckMessage]:
+    if not Env(os.environ)("RENDER"):  # Render sets RENDER=true on every service
+        return []
+    port = _smtp_port()
+    blocked = port in RENDER_BLOCKED_SMTP_PORTS
+    return [Warning(W040_TEXT.format(port=port), hint=W040_HINT, id=ID + "W040")] if blocked else []
+
+
+def _smtp_port() -> int | None:
+    """The default mailer's SMTP port, read the way this Django version reads it; None if not SMTP."""
+    if uses_mailers():
+        mailers = getattr(settings, "MAILERS", None)  # unset: EMAIL_* would warn when read, so not read
+        mailer = mailers.get("default") if isinstance(mailers, dict) else None
+        if mailer is None or mailer.get("BACKEND", SMTP) != SMTP:  # Django's default BACKEND is SMTP
+            return None
+        options = mailer.get("OPTIONS", {})
+        # Django 6.1's own defaults when OPTIONS give no port.
+        fallback = 465 if options.get("use_ssl") else 587 if options.get("use_tls") else 25
+        return int(options.get("port") or fallback)
+    return int(settings.EMAIL_PORT) if settings.EMAIL_BACKEND == SMTP else None
+
+
 ALWAYS: Iterable[Callable[..., list[CheckMessage]]] = (
     check_conn_health_checks,
     check_redis_logging,
@@ -299,6 +333,7 @@ DEPLOY_ONLY: Iterable[Callable[..., list[CheckMessage]]] = (
     check_cors_allow_all,
     check_proxy_header,
     check_eager_with_broker,
+    check_render_smtp,
 )
 
 

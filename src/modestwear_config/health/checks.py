@@ -1,4 +1,4 @@
-"""The built-in checks: database, cache, and the optional celery, migrations and storage.
+"""The built-in checks: database, cache, and the optional celery, migrations, storage and email.
 
 Every one is read-only: a query, a PING, a directory stat or a Cloudinary ping;
 never a write to the database, the cache or storage.  Each alias is its own
@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from ..database import POSTGRES_ENGINES
 from . import redis_probe
+from .email import email_checks
 from .registry import SKIPPED, Probe, register_group
 
 MIGRATIONS_RECHECK_SECONDS = 60.0  # pending migrations are looked for again at most this often
@@ -215,5 +216,6 @@ register_group("cache", cache_checks)
 register_group("celery", celery_checks, optional=True)
 register_group("migrations", migrations_checks, optional=True)
 register_group("storage", storage_checks, optional=True)
+register_group("email", email_checks, optional=True)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
