@@ -177,7 +177,8 @@ def check_plain_mirrors_ours() -> dict[str, Any]:
     code = ("import json; from modestwear_config.core import _installed_apps, _middleware; "
             "import plain.settings as p; w = True; "
             "apps = [a for a in _installed_apps(w) if a != 'modestwear_config']; "
-            "mw = [m for m in _middleware(w) if 'LivenessMiddleware' not in m]; "
+            "mw = [m.replace('modestwear_config.staticfiles', 'whitenoise.middleware') for m in _middleware(w) "
+            "if 'LivenessMiddleware' not in m]; "
             "print(json.dumps({'apps': apps == p.INSTALLED_APPS, 'middleware': mw == p.MIDDLEWARE}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=base_env({}), capture_output=True,
                          text=True, check=True).stdout
