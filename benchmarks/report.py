@@ -74,6 +74,8 @@ def markdown(r: dict[str, Any]) -> str:
         parts.append(_memory(r["memory"], summary_rows))
     if "throughput" in r:
         parts.append(_throughput(r["throughput"], summary_rows))
+    if "liveness" in r:
+        parts.append(_liveness(r["liveness"], summary_rows))
     if "readiness" in r:
         parts.append(_readiness(r["readiness"], summary_rows))
     if "faults" in r:
@@ -95,6 +97,9 @@ def anomalies(r: dict[str, Any]) -> list[str]:
         found += [f"memory {name}: {k} x{n}" for k, n in statuses.items() if not k.endswith(" 200")]
     for name, seed in memory.get("seed_configuration", {}).items():
         found += [f"seed {name}: {k} x{n}" for k, n in seed.get("statuses", {}).items() if not k.endswith(" 200")]
+    for name, v in r.get("liveness", {}).get("candidates", {}).items():
+        if v["non_2xx"] or v["socket_errors"]:
+            found.append(f"liveness {name}: {v['non_2xx']} non-2xx, {v['socket_errors']} socket errors")
     for endpoint in ("healthz", "health"):
         for name, v in r.get("throughput", {}).get(endpoint, {}).items():
             if v["non_2xx"] or v["socket_errors"]:
@@ -145,6 +150,25 @@ def _memory(m: dict[str, Any], summary_rows: list[list[str]]) -> str:
             f"The seed configuration after {2 * m['requests']:,} requests, in turn to each path:\n\n"
             + table(["", "paths", "processes", "master RSS MB", "total RSS MB", "total PSS MB",
                      f"headroom to {m['limit_mb']} MB"], rows))
+
+
+def _liveness(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    c, q, goal = t["candidates"], t["ratios"], t["target_of_bare"]
+    for iface in ("WSGI", "ASGI"):
+        key = iface.lower()
+        for how, label in (("wrapper", "liveness() wrapper"), ("middleware", "LivenessMiddleware only")):
+            share = q[f"{key}_{how}_of_bare"] or 0
+            summary_rows.append([f"/healthz req/s, {iface} {label} vs bare {iface} callable",
+                                 mmm(c[f"{iface}: {label}"]["rps"], "", 0),
+                                 mmm(c[f"{iface}: bare callable (ceiling)"]["rps"], "", 0), f"{100 * share:.0f}% of it",
+                                 f">= {100 * goal:.0f}%" if how == "wrapper" else "report",
+                                 met(share >= goal) if how == "wrapper" else ""])
+    summary_rows.append(["/admin/login/ req/s, ASGI vs WSGI (full stack)", mmm(c["ASGI: /admin/login/ (full stack)"]["rps"], "", 0),
+                         mmm(c["WSGI: /admin/login/ (full stack)"]["rps"], "", 0), x(q["admin_asgi_over_wsgi"]), "report", ""])
+    rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
+             str(v["non_2xx"] + v["socket_errors"])] for name, v in c.items()]
+    return (f"### 3b. Liveness at the limit, WSGI and ASGI ({t['server']}; `{t['wrk']}`; access log off)\n\n"
+            + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows))
 
 
 def _throughput(t: dict[str, Any], summary_rows: list[list[str]]) -> str:

@@ -325,6 +325,62 @@ def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[s
     return result
 
 
+# -- 3b. liveness at the limit: server-level wrappers vs the middleware, WSGI and ASGI ------------------------
+def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    """/healthz req/s against the bare callable of the same server, and a full-stack page, in one run."""
+    proxied = {"BEHIND_TLS_PROXY": "true"}  # /admin/login/ over "https" (X-Forwarded-Proto), not a 301
+    asgi = {**proxied, "SERVER_INTERFACE": "asgi"}
+    specs = {  # name: (app, env); the ASGI ones run uvicorn's worker under the same gunicorn config
+        "plain": plain(prod), "ours": ours(prod, **proxied),
+        "ours_wrapped": ("ours.wrapped:application", ours(prod, **proxied)[1]),
+        "asgi_wrapped": ("ours.asgi:application", ours(prod, **asgi)[1]),
+        "asgi_middleware": ("ours.asgi:django_application", ours(prod, **asgi)[1]),
+        "asgi_bare": ("ours.asgi:bare", ours(prod, **asgi)[1]),
+    }
+    candidates = {
+        "WSGI: bare callable (ceiling)": ("plain", "/bare/healthz"),
+        "WSGI: liveness() wrapper": ("ours_wrapped", "/healthz"),
+        "WSGI: LivenessMiddleware only": ("ours", "/healthz"),
+        "ASGI: bare callable (ceiling)": ("asgi_bare", "/bare/healthz"),
+        "ASGI: liveness() wrapper": ("asgi_wrapped", "/healthz"),
+        "ASGI: LivenessMiddleware only": ("asgi_middleware", "/healthz"),
+        "WSGI: /admin/login/ (full stack)": ("ours_wrapped", "/admin/login/"),
+        "ASGI: /admin/login/ (full stack)": ("asgi_wrapped", "/admin/login/"),
+    }
+    https = {**JSON, "X-Forwarded-Proto": "https"}
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in candidates}
+    server_cpu, client_cpu = split_cpus()
+    with servers(specs, workers=1, cpus=server_cpu) as running:
+        for name, (server, path) in candidates.items():
+            wrk(running[server].port, path, 1, headers=https, cpus=client_cpu)
+        for run in range(scale.wrk_runs):
+            for name, (server, path) in rotated(candidates, run):
+                runs[name].append(wrk(running[server].port, path, scale.wrk_seconds, headers=https, cpus=client_cpu))
+    result: dict[str, Any] = {"candidates": {}}
+    for name, samples in runs.items():
+        result["candidates"][name] = {
+            "rps": summary([s["rps"] for s in samples], 1),
+            "p50_ms": summary([s["p50"] for s in samples], 3),
+            "p99_ms": summary([s["p99"] for s in samples], 3),
+            "non_2xx": sum(s["non_2xx"] for s in samples),
+            "socket_errors": sum(s["socket_errors"] for s in samples),
+        }
+    c = {k: v["rps"]["median"] for k, v in result["candidates"].items()}
+    result["ratios"] = {
+        "wsgi_wrapper_of_bare": ratio(c["WSGI: liveness() wrapper"], c["WSGI: bare callable (ceiling)"]),
+        "wsgi_middleware_of_bare": ratio(c["WSGI: LivenessMiddleware only"], c["WSGI: bare callable (ceiling)"]),
+        "asgi_wrapper_of_bare": ratio(c["ASGI: liveness() wrapper"], c["ASGI: bare callable (ceiling)"]),
+        "asgi_middleware_of_bare": ratio(c["ASGI: LivenessMiddleware only"], c["ASGI: bare callable (ceiling)"]),
+        "admin_asgi_over_wsgi": ratio(c["ASGI: /admin/login/ (full stack)"], c["WSGI: /admin/login/ (full stack)"]),
+    }
+    result["target_of_bare"] = 0.95
+    result["wrk"] = f"wrk -t1 -c50 -d{scale.wrk_seconds}s --latency"
+    result["server"] = ("gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)"
+                        + (f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""))
+    log(f"liveness req/s: {c}; ratios {result['ratios']}")
+    return result
+
+
 # -- 4. readiness cost: sequential probes, counted ------------------------------------------------------------
 def readiness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
     specs = {"ours": ours(prod), "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
