@@ -121,3 +121,22 @@ def timed(call, *args):
     start = time.monotonic()
     status, body = call(*args)
     return status, time.monotonic() - start, body
+
+
+def test_health_asgi__django_never_adapts_the_middleware_chain(tmp_path):
+    """Django logs "... handler adapted for middleware ..." at DEBUG on django.request, when DEBUG is
+    on, for every sync-only middleware it must wrap under ASGI (the old LivenessMiddleware and
+    WhiteNoise's were). LOG_LEVEL=DEBUG sets the django loggers to DEBUG; the control: a 404's
+    django.request record does reach this log."""
+    env = production_env("sqlite:///" + str(tmp_path / "db.sqlite3"), "", threads=1, DEBUG="true",
+                         LOG_LEVEL="DEBUG", BASE_DIR=str(tmp_path), ALLOWED_HOSTS="127.0.0.1")
+    env.pop("REDIS_URL")
+    migrated = manage("migrate", "--no-input", env=env)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    with AsgiGunicorn(env) as server:
+        paths = ("/api/hello/", "/api/stats/", "/health", "/healthz", "/no-such-page/")
+        answers = [fetch(server.port, path, host="127.0.0.1") for path in paths]
+        log = server.output()
+    assert [a.status for a in answers] == [200, 200, 200, 200, 404], [a.text for a in answers]
+    assert "WARNING django.request Not Found: /no-such-page/" in log  # django.request reaches this log
+    assert "adapted for middleware" not in log, [line for line in log.splitlines() if "adapted" in line]
