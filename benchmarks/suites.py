@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, ratio, split_cpus, summary, wrk
+from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, pinned, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))  # tests.support.servers: the project's private-server helpers
 from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
@@ -325,6 +325,82 @@ def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[s
     return result
 
 
+PAIRS = {
+    "wsgi_wrapper_of_bare": ("WSGI: liveness() wrapper", "WSGI: bare callable (ceiling)"),
+    "wsgi_middleware_of_bare": ("WSGI: LivenessMiddleware only", "WSGI: bare callable (ceiling)"),
+    "asgi_wrapper_of_bare": ("ASGI: liveness() wrapper", "ASGI: bare callable (ceiling)"),
+    "asgi_middleware_of_bare": ("ASGI: LivenessMiddleware only", "ASGI: bare callable (ceiling)"),
+    "admin_asgi_over_wsgi": ("ASGI: /admin/login/ (full stack)", "WSGI: /admin/login/ (full stack)"),
+}
+
+
+def _paired(runs: dict[str, list[dict[str, Any]]], num: str, den: str) -> dict[str, Any]:
+    return summary([a["rps"] / b["rps"] for a, b in zip(runs[num], runs[den], strict=True) if b["rps"]], 3)
+
+
+IN_PROCESS_CODE = r"""
+import asyncio, io, json, sys, timeit
+sys.path.insert(0, ".")
+import ours.wrapped as w, ours.wsgi as d, ours.asgi as a
+
+def environ(path):
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "QUERY_STRING": ""}
+
+def wsgi(app, path):
+    def call():
+        body = app(environ(path), lambda status, headers, exc_info=None: None)
+        b"".join(body); getattr(body, "close", lambda: None)()
+    return call
+
+def receiver():
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+    async def receive():  # the body, then nothing until the server would say the client left
+        if messages:
+            return messages.pop()
+        await asyncio.Event().wait()
+    return receive
+
+async def send(message):
+    pass
+
+def asgi(app, path, n):
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    async def many():
+        for _ in range(n):
+            await app(dict(scope), receiver(), send)
+    return lambda: asyncio.run(many())
+
+def best(call, number):
+    call()
+    return min(timeit.repeat(call, number=number, repeat=5)) / number * 1e6
+
+N = 200
+out = {
+    "WSGI: bare callable": best(wsgi(w.bare, "/bare/healthz"), 20000),
+    "WSGI: liveness() wrapper": best(wsgi(w.application, "/healthz"), 20000),
+    "WSGI: LivenessMiddleware only": best(wsgi(d.application, "/healthz"), 2000),
+    "ASGI: bare callable": best(asgi(a.bare, "/bare/healthz", N), 20) / N,
+    "ASGI: liveness() wrapper": best(asgi(a.application, "/healthz", N), 20) / N,
+    "ASGI: LivenessMiddleware only": best(asgi(a.django_application, "/healthz", N), 2) / N,
+}
+print(json.dumps({k: round(v, 2) for k, v in out.items()}))
+"""
+
+
+def in_process(prod: dict[str, str]) -> dict[str, float]:
+    """Microseconds per /healthz call, in one process, no server and no network: each layer's own
+    cost, which the other load on the machine cannot blur the way it blurs the wrk figures."""
+    env = base_env({**prod, "DJANGO_SETTINGS_MODULE": "ours.settings", "BEHIND_TLS_PROXY": "true"})
+    out = subprocess.run([*pinned(split_cpus()[0]), sys.executable, "-c", IN_PROCESS_CODE], cwd=HERE, env=env,
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    log(f"in-process us per /healthz: {result}")
+    return result
+
+
 # -- 3b. liveness at the limit: server-level wrappers vs the middleware, WSGI and ASGI ------------------------
 def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
     """/healthz req/s against a bare callable in the same worker (same settings and modules: the
@@ -367,13 +443,11 @@ def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str
             "socket_errors": sum(s["socket_errors"] for s in samples),
         }
     c = {k: v["rps"]["median"] for k, v in result["candidates"].items()}
-    result["ratios"] = {
-        "wsgi_wrapper_of_bare": ratio(c["WSGI: liveness() wrapper"], c["WSGI: bare callable (ceiling)"]),
-        "wsgi_middleware_of_bare": ratio(c["WSGI: LivenessMiddleware only"], c["WSGI: bare callable (ceiling)"]),
-        "asgi_wrapper_of_bare": ratio(c["ASGI: liveness() wrapper"], c["ASGI: bare callable (ceiling)"]),
-        "asgi_middleware_of_bare": ratio(c["ASGI: LivenessMiddleware only"], c["ASGI: bare callable (ceiling)"]),
-        "admin_asgi_over_wsgi": ratio(c["ASGI: /admin/login/ (full stack)"], c["WSGI: /admin/login/ (full stack)"]),
-    }
+    result["ratios"] = {key: ratio(c[num], c[den]) for key, (num, den) in PAIRS.items()}
+    # Each round measures every candidate within seconds of the others: the median of the per-round
+    # ratios is less exposed to other load on the machine drifting across the run than the ratio of medians.
+    result["paired_ratios"] = {key: _paired(runs, num, den) for key, (num, den) in PAIRS.items()}
+    result["in_process_us"] = in_process(prod)
     result["target_of_bare"] = 0.95
     result["wrk"] = f"wrk -t1 -c50 -d{scale.wrk_seconds}s --latency"
     result["server"] = ("gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)"
