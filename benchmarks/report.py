@@ -168,8 +168,13 @@ def _liveness(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
                          mmm(c["WSGI: /admin/login/ (full stack)"]["rps"], "", 0), x(q["admin_asgi_over_wsgi"]), "report", ""])
     rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
              str(v["non_2xx"] + v["socket_errors"])] for name, v in c.items()]
+    micro = t.get("in_process_us", {})
+    micro_rows = [[name, f"{us:.2f} us"] for name, us in micro.items()]
     return (f"### 3b. Liveness at the limit, WSGI and ASGI ({t['server']}; `{t['wrk']}`; access log off)\n\n"
-            + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows))
+            + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows)
+            + ("\n\nIn one process, no server and no network (best of 5 repeats): what each layer itself costs "
+               "per /healthz, which other load on the machine blurs far less than the wrk figures.\n\n"
+               + table(["candidate", "per call"], micro_rows) if micro_rows else ""))
 
 
 def _pct(s: dict[str, Any]) -> str:
