@@ -323,9 +323,11 @@ SECRET_KEY, DATABASE_URL, REDIS_URL, Celery, e-mail, Cloudinary, CORS; Redis wit
    ways in ours: the `liveness()` wrapper of `modestwear_config.health.wsgi` / `.asgi` (as the example's
    core/wsgi.py and core/asgi.py apply it), `LivenessMiddleware` only (the plain Django application), and
    a bare callable answering /bare/healthz in the same worker before either (the ceiling: same settings,
-   same loaded modules). WSGI: gthread x 4 threads; ASGI: `SERVER_INTERFACE=asgi`, gunicorn running
+   same loaded modules, the same response bytes). WSGI: gthread x 4 threads; ASGI: `SERVER_INTERFACE=asgi`, gunicorn running
    `uvicorn_worker.UvicornWorker` (uvicorn[standard]: uvloop, httptools). /admin/login/ (full stack, over
    "https" through `X-Forwarded-Proto`) under both gives the server interfaces' cost for a sync Django view.
+   In-process: each callable called in a loop in one process with a synthetic request (timeit, best of 5
+   repeats; the ASGI ones inside one event loop), pinned to the server CPU.
 4. **Readiness cost**: sequential GETs from a Python client, a new TCP connection each (as an uptime
    monitor probes), JSON asked for. PostgreSQL connections are counted from the server log
    (`log_connections=on`) and statements from `log_statement=all` (on only while counting); Redis
