@@ -16,7 +16,7 @@ CSS = b"body { color: #333; }\n" * 200
 
 
 @pytest.fixture
-def static_file(settings, tmp_path):
+def static_file(settings, tmp_path, db):  # closing a response sends request_finished: connections are checked
     settings.STATIC_ROOT = str(tmp_path)
     (tmp_path / "shop.css").write_bytes(CSS)
     return f"{settings.STATIC_URL.rstrip('/')}/shop.css"

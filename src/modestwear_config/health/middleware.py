@@ -2,7 +2,7 @@
 
 First in MIDDLEWARE, so a platform probe (plain HTTP, an internal Host header)
 gets its answer without host validation, the SSL redirect, a session or a
-query.  Every other request pays one set lookup.  Sync and async capable, like
+query.  Every other request pays a set lookup or two.  Sync and async capable, like
 django-cors-headers' middleware: under ASGI it never makes Django adapt the
 chain.  The fastest path is one level up, before Django's handler: see
 ``modestwear_config.health.wsgi`` and ``.asgi``.
@@ -28,7 +28,7 @@ from .liveness import (
 
 __all__ = ["JSON_HEADERS", "LIVENESS_BODY", "LivenessMiddleware", "liveness_response"]
 
-_HEADERS = dict(LIVENESS_HEADERS[1:])  # Content-Type goes through content_type=
+_HEADERS = {name: value for name, value in LIVENESS_HEADERS if name != "Content-Type"}  # that one: content_type=
 
 
 def liveness_response(method: str = "GET") -> HttpResponse:
