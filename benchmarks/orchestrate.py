@@ -13,7 +13,7 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "readiness", "faults")
+ORDER = ("startup", "memory", "throughput", "liveness", "readiness", "faults")
 RESULTS = HERE / "results"
 
 

@@ -74,6 +74,8 @@ def markdown(r: dict[str, Any]) -> str:
         parts.append(_memory(r["memory"], summary_rows))
     if "throughput" in r:
         parts.append(_throughput(r["throughput"], summary_rows))
+    if "liveness" in r:
+        parts.append(_liveness(r["liveness"], summary_rows))
     if "readiness" in r:
         parts.append(_readiness(r["readiness"], summary_rows))
     if "faults" in r:
@@ -95,6 +97,9 @@ def anomalies(r: dict[str, Any]) -> list[str]:
         found += [f"memory {name}: {k} x{n}" for k, n in statuses.items() if not k.endswith(" 200")]
     for name, seed in memory.get("seed_configuration", {}).items():
         found += [f"seed {name}: {k} x{n}" for k, n in seed.get("statuses", {}).items() if not k.endswith(" 200")]
+    for name, v in r.get("liveness", {}).get("candidates", {}).items():
+        if v["non_2xx"] or v["socket_errors"]:
+            found.append(f"liveness {name}: {v['non_2xx']} non-2xx, {v['socket_errors']} socket errors")
     for endpoint in ("healthz", "health"):
         for name, v in r.get("throughput", {}).get(endpoint, {}).items():
             if v["non_2xx"] or v["socket_errors"]:
@@ -145,6 +150,37 @@ def _memory(m: dict[str, Any], summary_rows: list[list[str]]) -> str:
             f"The seed configuration after {2 * m['requests']:,} requests, in turn to each path:\n\n"
             + table(["", "paths", "processes", "master RSS MB", "total RSS MB", "total PSS MB",
                      f"headroom to {m['limit_mb']} MB"], rows))
+
+
+def _liveness(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
+    c, q, paired, goal = t["candidates"], t["ratios"], t["paired_ratios"], t["target_of_bare"]
+    for iface in ("WSGI", "ASGI"):
+        key = iface.lower()
+        for how, label in (("wrapper", "liveness() wrapper"), ("middleware", "LivenessMiddleware only")):
+            share, per_round = q[f"{key}_{how}_of_bare"] or 0, paired[f"{key}_{how}_of_bare"]
+            summary_rows.append([f"/healthz req/s, {iface} {label} vs bare {iface} callable",
+                                 mmm(c[f"{iface}: {label}"]["rps"], "", 0),
+                                 mmm(c[f"{iface}: bare callable (ceiling)"]["rps"], "", 0),
+                                 f"{100 * share:.0f}% of it (per round: {_pct(per_round)})",
+                                 f">= {100 * goal:.0f}%" if how == "wrapper" else "report",
+                                 met(min(share, per_round["median"] or 0) >= goal) if how == "wrapper" else ""])
+    summary_rows.append(["/admin/login/ req/s, ASGI vs WSGI (full stack)", mmm(c["ASGI: /admin/login/ (full stack)"]["rps"], "", 0),
+                         mmm(c["WSGI: /admin/login/ (full stack)"]["rps"], "", 0), x(q["admin_asgi_over_wsgi"]), "report", ""])
+    rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
+             str(v["non_2xx"] + v["socket_errors"])] for name, v in c.items()]
+    micro = t.get("in_process_us", {})
+    micro_rows = [[name, f"{us:.2f} us"] for name, us in micro.items()]
+    return (f"### 3b. Liveness at the limit, WSGI and ASGI ({t['server']}; `{t['wrk']}`; access log off)\n\n"
+            + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows)
+            + ("\n\nIn one process, no server and no network (best of 5 repeats): what each layer itself costs "
+               "per /healthz, which other load on the machine blurs far less than the wrk figures.\n\n"
+               + table(["candidate", "per call"], micro_rows) if micro_rows else ""))
+
+
+def _pct(s: dict[str, Any]) -> str:
+    if s.get("median") is None:
+        return "n/a"
+    return f"{100 * s['median']:.0f}% ({100 * s['min']:.0f}-{100 * s['max']:.0f}%)"
 
 
 def _throughput(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
@@ -283,6 +319,15 @@ SECRET_KEY, DATABASE_URL, REDIS_URL, Celery, e-mail, Cloudinary, CORS; Redis wit
    one CPU and wrk on the other (with two workers, wrk's connections stay on whichever worker accepted them
    and the same endpoint measured twice differed by up to 3x). Each candidate is warmed up for 1 s, then
    runs are interleaved in rotating order.
+3b. **Liveness at the limit**: the same wrk runs, one worker pinned as above, on /healthz answered three
+   ways in ours: the `liveness()` wrapper of `modestwear_config.health.wsgi` / `.asgi` (as the example's
+   core/wsgi.py and core/asgi.py apply it), `LivenessMiddleware` only (the plain Django application), and
+   a bare callable answering /bare/healthz in the same worker before either (the ceiling: same settings,
+   same loaded modules, the same response bytes). WSGI: gthread x 4 threads; ASGI: `SERVER_INTERFACE=asgi`, gunicorn running
+   `uvicorn_worker.UvicornWorker` (uvicorn[standard]: uvloop, httptools). /admin/login/ (full stack, over
+   "https" through `X-Forwarded-Proto`) under both gives the server interfaces' cost for a sync Django view.
+   In-process: each callable called in a loop in one process with a synthetic request (timeit, best of 5
+   repeats; the ASGI ones inside one event loop), pinned to the server CPU.
 4. **Readiness cost**: sequential GETs from a Python client, a new TCP connection each (as an uptime
    monitor probes), JSON asked for. PostgreSQL connections are counted from the server log
    (`log_connections=on`) and statements from `log_statement=all` (on only while counting); Redis

@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, ratio, split_cpus, summary, wrk
+from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, pinned, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))  # tests.support.servers: the project's private-server helpers
 from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
@@ -177,7 +177,8 @@ def check_plain_mirrors_ours() -> dict[str, Any]:
     code = ("import json; from modestwear_config.core import _installed_apps, _middleware; "
             "import plain.settings as p; w = True; "
             "apps = [a for a in _installed_apps(w) if a != 'modestwear_config']; "
-            "mw = [m for m in _middleware(w) if 'LivenessMiddleware' not in m]; "
+            "mw = [m.replace('modestwear_config.staticfiles', 'whitenoise.middleware') for m in _middleware(w) "
+            "if 'LivenessMiddleware' not in m]; "
             "print(json.dumps({'apps': apps == p.INSTALLED_APPS, 'middleware': mw == p.MIDDLEWARE}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=base_env({}), capture_output=True,
                          text=True, check=True).stdout
@@ -321,6 +322,137 @@ def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[s
     result["server"] = "gunicorn, 1 worker x 4 threads (gthread)" + (
         f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else "")
     log(f"req/s: { {e: {k: v['rps']['median'] for k, v in result[e].items()} for e in ('healthz', 'health')} }")
+    return result
+
+
+PAIRS = {
+    "wsgi_wrapper_of_bare": ("WSGI: liveness() wrapper", "WSGI: bare callable (ceiling)"),
+    "wsgi_middleware_of_bare": ("WSGI: LivenessMiddleware only", "WSGI: bare callable (ceiling)"),
+    "asgi_wrapper_of_bare": ("ASGI: liveness() wrapper", "ASGI: bare callable (ceiling)"),
+    "asgi_middleware_of_bare": ("ASGI: LivenessMiddleware only", "ASGI: bare callable (ceiling)"),
+    "admin_asgi_over_wsgi": ("ASGI: /admin/login/ (full stack)", "WSGI: /admin/login/ (full stack)"),
+}
+
+
+def _paired(runs: dict[str, list[dict[str, Any]]], num: str, den: str) -> dict[str, Any]:
+    return summary([a["rps"] / b["rps"] for a, b in zip(runs[num], runs[den], strict=True) if b["rps"]], 3)
+
+
+IN_PROCESS_CODE = r"""
+import asyncio, io, json, sys, timeit
+sys.path.insert(0, ".")
+import ours.wrapped as w, ours.wsgi as d, ours.asgi as a
+
+def environ(path):
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "QUERY_STRING": ""}
+
+def wsgi(app, path):
+    def call():
+        body = app(environ(path), lambda status, headers, exc_info=None: None)
+        b"".join(body); getattr(body, "close", lambda: None)()
+    return call
+
+def receiver():
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+    async def receive():  # the body, then nothing until the server would say the client left
+        if messages:
+            return messages.pop()
+        await asyncio.Event().wait()
+    return receive
+
+async def send(message):
+    pass
+
+def asgi(app, path, n):
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    async def many():
+        for _ in range(n):
+            await app(dict(scope), receiver(), send)
+    return lambda: asyncio.run(many())
+
+def best(call, number):
+    call()
+    return min(timeit.repeat(call, number=number, repeat=5)) / number * 1e6
+
+N = 200
+out = {
+    "WSGI: bare callable": best(wsgi(w.bare, "/bare/healthz"), 20000),
+    "WSGI: liveness() wrapper": best(wsgi(w.application, "/healthz"), 20000),
+    "WSGI: LivenessMiddleware only": best(wsgi(d.application, "/healthz"), 2000),
+    "ASGI: bare callable": best(asgi(a.bare, "/bare/healthz", N), 20) / N,
+    "ASGI: liveness() wrapper": best(asgi(a.application, "/healthz", N), 20) / N,
+    "ASGI: LivenessMiddleware only": best(asgi(a.django_application, "/healthz", N), 2) / N,
+}
+print(json.dumps({k: round(v, 2) for k, v in out.items()}))
+"""
+
+
+def in_process(prod: dict[str, str]) -> dict[str, float]:
+    """Microseconds per /healthz call, in one process, no server and no network: each layer's own
+    cost, which the other load on the machine cannot blur the way it blurs the wrk figures."""
+    env = base_env({**prod, "DJANGO_SETTINGS_MODULE": "ours.settings", "BEHIND_TLS_PROXY": "true"})
+    out = subprocess.run([*pinned(split_cpus()[0]), sys.executable, "-c", IN_PROCESS_CODE], cwd=HERE, env=env,
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    log(f"in-process us per /healthz: {result}")
+    return result
+
+
+# -- 3b. liveness at the limit: server-level wrappers vs the middleware, WSGI and ASGI ------------------------
+def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    """/healthz req/s against a bare callable in the same worker (same settings and modules: the
+    ratio is the wrapper's or the middleware's own cost), and a full-stack page, in one run."""
+    proxied = {"BEHIND_TLS_PROXY": "true"}  # /admin/login/ over "https" (X-Forwarded-Proto), not a 301
+    asgi = {**proxied, "SERVER_INTERFACE": "asgi"}
+    specs = {  # name: (app, env); the ASGI ones run uvicorn's worker under the same gunicorn config
+        "ours": ours(prod, **proxied), "ours_wrapped": ("ours.wrapped:application", ours(prod, **proxied)[1]),
+        "wsgi_bare": ("ours.wrapped:bare", ours(prod, **proxied)[1]),
+        "asgi_wrapped": ("ours.asgi:application", ours(prod, **asgi)[1]),
+        "asgi_middleware": ("ours.asgi:django_application", ours(prod, **asgi)[1]),
+        "asgi_bare": ("ours.asgi:bare", ours(prod, **asgi)[1]),
+    }
+    candidates = {
+        "WSGI: bare callable (ceiling)": ("wsgi_bare", "/bare/healthz"),
+        "WSGI: liveness() wrapper": ("ours_wrapped", "/healthz"),
+        "WSGI: LivenessMiddleware only": ("ours", "/healthz"),
+        "ASGI: bare callable (ceiling)": ("asgi_bare", "/bare/healthz"),
+        "ASGI: liveness() wrapper": ("asgi_wrapped", "/healthz"),
+        "ASGI: LivenessMiddleware only": ("asgi_middleware", "/healthz"),
+        "WSGI: /admin/login/ (full stack)": ("ours_wrapped", "/admin/login/"),
+        "ASGI: /admin/login/ (full stack)": ("asgi_wrapped", "/admin/login/"),
+    }
+    https = {**JSON, "X-Forwarded-Proto": "https"}
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in candidates}
+    server_cpu, client_cpu = split_cpus()
+    with servers(specs, workers=1, cpus=server_cpu) as running:
+        for name, (server, path) in candidates.items():
+            wrk(running[server].port, path, 1, headers=https, cpus=client_cpu)
+        for run in range(scale.wrk_runs):
+            for name, (server, path) in rotated(candidates, run):
+                runs[name].append(wrk(running[server].port, path, scale.wrk_seconds, headers=https, cpus=client_cpu))
+    result: dict[str, Any] = {"candidates": {}}
+    for name, samples in runs.items():
+        result["candidates"][name] = {
+            "rps": summary([s["rps"] for s in samples], 1),
+            "p50_ms": summary([s["p50"] for s in samples], 3),
+            "p99_ms": summary([s["p99"] for s in samples], 3),
+            "non_2xx": sum(s["non_2xx"] for s in samples),
+            "socket_errors": sum(s["socket_errors"] for s in samples),
+        }
+    c = {k: v["rps"]["median"] for k, v in result["candidates"].items()}
+    result["ratios"] = {key: ratio(c[num], c[den]) for key, (num, den) in PAIRS.items()}
+    # Each round measures every candidate within seconds of the others: the median of the per-round
+    # ratios is less exposed to other load on the machine drifting across the run than the ratio of medians.
+    result["paired_ratios"] = {key: _paired(runs, num, den) for key, (num, den) in PAIRS.items()}
+    result["in_process_us"] = in_process(prod)
+    result["target_of_bare"] = 0.95
+    result["wrk"] = f"wrk -t1 -c50 -d{scale.wrk_seconds}s --latency"
+    result["server"] = ("gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)"
+                        + (f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""))
+    log(f"liveness req/s: {c}; ratios {result['ratios']}")
     return result
 
 

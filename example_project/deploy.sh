@@ -12,10 +12,12 @@ PYTHON="${PYTHON:-$(command -v python || command -v python3)}"
 
 step() { printf '==> %s\n' "$*"; }
 
-step "checking the gunicorn configuration (PORT, WEB_CONCURRENCY, GUNICORN_*)"
+step "checking the gunicorn configuration (PORT, WEB_CONCURRENCY, GUNICORN_*, SERVER_INTERFACE)"
 # Before touching the database: gunicorn itself dies with a traceback on WEB_CONCURRENCY=abc,
 # this prints one line naming each bad variable and exits 2.
 where="$("$PYTHON" -m modestwear_config.gunicorn --where)"
+# SERVER_INTERFACE=wsgi|asgi, validated by the same module: core.wsgi or core.asgi.
+interface="$("$PYTHON" -m modestwear_config.gunicorn --interface)"
 
 step "manage.py migrate"
 "$PYTHON" manage.py migrate --no-input
@@ -26,6 +28,6 @@ step "manage.py collectstatic"
 step "manage.py ensure_superuser"
 "$PYTHON" manage.py ensure_superuser
 
-step "starting gunicorn"
+step "starting gunicorn (${interface})"
 printf '%s\n' "$where"
-exec gunicorn -c python:modestwear_config.gunicorn core.wsgi:application
+exec gunicorn -c python:modestwear_config.gunicorn "core.${interface}:application"

@@ -183,7 +183,7 @@ def test_core__liveness_middleware_first_and_whitenoise_after_security(tmp_path)
     middleware = build(tmp_path, **PRODUCTION)["MIDDLEWARE"]
     assert middleware[0] == "modestwear_config.health.middleware.LivenessMiddleware"
     security = middleware.index("django.middleware.security.SecurityMiddleware")
-    assert middleware[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    assert middleware[security + 1] == "modestwear_config.staticfiles.WhiteNoiseMiddleware"
     assert middleware.index("corsheaders.middleware.CorsMiddleware") < middleware.index(
         "django.middleware.common.CommonMiddleware")
 

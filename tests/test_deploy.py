@@ -68,7 +68,7 @@ class Deploy:
                 raise AssertionError(f"deploy.sh exited with {self.process.returncode}:\n{self.output()}")
             try:
                 response = requests.get(f"{self.base_url}/healthz", timeout=2)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # Timeout: bound, worker still booting
                 time.sleep(0.2)
                 continue
             if response.status_code == 200:
@@ -153,6 +153,24 @@ def test_deploy__superuser_logs_in_to_the_admin_over_http(tmp_path: Path, deploy
     output = deploy.output()
     assert "Created superuser 'boss'" in output
     assert CANARY not in output
+
+
+@pytest.mark.slow
+def test_deploy__asgi_from_one_variable(tmp_path: Path, deploys: list[Deploy]) -> None:
+    """The README's command with SERVER_INTERFACE=asgi: the same steps, then uvicorn workers on core.asgi."""
+    pytest.importorskip("uvicorn_worker", reason="the asgi extra is not installed")
+    project = fresh_copy(tmp_path)
+    deploys.append(deploy := Deploy(project, readme_environment(PORT=str(free_port()), WEB_CONCURRENCY="1",
+                                                                SERVER_INTERFACE="asgi")))
+    assert deploy.wait_healthy().json() == {"status": "ok"}
+    answers = {path: requests.get(f"{deploy.base_url}{path}", timeout=10)
+               for path in ("/health", "/admin/login/", "/api/hello/", "/static/admin/css/base.css")}
+    output = deploy.output()
+    assert "==> starting gunicorn (asgi)" in output and "worker_class=uvicorn_worker.UvicornWorker" in output
+    assert {path: a.status_code for path, a in answers.items()} == dict.fromkeys(answers, 200)
+    assert answers["/health"].json()["status"] == "ok" and "csrfmiddlewaretoken" in answers["/admin/login/"].text
+    assert answers["/api/hello/"].json()["hello"] == "modestwear"
+    assert "Warning" not in output and "Traceback" not in output  # e.g. Django's sync-iterator warning per file
 
 
 # -- stopping at the first failing step ---------------------------------------------------------------

@@ -231,3 +231,44 @@ def test_gunicorn_process__serves_with_the_configured_workers() -> None:
     assert "workers=2 (from WEB_CONCURRENCY)" in log and "Using worker: gthread" in log
     assert log.count("Booting worker") >= 2
     assert '"GET /healthz HTTP/1.1" 200' in log  # access log on stdout
+
+
+# -- SERVER_INTERFACE ----------------------------------------------------------------------
+def test_gunicorn_settings__wsgi_by_default(tmp_path: Path) -> None:
+    s = config.gunicorn_settings(Env({}), tmp_path, affinity={0}).settings
+    assert s["interface"] == "wsgi" and s["worker_class"] in ("gthread", "sync")
+
+
+@pytest.mark.parametrize("value", ["asgi", "ASGI"])
+def test_gunicorn_settings__asgi_runs_uvicorns_worker(tmp_path: Path, value: str) -> None:
+    pytest.importorskip("uvicorn_worker")
+    s = config.gunicorn_settings(Env({"SERVER_INTERFACE": value, "GUNICORN_THREADS": "4"}), tmp_path,
+                                 affinity={0}).settings
+    assert (s["interface"], s["worker_class"]) == ("asgi", "uvicorn_worker.UvicornWorker")
+    assert s["workers"] == 3 and s["timeout"] == BY_NAME["GUNICORN_TIMEOUT"].default  # the same plan otherwise
+
+
+def test_gunicorn_settings__unknown_interface_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="SERVER_INTERFACE: expected one of wsgi, asgi") as info:
+        config.gunicorn_settings(Env({"SERVER_INTERFACE": "rsgi-secret-value"}), tmp_path, affinity={0})
+    assert "rsgi-secret-value" not in str(info.value)
+
+
+def test_gunicorn_settings__asgi_without_the_extra_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing uvicorn-worker is reported before gunicorn binds, not as a worker boot traceback."""
+    real = config.find_spec
+    monkeypatch.setattr(config, "find_spec", lambda name: None if name == "uvicorn_worker" else real(name))
+    with pytest.raises(ImproperlyConfigured, match=r"SERVER_INTERFACE: asgi needs the asgi extra"):
+        config.gunicorn_settings(Env({"SERVER_INTERFACE": "asgi"}), tmp_path, affinity={0})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_gunicorn_process__interface_printed_for_deploy_sh(interface: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
+                            env=project_env({"SERVER_INTERFACE": interface}), capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stdout) == (0, f"{interface}\n")
+    bad = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
+                         env=project_env({"SERVER_INTERFACE": "both"}), capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "SERVER_INTERFACE" in bad.stderr and bad.stdout == ""

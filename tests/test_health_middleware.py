@@ -1,14 +1,20 @@
-"""LivenessMiddleware: /healthz answered first, from a prebuilt response, for any Host, over plain HTTP."""
+"""LivenessMiddleware: /healthz answered first, for any Host, over plain HTTP; sync and async capable."""
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import pytest
-from django.test import Client, RequestFactory, override_settings
+from asgiref.sync import async_to_sync, iscoroutinefunction
+from django.conf import settings
+from django.http import HttpResponse
+from django.test import AsyncClient, Client, RequestFactory, override_settings
 
 from modestwear_config.health import checks
+from modestwear_config.health.liveness import LIVENESS_PATHS, READINESS_PATHS
 from modestwear_config.health.middleware import (
     LIVENESS_BODY,
-    ROUTES,
     LivenessMiddleware,
     liveness_response,
 )
@@ -45,13 +51,12 @@ def test_liveness_response__head_has_no_body_same_length():
     assert response["Content-Length"] == str(len(LIVENESS_BODY))
 
 
-def test_liveness_response__clones_are_independent():
+def test_liveness_response__responses_are_independent():
     first, second = liveness_response(), liveness_response()
     first["X-Request-Id"] = "abc"
     first.set_cookie("c", "v")
-    first._resource_closers.append(lambda: None)
     first.content = b"changed"
-    assert "X-Request-Id" not in second and not second.cookies and not second._resource_closers
+    assert "X-Request-Id" not in second and not second.cookies
     assert second.content == LIVENESS_BODY
     assert "X-Request-Id" not in liveness_response()
 
@@ -73,7 +78,7 @@ def test_liveness_middleware__other_requests_go_down_the_stack(method, path):
 
 
 def test_liveness_middleware__routes_cover_both_endpoints():
-    assert set(ROUTES) == {"/healthz", "/healthz/", "/health", "/health/"}
+    assert LIVENESS_PATHS | READINESS_PATHS == {"/healthz", "/healthz/", "/health", "/health/"}
 
 
 def test_liveness_middleware__first_in_the_package_middleware(settings):
@@ -106,3 +111,88 @@ def test_healthz_view__without_the_middleware(settings):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.content == LIVENESS_BODY
     assert client.post("/healthz").status_code == 405
+
+
+# -- public API only, sync and async capable ----------------------------------------------------
+def test_liveness_middleware__no_private_django_api():
+    """Issue 12: the old response cloning used HttpResponse.__new__, ResponseHeaders._store, _container."""
+    import inspect
+
+    from modestwear_config.health import liveness, middleware
+
+    for module in (middleware, liveness):
+        source = inspect.getsource(module)
+        for private in ("__new__", "_store", "_container", "__dict__", "_resource_closers", "ResponseHeaders"):
+            assert private not in source, (module.__name__, private)
+
+
+def test_liveness_middleware__sync_and_async_capable():
+    assert LivenessMiddleware.sync_capable is True and LivenessMiddleware.async_capable is True
+
+    async def async_next(request):
+        raise AssertionError("the stack below was called")
+
+    assert iscoroutinefunction(LivenessMiddleware(async_next))
+    assert not iscoroutinefunction(LivenessMiddleware(downstream))
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_liveness_middleware__async_answers_without_calling_the_stack(method):
+    async def async_next(request):
+        raise AssertionError("the stack below was called")
+
+    request = getattr(RequestFactory(), method)("/healthz", HTTP_HOST="10.0.0.7:10000")
+    response = async_to_sync(LivenessMiddleware(async_next))(request)
+    assert response.status_code == 200 and response["Content-Length"] == str(len(LIVENESS_BODY))
+    assert response.content == (b"" if method == "head" else LIVENESS_BODY)
+
+
+def test_liveness_middleware__async_passes_other_requests_down():
+    sentinel = HttpResponse(b"below")
+
+    async def async_next(request):
+        return sentinel
+
+    middleware = LivenessMiddleware(async_next)
+    for request in (RequestFactory().get("/api/"), RequestFactory().post("/healthz")):
+        assert async_to_sync(middleware)(request) is sentinel
+
+
+@override_settings(**{**PRODUCTION, "DEBUG": True})
+def test_liveness_middleware__async_client_chain_never_adapted(caplog):
+    """Django logs each adaptation at DEBUG (when DEBUG is on) while it builds the chain: under
+    ASGI, one sync-only middleware (ours was, WhiteNoise's is) makes it adapt on every request."""
+    caplog.set_level(logging.DEBUG, logger="django.request")
+    client = AsyncClient()
+    # AsyncClient always sends Host: testserver, which PRODUCTION's ALLOWED_HOSTS refuses.
+    live = async_to_sync(client.get)("/healthz")
+    head = async_to_sync(client.head)("/healthz/")
+    refused = async_to_sync(client.get)("/api/hello/")
+    adapted = [r.getMessage() for r in caplog.records if "adapted" in r.getMessage()]
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    assert head.status_code == 200 and head.content == b""
+    assert refused.status_code == 400  # the chain (host validation) is really in force
+    assert adapted == []
+    assert "modestwear_config.health.middleware.LivenessMiddleware" in settings.MIDDLEWARE
+
+
+@override_settings(**PRODUCTION)
+def test_liveness_middleware__async_health_runs_in_a_worker_thread(settings, monkeypatch):
+    """/health under ASGI: the view (whose checks wait up to the budget) runs off the event loop."""
+    from modestwear_config.health import views
+
+    settings.MODESTWEAR_HEALTH_CACHE_SECONDS = 0
+    threads: list[int] = []
+    real_health = views.health
+
+    def recording_health(request):
+        threads.append(threading.get_ident())
+        return real_health(request)
+
+    async def get_health():
+        return threading.get_ident(), await AsyncClient().get("/health")
+
+    monkeypatch.setattr(views, "health", recording_health)
+    loop_thread, response = async_to_sync(get_health)()
+    assert response.status_code in (200, 503) and set(response.json()) == {"status", "version", "checks"}
+    assert len(threads) == 1 and threads[0] != loop_thread

@@ -178,7 +178,8 @@ def _middleware(whitenoise: bool) -> list[str]:
         "modestwear_config.health.middleware.LivenessMiddleware",
         "django.middleware.security.SecurityMiddleware",
         # Right after SecurityMiddleware, as WhiteNoise documents.
-        *(["whitenoise.middleware.WhiteNoiseMiddleware"] if whitenoise else []),
+        # WhiteNoise, made async capable: one sync-only middleware makes Django adapt the chain under ASGI.
+        *(["modestwear_config.staticfiles.WhiteNoiseMiddleware"] if whitenoise else []),
         # Before anything that can answer (CommonMiddleware), as django-cors-headers documents.
         "corsheaders.middleware.CorsMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,5 +1,8 @@
 """gunicorn configuration: ``gunicorn -c python:modestwear_config.gunicorn core.wsgi:application``.
 
+SERVER_INTERFACE=asgi runs uvicorn's worker class instead (``core.asgi:application``; the
+``asgi`` extra): the same process manager, worker count, timeouts, recycling and signals.
+
 Every value comes from the environment through Env (so a bad value is an error
 naming the variable, and gunicorn exits non-zero before binding).  The worker
 count honours the container's CPU quota and affinity: on Render's free tier
@@ -13,6 +16,7 @@ import os
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +84,19 @@ def default_workers(cpus: float) -> int:
     return max(1, math.floor(2 * cpus + 1))
 
 
+UVICORN_WORKER = "uvicorn_worker.UvicornWorker"  # uvicorn's own worker, maintained apart since uvicorn 0.30
+
+
+def choose_worker_class(env: Env, threads: int) -> str:
+    """asgi: uvicorn's worker (one event loop per process; threads do not apply); wsgi: gthread
+    lets one worker serve `threads` requests at once (I/O-bound Django views), else sync."""
+    if env("SERVER_INTERFACE") == "asgi":
+        if find_spec("uvicorn_worker") is None:  # found, not imported: `--where` stays light
+            env.error("SERVER_INTERFACE", "asgi needs the asgi extra: pip install 'modestwear_config[asgi]'")
+        return UVICORN_WORKER
+    return "gthread" if threads > 1 else "sync"
+
+
 @dataclass(frozen=True)
 class Plan:
     settings: dict[str, Any]
@@ -96,8 +113,8 @@ def gunicorn_settings(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[i
     settings = {
         "bind": [f"0.0.0.0:{port}"],  # all interfaces: the platform's router connects from outside
         "threads": threads,
-        # gthread lets one worker serve `threads` requests at once (I/O-bound Django views).
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": choose_worker_class(env, threads),
+        "interface": env("SERVER_INTERFACE"),  # which module deploy.sh serves: core.wsgi or core.asgi
         "timeout": env("GUNICORN_TIMEOUT"),  # seconds of silence before a worker is killed
         "accesslog": "-",  # stdout: Render collects it
         "errorlog": "-",
@@ -163,9 +180,13 @@ def where(plan: Plan, env: Env) -> str:
 
 if __name__ == "__main__":
     # `python -m modestwear_config.gunicorn [--where]`: check the environment and show the plan
-    # (or where the server will answer), start nothing. deploy.sh runs it before migrating.
+    # (or where the server will answer, or which interface to serve), start nothing. deploy.sh
+    # runs it before migrating.
     _plan = load()
-    print(where(_plan, Env.from_os()) if "--where" in sys.argv[1:] else describe(_plan))
+    if "--interface" in sys.argv[1:]:
+        print(_plan.settings["interface"])
+    else:
+        print(where(_plan, Env.from_os()) if "--where" in sys.argv[1:] else describe(_plan))
     raise SystemExit(0)
 
 # Module-level names are what gunicorn reads from `-c python:modestwear_config.gunicorn`.

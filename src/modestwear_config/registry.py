@@ -182,6 +182,9 @@ VARIABLES: tuple[Variable, ...] = (
     V("GUNICORN_MAX_REQUESTS_JITTER", "int", "gunicorn", "Random extra requests so workers do not recycle together.", 100, minimum=0),
     V("GUNICORN_LOG_LEVEL", "str", "gunicorn", "gunicorn's error-log level.", "info",
       choices=("debug", "info", "warning", "error", "critical")),
+    V("SERVER_INTERFACE", "str", "gunicorn",
+      "wsgi: gunicorn's sync/gthread workers serve core.wsgi; asgi: uvicorn workers under gunicorn serve "
+      "core.asgi (needs the asgi extra).", "wsgi", choices=("wsgi", "asgi")),
 )
 
 BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}

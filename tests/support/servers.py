@@ -262,6 +262,8 @@ def manage(*args: str, env: Mapping[str, str] | None = None, timeout: float = 12
 class Gunicorn:
     """gunicorn serving the example project with the package's configuration module."""
 
+    app = "core.wsgi:application"
+
     def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
         require_binary("gunicorn")
         self.port = free_port()
@@ -278,7 +280,7 @@ class Gunicorn:
     def start(self, timeout: float = 30) -> Gunicorn:
         gunicorn = which("gunicorn") or "gunicorn"
         self.process = subprocess.Popen(
-            [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, "core.wsgi:application"],
+            [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, self.app],
             cwd=EXAMPLE_PROJECT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )
@@ -331,3 +333,12 @@ def fresh_postgres_database(base_url: str = POSTGRES_URL) -> Iterator[str]:
     finally:
         with psycopg.connect(base_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class AsgiGunicorn(Gunicorn):
+    """gunicorn running uvicorn's workers on the example's core.asgi (SERVER_INTERFACE=asgi)."""
+
+    app = "core.asgi:application"
+
+    def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
+        super().__init__({**env, "SERVER_INTERFACE": "asgi"}, args)

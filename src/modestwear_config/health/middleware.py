@@ -2,59 +2,39 @@
 
 First in MIDDLEWARE, so a platform probe (plain HTTP, an internal Host header)
 gets its answer without host validation, the SSL redirect, a session or a
-query.  Every other request pays one dict lookup.  The /healthz response is
-built once at import; each request gets a shallow clone (about 0.6 us instead of
-4.4 us for a new HttpResponse) with its own header map, so a middleware placed
-before this one may still add headers safely.
+query.  Every other request pays a set lookup or two.  Sync and async capable, like
+django-cors-headers' middleware: under ASGI it never makes Django adapt the
+chain.  The fastest path is one level up, before Django's handler: see
+``modestwear_config.health.wsgi`` and ``.asgi``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from http.cookies import SimpleCookie
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.http.response import ResponseHeaders
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-LIVENESS_PATHS = frozenset({"/healthz", "/healthz/"})
-READINESS_PATHS = frozenset({"/health", "/health/"})
-LIVENESS_BODY = b'{"status": "ok"}'
-JSON_HEADERS = {
-    "Cache-Control": "no-store",  # a proxy must never answer a probe from its cache
-    "X-Content-Type-Options": "nosniff",  # SecurityMiddleware, which adds it elsewhere, runs after us
-}
+from .liveness import (
+    JSON_HEADERS,
+    LIVENESS_BODY,
+    LIVENESS_HEADERS,
+    LIVENESS_PATHS,
+    PROBE_METHODS,
+    READINESS_PATHS,
+)
 
+__all__ = ["JSON_HEADERS", "LIVENESS_BODY", "LivenessMiddleware", "liveness_response"]
 
-def _template(body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type="application/json",
-                        headers={**JSON_HEADERS, "Content-Length": str(len(LIVENESS_BODY))})
-
-
-_GET = _template(LIVENESS_BODY)
-_HEAD = _template(b"")  # same headers (Content-Length of the GET body), no body
-_STATE = {"GET": dict(_GET.__dict__), "HEAD": dict(_HEAD.__dict__)}
-_CLONEABLE = isinstance(getattr(_GET.headers, "_store", None), dict)
+_HEADERS = {name: value for name, value in LIVENESS_HEADERS if name != "Content-Type"}  # that one: content_type=
 
 
 def liveness_response(method: str = "GET") -> HttpResponse:
-    """{"status": "ok"}: a clone of the prebuilt response (a fresh one if Django's internals change)."""
-    template: dict[str, Any] = _STATE["HEAD" if method == "HEAD" else "GET"]
-    if not _CLONEABLE:  # pragma: no cover  (guards a future Django)
-        return _template(b"" if method == "HEAD" else LIVENESS_BODY)
-    response: HttpResponse = HttpResponse.__new__(HttpResponse)
-    response.__dict__.update(template)
-    headers = ResponseHeaders.__new__(ResponseHeaders)
-    headers._store = template["headers"]._store.copy()
-    response.headers = headers
-    response.cookies = SimpleCookie()
-    response._resource_closers = []  # type: ignore[attr-defined]  # Django appends request.close here
-    response._container = list(template["_container"])  # type: ignore[attr-defined]
-    return response
-
-
-def _liveness(request: HttpRequest) -> HttpResponse:
-    return liveness_response(request.method or "GET")
+    """{"status": "ok"}; HEAD gets the same headers and no body."""
+    body = b"" if method == "HEAD" else LIVENESS_BODY
+    return HttpResponse(body, content_type="application/json", headers=_HEADERS)
 
 
 def _readiness(request: HttpRequest) -> HttpResponse:
@@ -63,21 +43,47 @@ def _readiness(request: HttpRequest) -> HttpResponse:
     return health(request)
 
 
-ROUTES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
-    **dict.fromkeys(LIVENESS_PATHS, _liveness),
-    **dict.fromkeys(READINESS_PATHS, _readiness),
-}
+def _readiness_off_thread(request: HttpRequest) -> HttpResponse:
+    """/health in an executor thread: the connections it opened there (a staff session lookup)
+    are closed before the thread goes back to the pool, where nothing else would close them."""
+    try:
+        return _readiness(request)
+    finally:
+        connections.close_all()
 
 
 class LivenessMiddleware:
     """GET/HEAD /healthz and /health, before host validation and the SSL redirect; other methods
     and paths go down the stack untouched."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    sync_capable = True
+    async_capable = True
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        route = ROUTES.get(request.path_info)
-        if route is None or request.method not in ("GET", "HEAD"):
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)  # Django then calls us as a coroutine function
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        if request.method not in PROBE_METHODS:
             return self.get_response(request)
-        return route(request)
+        if request.path_info in LIVENESS_PATHS:
+            return liveness_response(request.method)
+        if request.path_info in READINESS_PATHS:
+            return _readiness(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        if request.method not in PROBE_METHODS:
+            return await get_response(request)
+        if request.path_info in LIVENESS_PATHS:
+            return liveness_response(request.method or "GET")
+        if request.path_info in READINESS_PATHS:
+            # The checks wait up to the budget: in a thread of their own, never the event loop,
+            # and never behind Django's one thread for sync code (thread_sensitive=False).
+            return await sync_to_async(_readiness_off_thread, thread_sensitive=False)(request)
+        return await get_response(request)

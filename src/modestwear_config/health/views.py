@@ -21,7 +21,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from .. import __version__
 from .conf import conf
-from .middleware import JSON_HEADERS, liveness_response
+from .liveness import JSON_HEADERS
+from .middleware import liveness_response
 from .runner import Report, run_checks
 
 logger = logging.getLogger("modestwear_config.health")
