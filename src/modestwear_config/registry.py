@@ -64,10 +64,10 @@ VARIABLES: tuple[Variable, ...] = (
     V("LANGUAGE_CODE", "str", "core", "Django LANGUAGE_CODE.", "en-us"),
     V("STATIC_URL", "str", "core", "URL prefix of static files.", "/static/"),
     V("MEDIA_URL", "str", "core", "URL prefix of uploaded media on the file system.", "/media/"),
-    V("FRONTEND_URL", "url", "core", "The frontend's origin (Next.js on Vercel); also a CORS and CSRF trusted origin.",
+    V("FRONTEND_URL", "url", "core", "The frontend's origin (Next.js on Vercel); also a CORS and CSRF trusted origin.", "",
       example="https://modestwear-app.vercel.app"),
-    V("GOOGLE_CLIENT_ID", "str", "core", "Google OAuth client id, exposed as a setting for social auth.", example="your-client-id"),
-    V("FACEBOOK_APP_ID", "str", "core", "Facebook app id, exposed as a setting for social auth.", example="your-app-id"),
+    V("GOOGLE_CLIENT_ID", "str", "core", "Google OAuth client id, exposed as a setting for social auth.", "", example="your-client-id"),
+    V("FACEBOOK_APP_ID", "str", "core", "Facebook app id, exposed as a setting for social auth.", "", example="your-app-id"),
     # database ---------------------------------------------------------------
     V("DATABASE_URL", "url", "database", "Primary database. PostgreSQL hosts other than localhost get sslmode=require unless the URL sets sslmode.",
       secret=True, default_doc="SQLite file BASE_DIR/db.sqlite3", example="postgresql://user:pass@ep-xxx.eu-central-1.aws.neon.tech/neondb?sslmode=require"),
