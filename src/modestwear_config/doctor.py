@@ -19,7 +19,7 @@ from . import BUILDERS, __version__
 from .cors import origin_problem
 from .docs import env_example
 from .env import Env, build_settings, redact_url
-from .registry import CONCERNS, VARIABLES, Variable
+from .registry import BY_NAME, CONCERNS, Variable
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
 __all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "env_example", "main", "render"]
@@ -46,6 +46,7 @@ class Report:
     entries: list[Entry]
     checks: list[dict[str, str]] = field(default_factory=list)
     connections: list[dict[str, Any]] = field(default_factory=list)
+    dotenv: str | None = None  # the .env file that was read
 
     @property
     def problem_count(self) -> int:
@@ -66,10 +67,11 @@ def diagnose(env: Env, concern: str | None = None) -> Report:
     entries = [
         Entry(var.name, var.concern, masked_value(env, var), env.sources.get(var.name, "default"),
               [p for p in (env.problems.get(var.name), *flags.get(var.name, [])) if p])
-        for var in VARIABLES
+        for var in BY_NAME.values()  # the built-ins and the project's declared variables
         if concern is None or var.concern == concern
     ]
-    return Report(debug=bool(env("DEBUG")), entries=entries)
+    dotenv = str(env.dotenv_path) if env.dotenv_path else None
+    return Report(debug=bool(env("DEBUG")), entries=entries, dotenv=dotenv)
 
 
 def masked_value(env: Env, var: Variable) -> str:
@@ -118,8 +120,9 @@ def _flags(env: Env) -> dict[str, list[str]]:
 def render_text(report: Report, out: Writer) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
     out.write(f"modestwear_config {__version__}: effective configuration, {mode}\n")
+    out.write(f".env file read: {report.dotenv or 'none'}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
-    for concern in CONCERNS:
+    for concern in dict.fromkeys((*CONCERNS, *(e.concern for e in report.entries))):
         entries = [e for e in report.entries if e.concern == concern]
         if not entries:
             continue

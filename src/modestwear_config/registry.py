@@ -167,5 +167,30 @@ VARIABLES: tuple[Variable, ...] = (
       choices=("debug", "info", "warning", "error", "critical")),
 )
 
+# The built-ins above, plus what a project adds with declare(): every reader looks names up here.
 BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 CONCERNS: tuple[str, ...] = tuple(dict.fromkeys(v.concern for v in VARIABLES))
+
+
+def declare(*variables: Variable) -> None:
+    """Add a project's own variables to the registry, read with the same guarantees as the built-ins.
+
+    Declaring the same definition twice is harmless (settings modules can be imported more
+    than once); a different definition of a known name is a programming error.
+    """
+    for var in variables:
+        if not (var.name.isidentifier() and var.name.isupper()):
+            raise ValueError(f"{var.name!r}: a variable name is an UPPER_CASE identifier")
+        known = BY_NAME.get(var.name)
+        if known is not None and known != var:
+            owner = "the library" if var.name in _BUILTIN else "an earlier declare()"
+            raise ValueError(f"{var.name} is already declared by {owner} with another definition")
+        BY_NAME[var.name] = var
+
+
+def declared() -> list[Variable]:
+    """The project's own variables, in declaration order."""
+    return [var for name, var in BY_NAME.items() if name not in _BUILTIN]
+
+
+_BUILTIN = frozenset(BY_NAME)
