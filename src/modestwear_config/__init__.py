@@ -17,8 +17,10 @@ from .email import email_settings
 from .env import lazy_settings
 from .health.settings import health_settings
 from .logging import logging_settings
-from .project import configure, project_settings
-from .registry import Variable, declare
+from .project import configure as configure
+from .project import project_settings
+from .registry import Variable as Variable
+from .registry import declare as declare
 from .security import security_settings
 from .storage import storage_settings
 

@@ -15,7 +15,7 @@ import, so WhiteNoise stays out of processes that do not serve static files.
 
 from __future__ import annotations
 
-from whitenoise.storage import CompressedManifestStaticFilesStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
 
 
 class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
