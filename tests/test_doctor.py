@@ -77,7 +77,7 @@ def test_diagnose__unreadable_file_flagged_on_the_variable(tmp_path):
         ({"DATABASE_URL": "sqlite:////tmp/db.sqlite3"}, "DATABASE_URL", "SQLite"),
         ({"REDIS_URL": "rediss://cache.example.com:6379", "REDIS_SSL_CERT_REQS": "none"}, "REDIS_SSL_CERT_REQS", "verification off"),
         ({"DATABASE_CONN_HEALTH_CHECKS": "false"}, "DATABASE_CONN_HEALTH_CHECKS", "CONN_MAX_AGE"),
-        ({"REDIS_URL": "redis://cache.example.com:6379", "CELERY_TASK_ALWAYS_EAGER": "true"}, "CELERY_TASK_ALWAYS_EAGER", "broker"),
+        ({"CELERY_BROKER_URL": "redis://cache.example.com:6379", "CELERY_TASK_ALWAYS_EAGER": "true"}, "CELERY_TASK_ALWAYS_EAGER", "broker"),
         ({"CORS_ALLOWED_ORIGINS": "http://shop.example.com"}, "CORS_ALLOWED_ORIGINS", "https"),
         ({"FRONTEND_URL": "http://shop.example.com"}, "FRONTEND_URL", "https"),
         ({"DEBUG": "maybe"}, "DEBUG", "boolean"),

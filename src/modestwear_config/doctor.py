@@ -104,7 +104,7 @@ def _flags(env: Env) -> dict[str, list[str]]:
     redis_urls = [env("REDIS_URL"), env("CELERY_BROKER_URL"), env("CELERY_RESULT_BACKEND")]
     if env("REDIS_SSL_CERT_REQS") == "none" and any(u and u.startswith("rediss://") for u in redis_urls):
         flag("REDIS_SSL_CERT_REQS", "rediss:// with certificate verification off: the server can be impersonated")
-    broker = env("CELERY_BROKER_URL") or env("REDIS_URL")
+    broker = env("CELERY_BROKER_URL") or (env("REDIS_URL") if env("CELERY_USE_REDIS_URL") else None)
     if broker and env("CELERY_TASK_ALWAYS_EAGER", False):
         flag("CELERY_TASK_ALWAYS_EAGER", "on while a broker is configured: tasks run in the web process, the broker is unused")
     for name in ("CORS_ALLOWED_ORIGINS", "FRONTEND_URL"):

@@ -78,7 +78,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5,
       minimum=2, maximum=600),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
     # cache ------------------------------------------------------------------
-    V("REDIS_URL", "url", "cache", "Redis for the cache (and Celery's default broker). rediss:// verifies certificates.",
+    V("REDIS_URL", "url", "cache", "Redis for the cache (Celery's broker only with CELERY_USE_REDIS_URL). rediss:// verifies certificates.",
       secret=True, default_doc="local-memory cache", example="rediss://default:token@host.upstash.io:6379"),
     V("REDIS_SSL_CERT_REQS", "str", "cache", "TLS certificate verification for rediss://: required, or none (insecure).",
       "required", choices=("required", "none")),
@@ -89,12 +89,15 @@ VARIABLES: tuple[Variable, ...] = (
     V("REDIS_IGNORE_EXCEPTIONS", "bool", "cache", "Serve pages when Redis is down (misses are logged).", True),
     V("CACHE_KEY_PREFIX", "str", "cache", "Prefix of every cache key (share one Redis between sites).", ""),
     # celery -----------------------------------------------------------------
-    V("CELERY_BROKER_URL", "url", "celery", "Celery broker.", secret=True, default_doc="REDIS_URL, else in-memory",
+    V("CELERY_BROKER_URL", "url", "celery", "Celery broker; with one, tasks go to a worker (health and the doctor ask it).",
+      secret=True, default_doc="REDIS_URL with CELERY_USE_REDIS_URL, else none: tasks run inline",
       example="rediss://default:token@host.upstash.io:6379"),
-    V("CELERY_RESULT_BACKEND", "url", "celery", "Celery result backend.", secret=True, default_doc="REDIS_URL, else none",
+    V("CELERY_RESULT_BACKEND", "url", "celery", "Celery result backend.", secret=True,
+      default_doc="REDIS_URL with CELERY_USE_REDIS_URL, else none",
       example="rediss://default:token@host.upstash.io:6379"),
     V("CELERY_TASK_ALWAYS_EAGER", "bool", "celery", "Run tasks inline in the web process (free tier: no worker).",
       default_doc="true when no broker is configured, else false"),
+    V("CELERY_USE_REDIS_URL", "bool", "celery", "Use REDIS_URL as the broker and result backend (a worker must run).", False),
     V("CELERY_TASK_EAGER_PROPAGATES", "bool", "celery", "Eager tasks raise their exceptions to the caller.", True),
     # storage ----------------------------------------------------------------
     V("CLOUDINARY_URL", "url", "storage", "Cloudinary credentials; media goes to Cloudinary when set.",

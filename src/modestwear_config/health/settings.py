@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..celery import broker_url
 from ..env import Env, lazy_settings
 
 # Built-in checks, in the order /health reports them; ":" separates a check from its alias.
@@ -21,6 +22,8 @@ MIN_TOKEN_LENGTH = 16  # a shorter bearer token can be guessed over the network
 
 def health_settings(env: Env) -> dict[str, Any]:
     checks = _names(env, "HEALTH_CHECKS", OPTIONAL_CHECKS)
+    if "celery" not in checks and broker_url(env):
+        checks.append("celery")  # a broker means a worker must answer: /health and the doctor ask
     critical = _names(env, "HEALTH_CRITICAL_CHECKS", BUILTIN_CHECKS)
     disabled = [name for name in critical if name.partition(":")[0] in OPTIONAL_CHECKS
                 and name.partition(":")[0] not in checks]
