@@ -126,6 +126,7 @@ def production_settings(tmp_path: Path, ca_file: Path) -> dict:
         "DEBUG": "false", "SECRET_KEY": "prod-" + "x1y2z3" * 10, "ALLOWED_HOSTS": "shop.example.com",
         "BASE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db.example.com/shop",
         "REDIS_URL": "rediss://default:t@cache.example.com:6379", "REDIS_SSL_CA_CERTS": str(ca_file),
+        "CELERY_USE_REDIS_URL": "true",
         "CORS_ALLOWED_ORIGINS": "https://modestwear-app.vercel.app",
     }
     return build_settings(*BUILDERS, env=Env(environ))

@@ -63,6 +63,8 @@ def test_shop_project__config_shows_its_variables_and_their_problems(tmp_path: P
     assert (entries["ORDER_MAX_ITEMS"]["value"], entries["ORDER_MAX_ITEMS"]["source"]) == ("5", "dotenv")
     assert data["dotenv"] == str((project / "core" / ".env").resolve())
 
+    only_shop = json.loads(shop_manage("config", "--json", "--concern", "shop", env=env, project=project).stdout)
+    assert [e["name"] for e in only_shop["entries"]] == ["PAYMENT_SECRET_KEY", "ORDER_MAX_ITEMS"]
     example = shop_manage("config", "--env-example", env=env, project=project).stdout
     assert "# --- shop ---" in example and "# PAYMENT_SECRET_KEY=sk_test_..." in example
     assert "# ORDER_MAX_ITEMS=20" in example and "# DATABASE_URL=" in example

@@ -154,7 +154,8 @@ def render(report: Report, as_json: bool, out: Writer) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--concern", choices=CONCERNS, help="only this concern's variables")
+    concerns = tuple(dict.fromkeys((*CONCERNS, *(v.concern for v in BY_NAME.values()))))  # the project's too
+    parser.add_argument("--concern", choices=concerns, help="only this concern's variables")
     parser.add_argument("--env-example", action="store_true", help="print the .env.example the registry produces")
 
 

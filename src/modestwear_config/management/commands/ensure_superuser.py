@@ -42,7 +42,7 @@ exit codes:
 environment: DJANGO_SUPERUSER_EMAIL, DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD
 (or DJANGO_SUPERUSER_PASSWORD_FILE). The password is never accepted on the command line
 (it would show in `ps`) and never printed. A custom user model's USERNAME_FIELD and
-REQUIRED_FIELDS: --<field> or DJANGO_SUPERUSER_<FIELD> (environment, _FILE-free, or .env),
+REQUIRED_FIELDS: --<field> or DJANGO_SUPERUSER_<FIELD> (from the environment or .env),
 as Django's createsuperuser reads them; only a login field that is not the email defaults
 (to the email's local part).
 """
