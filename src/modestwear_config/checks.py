@@ -187,19 +187,13 @@ def register_all() -> None:
         register(check, Tags.security, deploy=True)
 
 
-# -- real projects: the frontend and the static files (W010-W019) ------------------------------
+# -- real projects: the frontend (W010-W019) ------------------------------
 W010 = Warning(
     "FRONTEND_URL is not set while cookies are sent cross-site (SESSION_COOKIE_SAMESITE or "
     "CSRF_COOKIE_SAMESITE is 'None') and no CORS origin is configured: the frontend cannot call "
     "the API, and links built from FRONTEND_URL (emails, redirects) have no host.",
     hint="Set FRONTEND_URL to the frontend's origin, like https://modestwear-app.vercel.app.",
     id=ID + "W010",
-)
-W011 = Warning(
-    "STATIC_ROOT has no staticfiles manifest: collectstatic has not run, so static files are "
-    "served unhashed and uncompressed, without far-future cache headers.",
-    hint="Run `manage.py collectstatic --no-input` before starting the server (deploy.sh does).",
-    id=ID + "W011",
 )
 
 
@@ -211,13 +205,5 @@ def check_frontend_url(**kwargs: Any) -> list[CheckMessage]:
     return [W010] if cross_site and not origins else []
 
 
-def check_static_manifest(**kwargs: Any) -> list[CheckMessage]:
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
-    if settings.DEBUG or not hasattr(staticfiles_storage, "has_manifest"):
-        return []  # DEBUG serves from the finders; other storages have no manifest to miss
-    return [] if staticfiles_storage.has_manifest() else [W011]
-
-
 # Appended, not edited in place, so this range merges cleanly with the checks above.
-DEPLOY_ONLY = (*DEPLOY_ONLY, check_frontend_url, check_static_manifest)
+DEPLOY_ONLY = (*DEPLOY_ONLY, check_frontend_url)
