@@ -68,7 +68,7 @@ class Deploy:
                 raise AssertionError(f"deploy.sh exited with {self.process.returncode}:\n{self.output()}")
             try:
                 response = requests.get(f"{self.base_url}/healthz", timeout=2)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or workers still booting
                 time.sleep(0.2)
                 continue
             if response.status_code == 200:
