@@ -52,8 +52,16 @@ def test_celery_settings__no_broker_means_eager_and_in_memory():
     assert "CELERY_BROKER_USE_SSL" not in settings
 
 
-def test_celery_settings__broker_and_backend_default_to_redis_url():
+def test_celery_settings__redis_url_alone_is_the_cache_not_a_broker():
+    """REDIS_URL for the cache used to become the broker too: tasks queued where no worker runs."""
     settings = built({"REDIS_URL": "redis://cache:6379/0"})
+    assert settings["CELERY_BROKER_URL"] == IN_MEMORY_BROKER
+    assert settings["CELERY_RESULT_BACKEND"] is None
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_celery_settings__broker_and_backend_reuse_redis_url_when_asked():
+    settings = built({"REDIS_URL": "redis://cache:6379/0", "CELERY_USE_REDIS_URL": "true"})
     assert settings["CELERY_BROKER_URL"] == "redis://cache:6379/0"
     assert settings["CELERY_RESULT_BACKEND"] == "redis://cache:6379/0"
     assert settings["CELERY_TASK_ALWAYS_EAGER"] is False  # a broker means a worker runs the tasks
@@ -70,7 +78,8 @@ def test_celery_settings__explicit_urls_and_eager_win():
 
 
 def test_celery_settings__rediss_carries_cert_required_and_the_ca(ca_file):
-    settings = built({"REDIS_URL": "rediss://default:tok@h.upstash.io:6379", "REDIS_SSL_CA_CERTS": str(ca_file)})
+    settings = built({"REDIS_URL": "rediss://default:tok@h.upstash.io:6379", "REDIS_SSL_CA_CERTS": str(ca_file),
+                      "CELERY_USE_REDIS_URL": "true"})
     expected = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(ca_file)}
     assert settings["CELERY_BROKER_USE_SSL"] == expected
     assert settings["CELERY_REDIS_BACKEND_USE_SSL"] == expected
@@ -83,7 +92,7 @@ def test_celery_settings__only_the_rediss_side_gets_tls_options():
 
 
 def test_celery_settings__cert_reqs_none_gives_cert_none_and_a_deploy_warning():
-    settings = built({"REDIS_URL": "rediss://h:6379", "REDIS_SSL_CERT_REQS": "none"})
+    settings = built({"REDIS_URL": "rediss://h:6379", "REDIS_SSL_CERT_REQS": "none", "CELERY_USE_REDIS_URL": "true"})
     assert settings["CELERY_BROKER_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_NONE}
     assert settings["CELERY_REDIS_BACKEND_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_NONE}
     with override_settings(**settings):
@@ -100,7 +109,8 @@ def test_celery_settings__reach_kombu_and_the_redis_backend_as_verified_tls(ca_f
     from celery import Celery
     from redis import SSLConnection
 
-    settings = built({"REDIS_URL": "rediss://127.0.0.1:6390/3", "REDIS_SSL_CA_CERTS": str(ca_file)})
+    settings = built({"REDIS_URL": "rediss://127.0.0.1:6390/3", "REDIS_SSL_CA_CERTS": str(ca_file),
+                      "CELERY_USE_REDIS_URL": "true"})
     app = Celery("probe", set_as_current=False)
     app.config_from_object(SimpleNamespace(**settings), namespace="CELERY")
     try:
@@ -129,9 +139,10 @@ def probe_app(settings: dict[str, Any]) -> Any:
 
 @pytest.mark.slow
 def test_celery_settings__broker_and_backend_verify_the_tls_server(tls_redis):
-    trusted = probe_app(built({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path)}))
+    trusted = probe_app(built({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path),
+                               "CELERY_USE_REDIS_URL": "true"}))
     # db 1: a pool of its own, not the trusted one's.
-    untrusted = probe_app(built({"REDIS_URL": tls_redis.url.replace("/0", "/1")}))
+    untrusted = probe_app(built({"REDIS_URL": tls_redis.url.replace("/0", "/1"), "CELERY_USE_REDIS_URL": "true"}))
     try:
         with trusted.connection_for_write() as conn:
             conn.ensure_connection(max_retries=0)
@@ -284,7 +295,7 @@ def assert_ran_in_worker(reply: dict[str, Any], worker: Worker) -> None:
 @pytest.mark.services
 def test_worker__runs_a_task_sent_from_the_example_project(redis_url, tmp_path):
     queue = f"mwc-test-{uuid.uuid4().hex[:12]}"
-    env = project_env({"REDIS_URL": redis_url, "BASE_DIR": str(tmp_path)})
+    env = project_env({"REDIS_URL": redis_url, "CELERY_USE_REDIS_URL": "true", "BASE_DIR": str(tmp_path)})
     reply: dict[str, Any] = {}
     try:
         with Worker(env, queue) as worker:
@@ -299,8 +310,68 @@ def test_worker__runs_a_task_sent_from_the_example_project(redis_url, tmp_path):
 @pytest.mark.slow
 def test_worker__runs_a_task_over_verified_tls(tls_redis, tmp_path):
     env = project_env({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path),
-                       "BASE_DIR": str(tmp_path)})
+                       "CELERY_USE_REDIS_URL": "true", "BASE_DIR": str(tmp_path)})
     with Worker(env, "mwc-tls") as worker:
         reply = send_from_example_project(env, "mwc-tls")
         assert_ran_in_worker(reply, worker)
     assert "CERTIFICATE_VERIFY_FAILED" not in worker.output()
+
+
+# -- never queued into the void ----------------------------------------------------------------------
+def problems(environ: dict[str, str]) -> dict[str, str]:
+    env = Env(environ)
+    celery_settings(env)
+    return env.problems
+
+
+def test_celery_settings__eager_off_without_a_broker_is_an_error():
+    assert "no broker is configured" in problems({"CELERY_TASK_ALWAYS_EAGER": "false"})["CELERY_TASK_ALWAYS_EAGER"]
+    assert problems({"CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": "redis://mq:6379/0"}) == {}
+
+
+def test_celery_settings__reusing_an_unset_redis_url_is_an_error():
+    assert "REDIS_URL is not set" in problems({"CELERY_USE_REDIS_URL": "true"})["CELERY_USE_REDIS_URL"]
+
+
+def test_health_settings__a_broker_turns_the_celery_check_on():
+    from modestwear_config.health.settings import health_settings
+
+    assert health_settings(Env({"REDIS_URL": "redis://c:6379"}))["MODESTWEAR_HEALTH_CHECKS"] == ()
+    with_broker = health_settings(Env({"CELERY_BROKER_URL": "redis://mq:6379"}))
+    assert with_broker["MODESTWEAR_HEALTH_CHECKS"] == ("celery",)
+    reused = health_settings(Env({"REDIS_URL": "redis://c:6379", "CELERY_USE_REDIS_URL": "true",
+                                  "HEALTH_CHECKS": "migrations"}))
+    assert reused["MODESTWEAR_HEALTH_CHECKS"] == ("migrations", "celery")
+
+
+def doctor_connections(env: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+    completed = manage("config", "--connections", "--json", env=env, timeout=60)
+    assert completed.returncode in (0, 1), completed.stderr
+    data = json.loads(completed.stdout)
+    return completed.returncode, {c["name"]: c for c in data["connections"]}
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_doctor__a_worker_answers_on_the_real_redis(redis_url, tmp_path):
+    queue = f"mwc-ping-{uuid.uuid4().hex[:12]}"
+    env = project_env({"REDIS_URL": redis_url, "CELERY_USE_REDIS_URL": "true", "BASE_DIR": str(tmp_path)})
+    try:
+        with Worker(env, queue):
+            _, connections = doctor_connections(env)
+            assert (connections["celery"]["status"], connections["celery"]["error"]) == ("ok", None)
+            health = manage("health", "--json", env={**env, "HEALTH_CACHE_SECONDS": "0"}, timeout=60)
+            assert json.loads(health.stdout)["checks"]["celery"]["status"] == "ok", health.stdout + health.stderr
+    finally:
+        forget_queue(redis_url, queue, None)
+
+
+@pytest.mark.slow
+def test_doctor__a_broker_with_no_worker_is_a_problem(tmp_path):
+    with RedisServer() as server:  # our own: no other test's worker can answer here
+        env = project_env({"CELERY_BROKER_URL": server.url, "BASE_DIR": str(tmp_path)})
+        code, connections = doctor_connections(env)
+        assert code == 1
+        assert (connections["celery"]["status"], connections["celery"]["error"]) == ("fail", "NoWorkerAnswered")
+        text = manage("config", "--connections", env=env, timeout=60).stdout
+        assert "No problems found." not in text and "NoWorkerAnswered" in text

@@ -59,6 +59,8 @@ TRIGGERS = [
     (checks.check_static_storage,
      {"STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                    "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticHashedCloudinaryStorage"}}}, "E001"),
+    (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": []}, "W010"),
+    (checks.check_frontend_url, {"CSRF_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": []}, "W010"),
 ]
 
 
@@ -86,6 +88,9 @@ SAFE_VARIANTS = [
      {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_REQUIRED}, "CELERY_BROKER_URL": "rediss://h:6379/0"}),
     (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_ca_certs": "/ca.pem"}}),
     (checks.check_cors_allow_all, {"CORS_ALLOW_ALL_ORIGINS": True, "CORS_ALLOW_CREDENTIALS": False}),
+    (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "FRONTEND_URL": "https://app.example.com"}),
+    (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": ["https://a.example"]}),
+    (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "DEBUG": True}),
 ]
 
 
@@ -121,6 +126,7 @@ def production_settings(tmp_path: Path, ca_file: Path) -> dict:
         "DEBUG": "false", "SECRET_KEY": "prod-" + "x1y2z3" * 10, "ALLOWED_HOSTS": "shop.example.com",
         "BASE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db.example.com/shop",
         "REDIS_URL": "rediss://default:t@cache.example.com:6379", "REDIS_SSL_CA_CERTS": str(ca_file),
+        "CELERY_USE_REDIS_URL": "true",
         "CORS_ALLOWED_ORIGINS": "https://modestwear-app.vercel.app",
     }
     return build_settings(*BUILDERS, env=Env(environ))

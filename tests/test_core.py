@@ -199,3 +199,16 @@ def test_core__without_whitenoise_installed(tmp_path, monkeypatch):
     monkeypatch.setattr(core, "find_spec", lambda name: None)
     settings = build(tmp_path, **PRODUCTION)
     assert not any("whitenoise" in entry for entry in settings["MIDDLEWARE"] + settings["INSTALLED_APPS"])
+
+
+def test_core__unset_optional_strings_are_empty_never_none(tmp_path):
+    """An email link is f"{FRONTEND_URL}/auth/..." and google-auth reads audience=None as "do not check"."""
+    settings = build(tmp_path, **PRODUCTION)
+    for name in ("FRONTEND_URL", "GOOGLE_CLIENT_ID", "FACEBOOK_APP_ID"):
+        assert settings[name] == "", name
+    assert f"{settings['FRONTEND_URL']}/auth/verify" == "/auth/verify"
+
+
+def test_core__set_optional_strings_are_kept(tmp_path):
+    settings = build(tmp_path, FRONTEND_URL="https://app.example.com", GOOGLE_CLIENT_ID=" id.apps ", **PRODUCTION)
+    assert (settings["FRONTEND_URL"], settings["GOOGLE_CLIENT_ID"]) == ("https://app.example.com", "id.apps")

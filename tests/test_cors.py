@@ -102,3 +102,25 @@ def test_cors__normalised_origin_matches_the_browser_in_corsheaders(rf, settings
     middleware = CorsMiddleware(lambda request: HttpResponse())
     response = middleware(rf.get("/api/hello/", HTTP_ORIGIN="https://app.example.com"))
     assert response["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_cors__local_frontend_trusted_with_debug_on():
+    result = settings(DEBUG="true", FRONTEND_URL=FRONTEND)
+    assert result["CORS_ALLOWED_ORIGINS"] == [FRONTEND, "http://localhost:3000", "http://127.0.0.1:3000"]
+    assert result["CSRF_TRUSTED_ORIGINS"] == result["CORS_ALLOWED_ORIGINS"]
+
+
+def test_cors__local_frontend_never_trusted_with_debug_off():
+    result = settings(DEBUG="false")
+    assert "http://localhost:3000" not in result["CORS_ALLOWED_ORIGINS"] + result["CSRF_TRUSTED_ORIGINS"]
+
+
+def test_cors__local_frontend_preflight_answered_with_debug_on(rf, settings):
+    from corsheaders.middleware import CorsMiddleware
+    from django.http import HttpResponse
+
+    for name, value in cors_settings(Env({"DEBUG": "true"})).items():
+        setattr(settings, name, value)
+    request = rf.options("/api/", HTTP_ORIGIN="http://localhost:3000", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    response = CorsMiddleware(lambda r: HttpResponse())(request)
+    assert response["access-control-allow-origin"] == "http://localhost:3000"

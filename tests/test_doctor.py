@@ -165,13 +165,17 @@ def test_effective__debug_defaults_derived_from_debug():
 
 @pytest.mark.parametrize(("environment", "eager", "broker"), [
     ({}, "true", "memory://localhost/"),
-    ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379"}, "false", "redis://***@cache.example.com:6379"),
+    # REDIS_URL alone is the cache, never a broker nobody consumes.
+    ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379"}, "true", "memory://localhost/"),
+    ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379", "CELERY_USE_REDIS_URL": "true"}, "false",
+     "redis://***@cache.example.com:6379"),
 ])
 def test_effective__celery_eagerness_and_broker_are_values(environment, eager, broker):
     report = doctor.diagnose(Env({**PRODUCTION, **environment}))
     assert (entry(report, "CELERY_TASK_ALWAYS_EAGER").value, entry(report, "CELERY_TASK_ALWAYS_EAGER").source) == (
         eager, "derived")
-    assert (entry(report, "CELERY_BROKER_URL").value, entry(report, "CELERY_BROKER_URL").origin) == (broker, "REDIS_URL")
+    assert (entry(report, "CELERY_BROKER_URL").value, entry(report, "CELERY_BROKER_URL").origin) == (
+        broker, "CELERY_USE_REDIS_URL, REDIS_URL")
 
 
 def test_effective__sqlite_default_shown_as_its_path(tmp_path):

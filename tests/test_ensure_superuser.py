@@ -32,6 +32,8 @@ from tests.support.servers import (
     fresh_postgres_database,
     manage,
     project_env,
+    shop_env,
+    shop_manage,
 )
 
 CANARY = "Canary-Pw-7dQ2x9!"
@@ -415,3 +417,96 @@ def test_create__a_concurrent_winner_is_not_an_error(clean_environ: pytest.Monke
     assert "created by a concurrent run" in cmd.stdout.getvalue()  # type: ignore[attr-defined]
     assert user_model.objects.count() == 1
     assert CANARY not in repr(wanted)
+
+
+# -- a model that logs in by email and requires a user name (the shop's), fields through the registry -----
+def shop_run(url: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    result = shop_manage("ensure_superuser", *args, env=shop_env({"DATABASE_URL": url, "LOG_LEVEL": "DEBUG", **extra}))
+    assert_no_secret(result.stdout, result.stderr)
+    return result
+
+
+@pytest.fixture(scope="module")
+def shop_template() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        result = shop_manage("migrate", "--no-input", env=shop_env({"DATABASE_URL": url}))
+        assert result.returncode == 0, result.stderr
+        yield url
+
+
+@pytest.fixture
+def shop_db_url(shop_template: str) -> Iterator[str]:
+    with clone(shop_template) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_ensure_superuser__help_works_when_a_required_field_is_username(shop_db_url: str) -> None:
+    """USERNAME_FIELD = "email", REQUIRED_FIELDS = ["username"]: --username was declared twice (exit 1)."""
+    result = shop_run(shop_db_url, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n  --username") == 1 and "exit codes:" in result.stdout
+
+
+@pytest.mark.slow
+def test_ensure_superuser__email_login_with_required_username(shop_db_url: str) -> None:
+    missing = shop_run(shop_db_url, **superuser_env())
+    assert missing.returncode == command.EXIT_CONFIGURATION
+    assert "The user model also requires: --username or DJANGO_SUPERUSER_USERNAME." in missing.stderr
+    assert rows(shop_db_url, "accounts_user") == []
+
+    created = shop_run(shop_db_url, **superuser_env(DJANGO_SUPERUSER_USERNAME="boss"))
+    assert created.returncode == 0, created.stderr
+    assert f"Created superuser '{EMAIL}'" in created.stdout
+    [user] = rows(shop_db_url, "accounts_user")
+    assert (user["email"], user["username"], user["is_superuser"], user["is_staff"]) == (EMAIL, "boss", True, True)
+    assert has_password(user, CANARY)
+
+    again = shop_run(shop_db_url, **superuser_env(DJANGO_SUPERUSER_USERNAME="boss"))
+    assert again.returncode == 0 and "already exists; nothing changed" in again.stdout
+    assert rows(shop_db_url, "accounts_user") == [user]
+
+
+@pytest.mark.slow
+def test_ensure_superuser__required_username_taken_by_a_sign_up_is_never_promoted(shop_db_url: str) -> None:
+    with psycopg.connect(shop_db_url) as conn:
+        conn.execute("INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,"
+                     " is_staff, is_active, date_joined) VALUES ('!', false, 'boss', '', '', 'eve@x.example',"
+                     " false, true, now())")
+    refused = shop_run(shop_db_url, **superuser_env(DJANGO_SUPERUSER_USERNAME="boss"))
+    assert refused.returncode == command.EXIT_REFUSED, refused.stderr
+    assert "'eve@x.example'" in refused.stderr and "NOT promoted" in refused.stderr
+    assert [(u["email"], u["is_superuser"]) for u in rows(shop_db_url, "accounts_user")] == [("eve@x.example", False)]
+
+
+@pytest.mark.slow
+def test_ensure_superuser__required_field_from_dotenv_like_the_email(custom_db_url: str, tmp_path: Path) -> None:
+    """Every DJANGO_SUPERUSER_<FIELD> goes through the registry's reader: a .env value counts."""
+    dotenv = tmp_path / "local.env"
+    dotenv.write_text(f"DJANGO_SUPERUSER_EMAIL={EMAIL}\nDJANGO_SUPERUSER_FULL_NAME=Amina Admin\n")
+    created = run(custom_db_url, settings=CUSTOM, ENV_FILE=str(dotenv), DJANGO_SUPERUSER_PASSWORD=CANARY)
+    assert created.returncode == 0, created.stderr
+    [user] = rows(custom_db_url, "customuser_emailuser")
+    assert (user["email"], user["full_name"]) == (EMAIL, "Amina Admin")
+
+
+@pytest.mark.slow
+def test_ensure_superuser__ten_concurrent_runs_on_sqlite_make_one_superuser(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    migrated = manage("migrate", "--no-input", env=environment(url))
+    assert migrated.returncode == 0, migrated.stderr
+    env = environment(url, superuser_env())
+    processes = [
+        subprocess.Popen([sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"], env=env,
+                         cwd=EXAMPLE_PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(10)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    for stdout, stderr in outputs:
+        assert_no_secret(stdout, stderr)
+    assert [p.returncode for p in processes] == [0] * 10, [err for _, err in outputs]
+    assert sum("Created superuser" in out for out, _ in outputs) == 1
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        assert conn.execute("SELECT username, is_superuser FROM auth_user").fetchall() == [("admin", 1)]

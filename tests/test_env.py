@@ -60,7 +60,7 @@ def test_env__unset_gives_registry_default_or_given_default():
     env = Env({})
     assert env("DATABASE_CONN_MAX_AGE") == BY_NAME["DATABASE_CONN_MAX_AGE"].default
     assert env("SECURE_SSL_REDIRECT", True) is True
-    assert env("FRONTEND_URL") is None
+    assert env("FRONTEND_URL") == ""  # never None: it is formatted into links
     assert env.sources["FRONTEND_URL"] == "default"
 
 

@@ -184,15 +184,26 @@ def test_checks__celery_memory_broker_skipped(settings):
 
 def test_checks__celery_redis_broker(settings, redis_server):
     settings.CELERY_BROKER_URL = redis_server.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.MODESTWEAR_HEALTH_CHECKS = ("celery",)
-    assert statuses()["celery"] == ("ok", None)
+    assert statuses()["celery"] == ("fail", "NoWorkerAnswered")  # the broker answers; no worker runs
     redis_server.stop()
     assert statuses()["celery"] == ("fail", "ConnectionError")
 
 
+def test_checks__celery_eager_with_a_broker_skipped(settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # tasks never reach the broker: no worker to ask
+    assert checks.probe_celery(1.0) == SKIPPED
+
+
 def test_checks__celery_amqp_broker(settings):
     settings.CELERY_BROKER_URL = require(RABBITMQ_URL, "RabbitMQ")
-    assert checks.probe_celery(2.0) is None
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        assert checks.probe_celery(2.0) is None  # a worker on the shared RabbitMQ answered
+    except checks.NoWorkerAnswered:
+        pass  # reached the broker, and it has no worker
     settings.CELERY_BROKER_URL = f"amqp://guest:{CANARY}@127.0.0.1:{free_port()}//"
     with pytest.raises(Exception) as caught:
         checks.probe_celery(1.0)

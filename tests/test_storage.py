@@ -219,3 +219,56 @@ def test_settings_import__unconfigured_services_import_no_client_library(tmp_pat
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout.strip().splitlines()[-1]) == []
+
+
+# -- static files before and after collectstatic -----------------------------------------------------
+def render_static(name: str) -> str:
+    from django.template import engines
+
+    return engines["django"].from_string("{% load static %}{% static name %}").render({"name": name})
+
+
+@pytest.fixture
+def manifest_storage(settings, tmp_path):
+    """The library's static storage on an empty STATIC_ROOT, DEBUG off as under a test runner."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": WHITENOISE_STATIC}}
+    return settings
+
+
+def test_static_storage__no_collectstatic_gives_plain_names_in_tests(manifest_storage):
+    """A project's test suite renders admin pages without collectstatic (the old storage raised)."""
+    assert render_static("admin/css/base.css") == "/static/admin/css/base.css"
+
+
+def test_static_storage__a_server_without_collectstatic_still_fails_loudly(manifest_storage, monkeypatch):
+    from django.core import mail
+
+    monkeypatch.delattr(mail, "outbox")  # outside the test environment, as under gunicorn
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry for 'admin/css/base.css'"):
+        render_static("admin/css/base.css")
+
+
+def test_static_storage__after_collectstatic_hashed_compressed_and_strict(manifest_storage):
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--no-input", verbosity=0)
+    url = render_static("admin/css/base.css")
+    assert url.startswith("/static/admin/css/base.") and url != "/static/admin/css/base.css"
+    hashed = manifest_storage.STATIC_ROOT / url.removeprefix("/static/")
+    assert hashed.is_file() and hashed.with_name(hashed.name + ".gz").is_file()
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry for 'shop/missing.css'"):
+        render_static("shop/missing.css")
+
+
+def test_static_storage__manifest_written_by_another_process_is_used(manifest_storage):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    assert render_static("admin/css/base.css") == "/static/admin/css/base.css"  # storage built, no manifest
+    root = manifest_storage.STATIC_ROOT
+    root.mkdir()
+    (root / "staticfiles.json").write_text(json.dumps({"version": "1.1", "paths": {"x.css": "x.123.css"}}))
+    assert staticfiles_storage.has_manifest()  # strict from now on, as after deploy.sh
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        render_static("admin/css/base.css")

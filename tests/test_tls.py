@@ -97,7 +97,7 @@ def test_celery_settings__tls_query_on_the_broker_names_the_broker_variable():
 
 
 def test_celery_settings__tls_query_inherited_from_redis_url_names_redis_url():
-    env = Env({"REDIS_URL": "rediss://h:6379/0?ssl_cert_reqs=none"})
+    env = Env({"REDIS_URL": "rediss://h:6379/0?ssl_cert_reqs=none", "CELERY_USE_REDIS_URL": "true"})
     with pytest.raises(ImproperlyConfigured) as excinfo:
         build_settings(celery_settings, env=env)
     assert "REDIS_URL: has ssl_cert_reqs" in str(excinfo.value)

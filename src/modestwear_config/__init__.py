@@ -17,6 +17,10 @@ from .email import email_settings
 from .env import lazy_settings
 from .health.settings import health_settings
 from .logging import logging_settings
+from .project import configure as configure
+from .project import project_settings
+from .registry import Variable as Variable
+from .registry import declare as declare
 from .security import security_settings
 from .storage import storage_settings
 
@@ -33,6 +37,7 @@ BUILDERS = (
     logging_settings,
     email_settings,
     health_settings,
+    project_settings,  # the project's own declared variables, last
 )
 
 # Settings are built on first access (PEP 562), so importing a submodule of

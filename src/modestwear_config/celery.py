@@ -16,23 +16,27 @@ IN_MEMORY_BROKER = "memory://localhost/"
 
 
 def celery_settings(env: Env) -> dict[str, Any]:
-    redis_url: str | None = env("REDIS_URL")
-    broker: str | None = env("CELERY_BROKER_URL") or redis_url
-    backend: str | None = env("CELERY_RESULT_BACKEND") or redis_url
-    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+    broker = broker_url(env)
+    uses_redis_url = env("CELERY_USE_REDIS_URL")
+    backend: str | None = env("CELERY_RESULT_BACKEND") or (env("REDIS_URL") if uses_redis_url else None)
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_USE_REDIS_URL"):
         if env.is_set(name):  # configured on purpose: a REDIS_URL for the cache alone needs no Celery
             env.require_extra(name, "celery", "celery")
     if not env.is_set("CELERY_BROKER_URL"):
-        env.derive("CELERY_BROKER_URL", broker or IN_MEMORY_BROKER, ("REDIS_URL",))
+        env.derive("CELERY_BROKER_URL", broker or IN_MEMORY_BROKER, ("CELERY_USE_REDIS_URL", "REDIS_URL"))
     if not env.is_set("CELERY_RESULT_BACKEND"):
-        env.derive("CELERY_RESULT_BACKEND", backend, ("REDIS_URL",))
+        env.derive("CELERY_RESULT_BACKEND", backend, ("CELERY_USE_REDIS_URL", "REDIS_URL"))
+    eager: bool = env("CELERY_TASK_ALWAYS_EAGER", broker is None, from_=("CELERY_BROKER_URL", "CELERY_USE_REDIS_URL"))
+    if broker is None and not eager:
+        env.error("CELERY_TASK_ALWAYS_EAGER", "is off but no broker is configured: tasks would be queued in "
+                  "memory and never run; set CELERY_BROKER_URL (or CELERY_USE_REDIS_URL=true) and run a worker")
     settings: dict[str, Any] = {
         # No broker at all: an in-process broker, so the project still starts and runs tasks inline.
         "CELERY_BROKER_URL": broker or IN_MEMORY_BROKER,
         # None disables results: nothing to store them in without Redis.
         "CELERY_RESULT_BACKEND": backend,
-        # Inline by default only without a broker (the seed's free tier runs no worker).
-        "CELERY_TASK_ALWAYS_EAGER": env("CELERY_TASK_ALWAYS_EAGER", broker is None, from_=("CELERY_BROKER_URL", "REDIS_URL")),
+        # Inline unless a broker was chosen: a queue nobody consumes would keep tasks forever.
+        "CELERY_TASK_ALWAYS_EAGER": eager,
         # Inline tasks raise to the caller, as a plain function call would.
         "CELERY_TASK_EAGER_PROPAGATES": env("CELERY_TASK_EAGER_PROPAGATES"),
         # A worker waits for a broker that is still waking up instead of exiting (Celery 6 asks for it).
@@ -53,6 +57,21 @@ def celery_settings(env: Env) -> dict[str, Any]:
             check_no_tls_query(env, name if env.is_set(name) else "REDIS_URL", url)
             settings[setting] = celery_ssl_options(env)
     return settings
+
+
+def broker_url(env: Env) -> str | None:
+    """The broker, only when chosen explicitly: CELERY_BROKER_URL, or REDIS_URL with CELERY_USE_REDIS_URL.
+
+    REDIS_URL alone is the cache: the free tier runs no worker, so making it the broker
+    would queue every task (verification emails...) where nothing ever runs it.
+    """
+    explicit: str | None = env("CELERY_BROKER_URL")
+    if explicit or not env("CELERY_USE_REDIS_URL"):
+        return explicit
+    redis_url: str | None = env("REDIS_URL")
+    if not redis_url:
+        env.error("CELERY_USE_REDIS_URL", "is on but REDIS_URL is not set: there is no broker to use")
+    return redis_url
 
 
 def create_celery_app(main: str = "core", settings_module: str | None = None) -> Celery:

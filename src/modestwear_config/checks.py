@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from .cors import LOCAL_FRONTENDS
 from .email import SMTP, uses_mailers
 from .email_providers import PROVIDERS
 from .env import Env, star_imported
@@ -176,7 +177,8 @@ def check_sqlite_in_production(**kwargs: Any) -> list[CheckMessage]:
 
 
 def check_cors_https(**kwargs: Any) -> list[CheckMessage]:
-    origins = getattr(settings, "CORS_ALLOWED_ORIGINS", [])
+    # The DEBUG-only local frontends are loopback: nobody on the network can impersonate them.
+    origins = [o for o in getattr(settings, "CORS_ALLOWED_ORIGINS", []) if o not in LOCAL_FRONTENDS]
     return [W005] if any(not o.startswith("https://") for o in origins) else []
 
 
@@ -342,3 +344,25 @@ def register_all() -> None:
         register(check, Tags.security, Tags.compatibility)
     for check in DEPLOY_ONLY:
         register(check, Tags.security, deploy=True)
+
+
+# -- real projects: the frontend (W010-W019) ------------------------------
+W010 = Warning(
+    "FRONTEND_URL is not set while cookies are sent cross-site (SESSION_COOKIE_SAMESITE or "
+    "CSRF_COOKIE_SAMESITE is 'None') and no CORS origin is configured: the frontend cannot call "
+    "the API, and links built from FRONTEND_URL (emails, redirects) have no host.",
+    hint="Set FRONTEND_URL to the frontend's origin, like https://modestwear-app.vercel.app.",
+    id=ID + "W010",
+)
+
+
+def check_frontend_url(**kwargs: Any) -> list[CheckMessage]:
+    if settings.DEBUG or getattr(settings, "FRONTEND_URL", ""):
+        return []
+    cross_site = "None" in (settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SAMESITE)
+    origins = getattr(settings, "CORS_ALLOWED_ORIGINS", []) or getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", [])
+    return [W010] if cross_site and not origins else []
+
+
+# Appended, not edited in place, so this range merges cleanly with the checks above.
+DEPLOY_ONLY = (*DEPLOY_ONLY, check_frontend_url)

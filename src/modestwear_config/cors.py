@@ -8,12 +8,16 @@ from urllib.parse import urlsplit
 from .env import Env, check_url, lazy_settings
 
 ORIGIN_SCHEMES = ("http", "https")
+# The usual local frontend dev servers (Next.js, Create React App), trusted with DEBUG on only:
+# in production an http:// origin could be anyone on the network.
+LOCAL_FRONTENDS = ("http://localhost:3000", "http://127.0.0.1:3000")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def cors_settings(env: Env) -> dict[str, Any]:
     frontend = _origins(env, "FRONTEND_URL", [env("FRONTEND_URL")] if env("FRONTEND_URL") else [])
     allowed = _origins(env, "CORS_ALLOWED_ORIGINS", env("CORS_ALLOWED_ORIGINS")) + frontend
+    allowed += list(LOCAL_FRONTENDS) if env("DEBUG") else []
     trusted = _origins(env, "CSRF_TRUSTED_ORIGINS", env("CSRF_TRUSTED_ORIGINS"), wildcard=True)
     render_host = env("RENDER_EXTERNAL_HOSTNAME")
     own = [f"https://{render_host}"] if render_host else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from .registry import CONCERNS, VARIABLES, Variable
@@ -43,16 +44,17 @@ def _example_line(var: Variable) -> str:
     return f"# {var.name}={value}"
 
 
-def env_example() -> str:
-    """A commented .env template: every variable, grouped by concern, nothing enabled."""
+def env_example(variables: Iterable[Variable] = VARIABLES) -> str:
+    """A commented .env template: every variable (the library's unless given), grouped by concern, nothing enabled."""
+    variables = list(variables)
     lines = [
         "# Generated from modestwear_config's registry: python -m modestwear_config.docs --write",
         "# Copy to .env for local development; the real environment always wins over this file.",
         "# Secrets also accept NAME_FILE=/path/to/file.",
     ]
-    for concern in CONCERNS:
-        lines += ["", f"# --- {concern} ---"]
-        for var in (v for v in VARIABLES if v.concern == concern):
+    for concern in dict.fromkeys((*CONCERNS, *(v.concern for v in variables))):
+        lines += ["", f"# --- {concern} ---"] if any(v.concern == concern for v in variables) else []
+        for var in (v for v in variables if v.concern == concern):
             lines += [f"# {var.description} (default: {var.shown_default})", _example_line(var)]
     return "\n".join(lines) + "\n"
 

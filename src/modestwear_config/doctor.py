@@ -96,6 +96,7 @@ class Report:
     settings: dict[str, dict[str, str]] = field(default_factory=dict)  # concern -> setting -> masked repr
     checks: list[Problem] = field(default_factory=list)  # problems concerning no single variable
     connections: list[dict[str, Any]] = field(default_factory=list)
+    dotenv: str | None = None  # the .env file that was read
 
     def problems(self) -> list[Problem]:
         failed = [
@@ -136,6 +137,7 @@ def diagnose(env: Env, concern: str | None = None, messages: list[CheckMessage] 
     report.settings = {c: _shown_settings(env, s) for c, s in produced.items() if concern in (None, c)}
     if concern is not None:
         report.checks = []
+    report.dotenv = str(env.dotenv_path) if env.dotenv_path else None
     return report
 
 
@@ -211,8 +213,9 @@ def _mask(key: Any, value: Any, secrets: list[str]) -> Any:
 def render_text(report: Report, out: Writer, show_settings: bool = False) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
     out.write(f"modestwear_config {__version__}: effective configuration, {mode}\n")
+    out.write(f".env file read: {report.dotenv or 'none'}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
-    for concern in CONCERNS:
+    for concern in dict.fromkeys((*CONCERNS, *(e.concern for e in report.entries))):
         entries = [e for e in report.entries if e.concern == concern]
         if not entries:
             continue
@@ -273,7 +276,8 @@ def render(report: Report, as_json: bool, out: Writer, fail_level: str = "ERROR"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--concern", choices=CONCERNS, help="only this concern's variables")
+    concerns = tuple(dict.fromkeys((*CONCERNS, *(v.concern for v in BY_NAME.values()))))  # the project's too
+    parser.add_argument("--concern", choices=concerns, help="only this concern's variables")
     parser.add_argument(
         "--settings-values",
         action="store_true",

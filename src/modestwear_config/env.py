@@ -300,14 +300,31 @@ def _module_file(dotted: str) -> Path | None:
     return Path(origin).resolve() if origin else None
 
 
+def dotenv_candidates(env: Env) -> list[Path]:
+    """Where a .env file is looked for: beside manage.py (BASE_DIR) and beside settings.py."""
+    places = [base_dir(env) / ".env"]
+    module = env._environ.get("DJANGO_SETTINGS_MODULE")
+    settings_file = _module_file(module) if module else None
+    if settings_file is not None:
+        places.append(settings_file.parent / ".env")
+    return list(dict.fromkeys(place.resolve() for place in places))
+
+
 def _load_dotenv(env: Env) -> dict[str, str]:
     explicit = env("ENV_FILE")
-    path = explicit if explicit is not None else base_dir(env) / ".env"
-    if not Path(path).is_file():
-        if explicit is not None:
-            env.error("ENV_FILE", "names a file that does not exist")
+    if explicit is not None and not Path(explicit).is_file():
+        env.error("ENV_FILE", "names a file that does not exist")
         return {}
-    return _read_dotenv_file(Path(path), env)
+    found = [Path(explicit)] if explicit is not None else [p for p in dotenv_candidates(env) if p.is_file()]
+    if len(found) > 1:
+        # Paths only (never contents): which one wins would be a guess, so neither is read.
+        env.error("ENV_FILE", f"two .env files exist ({found[0]} and {found[1]}): delete one, or set ENV_FILE "
+                  "to the one to read")
+        return {}
+    if not found:
+        return {}
+    env.dotenv_path = found[0].resolve()
+    return _read_dotenv_file(found[0], env)
 
 
 def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:

@@ -64,10 +64,10 @@ VARIABLES: tuple[Variable, ...] = (
     V("LANGUAGE_CODE", "str", "core", "Django LANGUAGE_CODE.", "en-us"),
     V("STATIC_URL", "str", "core", "URL prefix of static files.", "/static/"),
     V("MEDIA_URL", "str", "core", "URL prefix of uploaded media on the file system.", "/media/"),
-    V("FRONTEND_URL", "url", "core", "The frontend's origin (Next.js on Vercel); also a CORS and CSRF trusted origin.",
+    V("FRONTEND_URL", "url", "core", "The frontend's origin (Next.js on Vercel); also a CORS and CSRF trusted origin.", "",
       example="https://modestwear-app.vercel.app"),
-    V("GOOGLE_CLIENT_ID", "str", "core", "Google OAuth client id, exposed as a setting for social auth.", example="your-client-id"),
-    V("FACEBOOK_APP_ID", "str", "core", "Facebook app id, exposed as a setting for social auth.", example="your-app-id"),
+    V("GOOGLE_CLIENT_ID", "str", "core", "Google OAuth client id, exposed as a setting for social auth.", "", example="your-client-id"),
+    V("FACEBOOK_APP_ID", "str", "core", "Facebook app id, exposed as a setting for social auth.", "", example="your-app-id"),
     # database ---------------------------------------------------------------
     V("DATABASE_URL", "url", "database", "Primary database. PostgreSQL hosts other than localhost get sslmode=require unless the URL sets sslmode.",
       secret=True, default_doc="SQLite file BASE_DIR/db.sqlite3", example="postgresql://user:pass@ep-xxx.eu-central-1.aws.neon.tech/neondb?sslmode=require"),
@@ -78,7 +78,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5,
       minimum=2, maximum=600),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
     # cache ------------------------------------------------------------------
-    V("REDIS_URL", "url", "cache", "Redis for the cache (and Celery's default broker). rediss:// verifies certificates.",
+    V("REDIS_URL", "url", "cache", "Redis for the cache (Celery's broker only with CELERY_USE_REDIS_URL). rediss:// verifies certificates.",
       secret=True, default_doc="local-memory cache", example="rediss://default:token@host.upstash.io:6379"),
     V("REDIS_SSL_CERT_REQS", "str", "cache", "TLS certificate verification for rediss://: required, or none (insecure).",
       "required", choices=("required", "none")),
@@ -89,12 +89,15 @@ VARIABLES: tuple[Variable, ...] = (
     V("REDIS_IGNORE_EXCEPTIONS", "bool", "cache", "Serve pages when Redis is down (misses are logged).", True),
     V("CACHE_KEY_PREFIX", "str", "cache", "Prefix of every cache key (share one Redis between sites).", ""),
     # celery -----------------------------------------------------------------
-    V("CELERY_BROKER_URL", "url", "celery", "Celery broker.", secret=True, default_doc="REDIS_URL, else in-memory",
+    V("CELERY_BROKER_URL", "url", "celery", "Celery broker; with one, tasks go to a worker (health and the doctor ask it).",
+      secret=True, default_doc="REDIS_URL with CELERY_USE_REDIS_URL, else none: tasks run inline",
       example="rediss://default:token@host.upstash.io:6379"),
-    V("CELERY_RESULT_BACKEND", "url", "celery", "Celery result backend.", secret=True, default_doc="REDIS_URL, else none",
+    V("CELERY_RESULT_BACKEND", "url", "celery", "Celery result backend.", secret=True,
+      default_doc="REDIS_URL with CELERY_USE_REDIS_URL, else none",
       example="rediss://default:token@host.upstash.io:6379"),
     V("CELERY_TASK_ALWAYS_EAGER", "bool", "celery", "Run tasks inline in the web process (free tier: no worker).",
       default_doc="true when no broker is configured, else false"),
+    V("CELERY_USE_REDIS_URL", "bool", "celery", "Use REDIS_URL as the broker and result backend (a worker must run).", False),
     V("CELERY_TASK_EAGER_PROPAGATES", "bool", "celery", "Eager tasks raise their exceptions to the caller.", True),
     # storage ----------------------------------------------------------------
     V("CLOUDINARY_URL", "url", "storage", "Cloudinary credentials; media goes to Cloudinary when set.",
@@ -187,5 +190,30 @@ VARIABLES: tuple[Variable, ...] = (
       "core.asgi (needs the asgi extra).", "wsgi", choices=("wsgi", "asgi")),
 )
 
+# The built-ins above, plus what a project adds with declare(): every reader looks names up here.
 BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 CONCERNS: tuple[str, ...] = tuple(dict.fromkeys(v.concern for v in VARIABLES))
+
+
+def declare(*variables: Variable) -> None:
+    """Add a project's own variables to the registry, read with the same guarantees as the built-ins.
+
+    Declaring the same definition twice is harmless (settings modules can be imported more
+    than once); a different definition of a known name is a programming error.
+    """
+    for var in variables:
+        if not (var.name.isidentifier() and var.name.isupper()):
+            raise ValueError(f"{var.name!r}: a variable name is an UPPER_CASE identifier")
+        known = BY_NAME.get(var.name)
+        if known is not None and known != var:
+            owner = "the library" if var.name in _BUILTIN else "an earlier declare()"
+            raise ValueError(f"{var.name} is already declared by {owner} with another definition")
+        BY_NAME[var.name] = var
+
+
+def declared() -> list[Variable]:
+    """The project's own variables, in declaration order."""
+    return [var for name, var in BY_NAME.items() if name not in _BUILTIN]
+
+
+_BUILTIN = frozenset(BY_NAME)

@@ -10,8 +10,8 @@ from .env import Env, lazy_settings
 
 CLOUDINARY_MEDIA = "cloudinary_storage.storage.MediaCloudinaryStorage"
 FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
-# Compressed, content-hashed names, served with far-future cache headers.
-WHITENOISE_STATIC = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+# Compressed, content-hashed names, served with far-future cache headers (staticfiles_storage.py).
+WHITENOISE_STATIC = "modestwear_config.staticfiles_storage.ManifestStaticFilesStorage"
 DJANGO_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 CLOUDINARY_PARTS = ("CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET")
 URL_SHAPE = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"

@@ -342,3 +342,22 @@ class AsgiGunicorn(Gunicorn):
 
     def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
         super().__init__({**env, "SERVER_INTERFACE": "asgi"}, args)
+
+
+# -- the shop project (tests/shop_project): a custom user model, an API app, its own tests ---------------
+SHOP_PROJECT = ROOT / "tests" / "shop_project"
+
+
+def shop_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> dict[str, str]:
+    """A clean environment for the shop project in a subprocess (its `core` is not the example's)."""
+    return project_env({"PYTHONPATH": str(SHOP_PROJECT), **(extra or {})}, debug=debug)
+
+
+def shop_manage(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120,
+                project: Path = SHOP_PROJECT) -> subprocess.CompletedProcess[str]:
+    """Run the shop project's manage.py (a copy's, when `project` is given) as a user would."""
+    return subprocess.run(
+        [sys.executable, str(project / "manage.py"), *args],
+        env=dict(env) if env is not None else shop_env(), cwd=project,
+        capture_output=True, text=True, timeout=timeout,
+    )

@@ -117,19 +117,50 @@ def celery_checks() -> dict[str, Probe]:
     return {"celery": probe_celery}
 
 
+class NoWorkerAnswered(Exception):
+    """The broker answers, but no Celery worker replied to a ping: queued tasks would wait forever."""
+
+
+PING_SHARE = 0.5  # of the time left after the broker answered
+_CELERY_APPS: dict[str, Any] = {}  # broker URL -> a control-only Celery app (keeps its connection)
+
+
 def probe_celery(timeout: float) -> object:
+    """The broker is reachable AND a worker answers a ping, both within `timeout`."""
     url = str(getattr(settings, "CELERY_BROKER_URL", "") or "").split(";")[0].strip()
-    if not url or url.startswith("memory://"):
-        return SKIPPED  # tasks run eagerly in the web process
+    if not url or url.startswith("memory://") or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return SKIPPED  # tasks run eagerly in the web process: no worker to ask
+    deadline = time.monotonic() + timeout
     ssl = getattr(settings, "CELERY_BROKER_USE_SSL", None)
     if url.lower().startswith(("redis://", "rediss://")):
         redis_probe.ping(url, redis_probe.copy_options(ssl or {}), timeout)
-        return None
-    from kombu import Connection  # type: ignore[attr-defined]
+    else:
+        from kombu import Connection  # type: ignore[attr-defined]
 
-    with Connection(url, connect_timeout=timeout, ssl=ssl or False) as connection:  # type: ignore[no-untyped-call]
-        connection.ensure_connection(max_retries=0, timeout=timeout)
+        with Connection(url, connect_timeout=timeout, ssl=ssl or False) as connection:  # type: ignore[no-untyped-call]
+            connection.ensure_connection(max_retries=0, timeout=timeout)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError()
+    # Returns at the first reply (milliseconds); with no worker it waits its whole timeout, so leave
+    # the rest of the budget for connecting and publishing: the runner must see our answer, not a timeout.
+    if not _control_app(url).control.ping(timeout=remaining * PING_SHARE, limit=1):
+        raise NoWorkerAnswered()
     return None
+
+
+def _control_app(url: str) -> Any:
+    """A Celery app configured like the project's (broker, TLS), used only to broadcast pings."""
+    with _LOCK:
+        app = _CELERY_APPS.get(url)
+    if app is not None:
+        return app
+    from celery import Celery  # type: ignore[import-untyped]
+
+    app = Celery("modestwear-health", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    with _LOCK:
+        return _CELERY_APPS.setdefault(url, app)
 
 
 # -- migrations (optional) ----------------------------------------------------------------
@@ -200,6 +231,9 @@ def reset() -> None:
         getattr(probe, "close", lambda: None)()
     _MIGRATIONS.clear()
     redis_probe.reset()
+    for app in _CELERY_APPS.values():
+        app.close()
+    _CELERY_APPS.clear()
 
 
 def _forget_after_fork() -> None:
@@ -208,6 +242,7 @@ def _forget_after_fork() -> None:
     _LOCK = threading.Lock()
     _DATABASE_PROBES.clear()
     _MIGRATIONS.clear()
+    _CELERY_APPS.clear()
     redis_probe.forget()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..celery import broker_url
 from ..env import Env, lazy_settings
 from ..registry import BY_NAME
 from .registry import NAME
@@ -21,6 +22,9 @@ MIN_TOKEN_LENGTH = 16  # a shorter bearer token can be guessed over the network
 def health_settings(env: Env) -> dict[str, Any]:
     # Check names are validated by the system checks (checks.check_health_names) against the
     # health registry, where a project's own @register checks are known: not here, before apps load.
+    checks = _names(env, "HEALTH_CHECKS")
+    if "celery" not in checks and broker_url(env):
+        checks += ("celery",)  # a broker means a worker must answer: /health and the doctor ask
     return {
         # Bearer token that unlocks error types and timings; None: only staff sessions see them.
         "MODESTWEAR_HEALTH_TOKEN": _token(env),
@@ -31,7 +35,7 @@ def health_settings(env: Env) -> dict[str, Any]:
         # Checks whose failure answers 503; the others only make /health "degraded" (200).
         "MODESTWEAR_HEALTH_CRITICAL": _names(env, "HEALTH_CRITICAL_CHECKS"),
         # Optional checks to run besides the always-on ones (database, cache, the project's).
-        "MODESTWEAR_HEALTH_CHECKS": _names(env, "HEALTH_CHECKS"),
+        "MODESTWEAR_HEALTH_CHECKS": checks,
     }
 
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import doctor
 from ...env import Env
+from ...registry import BY_NAME
 
 
 class Command(BaseCommand):
@@ -37,7 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["env_example"]:
-            self.stdout.write(doctor.env_example(), ending="")
+            # The project's declared variables too (settings.py declared them before this runs).
+            self.stdout.write(doctor.env_example(BY_NAME.values()), ending="")
             return
         try:
             report = doctor.diagnose(Env.from_os(), options["concern"], self._system_checks())

@@ -9,7 +9,6 @@ lock, checks the password with AUTH_PASSWORD_VALIDATORS and never prints it.
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
 
 from ...env import Env
+from ...registry import BY_NAME, Variable, declare
 
 EXIT_OK = 0
 EXIT_DATABASE = 1
@@ -41,8 +41,10 @@ exit codes:
 
 environment: DJANGO_SUPERUSER_EMAIL, DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD
 (or DJANGO_SUPERUSER_PASSWORD_FILE). The password is never accepted on the command line
-(it would show in `ps`) and never printed. Other REQUIRED_FIELDS of a custom user model:
---<field> or DJANGO_SUPERUSER_<FIELD>, as Django's createsuperuser reads them.
+(it would show in `ps`) and never printed. A custom user model's USERNAME_FIELD and
+REQUIRED_FIELDS: --<field> or DJANGO_SUPERUSER_<FIELD> (from the environment or .env),
+as Django's createsuperuser reads them; only a login field that is not the email defaults
+(to the email's local part).
 """
 # pg_advisory_xact_lock key: any constant bigint, shared by every run on one database.
 LOCK_KEY = 0x6D77_5375_7065_7255  # "mwSupeRU"
@@ -83,8 +85,8 @@ class Command(BaseCommand):
         parser.add_argument("--email", help="the superuser's email (default: $DJANGO_SUPERUSER_EMAIL)")
         parser.add_argument(
             "--username",
-            help="the user name (default: $DJANGO_SUPERUSER_USERNAME, else the email's local part); "
-            "ignored when the user model logs in by email",
+            help="the user name (default: $DJANGO_SUPERUSER_USERNAME; when it is the login field, else "
+            "the email's local part); ignored when the user model has no username field",
         )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help='database alias (default: "default")')
         parser.add_argument("--update-password", action="store_true",
@@ -94,9 +96,16 @@ class Command(BaseCommand):
                             "superuser (its password is then set from the environment)")
         parser.add_argument("--require", action="store_true",
                             help="fail (exit 2) instead of skipping when no email is configured")
-        for name in _extra_required_fields(get_user_model()):
-            parser.add_argument(f"--{name}", help=f"value of the user model's required field {name!r} "
-                                f"(default: $DJANGO_SUPERUSER_{name.upper()})")
+        self.field_options = {"username"}  # options that carry a model field's value
+        for name in _model_fields(_user_model_or_none()):
+            if name in ("email", "username"):
+                continue  # declared above, whatever the model: never twice
+            try:
+                parser.add_argument(f"--{name}", help=f"value of the user model's field {name!r} "
+                                    f"(default: ${_variable(name)})")
+            except argparse.ArgumentError:
+                continue  # a field named like one of Django's own options: its variable still works
+            self.field_options.add(name)
 
     def handle(self, *args: Any, **options: Any) -> None:
         wanted = self._read(options)
@@ -104,7 +113,7 @@ class Command(BaseCommand):
             return
         try:
             with transaction.atomic(using=wanted.database):
-                _lock(wanted.database)
+                _lock(wanted.database, get_user_model())
                 self._ensure(wanted)
         except DatabaseError as exc:  # the type only: driver messages can carry hosts and URLs
             raise CommandError(
@@ -115,10 +124,12 @@ class Command(BaseCommand):
 
     # -- reading the request -------------------------------------------------------
     def _read(self, options: dict[str, Any]) -> Wanted | None:
-        env = Env.from_os()
+        user_model = get_user_model()
+        env = Env.from_os()  # the registry's reader: environment, _FILE, .env alike
         email = (options["email"] or env("DJANGO_SUPERUSER_EMAIL") or "").strip()
         password = env(PASSWORD_VARIABLE) or None
-        username = (options["username"] or env("DJANGO_SUPERUSER_USERNAME") or "").strip()
+        fields = {k: v for k, v in options.items() if k in getattr(self, "field_options", {"username"})}
+        given = {name: _given(env, fields, name) for name in _model_fields(user_model)}
         try:
             env.raise_if_problems()
         except ImproperlyConfigured as exc:  # Env's messages name the variable, never the value
@@ -126,12 +137,11 @@ class Command(BaseCommand):
         if not email:
             self._skip(options["require"])
             return None
-        user_model = get_user_model()
         email = _clean_email(user_model, BaseUserManager.normalize_email(email))
-        extra, missing = _extra_values(user_model, options)
+        extra, missing = _extra_values(user_model, given)
         return Wanted(
             email=email,
-            login=self._login(user_model, email, username),
+            login=self._login(user_model, email, given.get(_login_field(user_model), "")),
             database=options["database"],
             password=password,
             extra=extra,
@@ -148,23 +158,24 @@ class Command(BaseCommand):
             )
         self.stdout.write("Skipped: DJANGO_SUPERUSER_EMAIL is not set, so no superuser was created.")
 
-    def _login(self, user_model: type[AbstractBaseUser], email: str, username: str) -> str:
-        """The value of USERNAME_FIELD: the email, the given user name, or the email's local part."""
-        if _login_field(user_model) == user_model.get_email_field_name():
+    def _login(self, user_model: type[AbstractBaseUser], email: str, given: str) -> str:
+        """The value of USERNAME_FIELD: the email, the given value, or the email's local part."""
+        name = _login_field(user_model)
+        if name == user_model.get_email_field_name():
             return email
-        if username:
-            return str(_clean_field(user_model, _login_field(user_model), username, "DJANGO_SUPERUSER_USERNAME"))
+        if given:
+            return str(_clean_field(user_model, name, given, _variable(name)))
         derived = email.partition("@")[0]
-        login = str(_clean_field(user_model, _login_field(user_model), derived,
-                                 "DJANGO_SUPERUSER_USERNAME (unset, so derived from the email's local part)"))
-        self.stdout.write(f"DJANGO_SUPERUSER_USERNAME is not set: using {login!r}, the email's local part.")
+        login = str(_clean_field(user_model, name, derived,
+                                 f"{_variable(name)} (unset, so derived from the email's local part)"))
+        self.stdout.write(f"{_variable(name)} is not set: using {login!r}, the email's local part.")
         return login
 
     # -- the decision, under the lock ------------------------------------------------
     def _ensure(self, wanted: Wanted) -> None:
         user_model = get_user_model()
         users = user_model._default_manager.db_manager(wanted.database).all()
-        target = users.filter(**{_login_field(user_model): wanted.login}).first()
+        target = users.filter(**{_login_field(user_model): wanted.login}).first() or _unique_holder(users, wanted)
         if target is not None:
             self._existing(target, wanted)
             return
@@ -260,14 +271,20 @@ class Command(BaseCommand):
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _lock(database: str) -> None:
-    """Serialise concurrent runs on PostgreSQL until the transaction ends; elsewhere rely on
-    unique constraints (IntegrityError) and look again."""
+def _lock(database: str, user_model: type[models.Model]) -> None:
+    """Serialise concurrent runs until the transaction ends: an advisory lock on PostgreSQL, SQLite's
+    write lock on SQLite; elsewhere unique constraints (IntegrityError) and a second look."""
     connection = connections[database]
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        elif connection.vendor == "sqlite":
+            # A write as the transaction's first statement takes the write lock, waiting (busy
+            # timeout) for a concurrent run to commit; a read first would make SQLite answer
+            # "database is locked" at once when this run later writes (its deadlock rule).
+            table = connection.ops.quote_name(user_model._meta.db_table)
+            pk = connection.ops.quote_name(str(user_model._meta.pk.column))
+            cursor.execute(f"UPDATE {table} SET {pk} = {pk} WHERE 1 = 0")
 
 
 def _login_field(user_model: type[AbstractBaseUser]) -> str:
@@ -310,25 +327,61 @@ def _clean_email(user_model: type[AbstractBaseUser], email: str) -> str:
     return str(_clean(model_field, email, "DJANGO_SUPERUSER_EMAIL"))  # type: ignore[arg-type]
 
 
+def _user_model_or_none() -> type[AbstractBaseUser] | None:
+    try:
+        return get_user_model()
+    except ImproperlyConfigured:
+        return None  # --help still works; running the command reports the real problem
+
+
+def _variable(name: str) -> str:
+    return f"DJANGO_SUPERUSER_{name.upper()}"
+
+
+def _model_fields(user_model: type[AbstractBaseUser] | None) -> list[str]:
+    """USERNAME_FIELD and REQUIRED_FIELDS, once each, without the email (it has its own variable)."""
+    if user_model is None:
+        return []
+    names = [_login_field(user_model), *user_model.REQUIRED_FIELDS]
+    return [n for n in dict.fromkeys(names) if n != user_model.get_email_field_name()]
+
+
+def _given(env: Env, options: dict[str, Any], name: str) -> str:
+    """--<name>, else DJANGO_SUPERUSER_<NAME> read through the registry (declared here for the model)."""
+    variable = _variable(name)
+    if variable not in BY_NAME:
+        declare(Variable(variable, "str", "superuser", f"ensure_superuser: the user model's field {name}."))
+    return str(options.get(name) or env(variable) or "").strip()
+
+
 def _extra_required_fields(user_model: type[AbstractBaseUser]) -> list[str]:
-    """REQUIRED_FIELDS other than the login and the email, which have their own variables."""
+    """REQUIRED_FIELDS other than the login and the email, which are read on their own."""
     skip = {_login_field(user_model), user_model.get_email_field_name()}
     return [name for name in user_model.REQUIRED_FIELDS if name not in skip]
 
 
-def _extra_values(user_model: type[AbstractBaseUser], options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _extra_values(user_model: type[AbstractBaseUser], given: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Cleaned values of the extra required fields, keyed by attname (a foreign key takes its pk),
     and the names of those not given (an error only if the account must be created)."""
     values: dict[str, Any] = {}
     missing: list[str] = []
     for name in _extra_required_fields(user_model):
-        variable = f"DJANGO_SUPERUSER_{name.upper()}"
-        # Model-specific names cannot be in the registry; Django's createsuperuser reads them the same way.
-        raw = options.get(name) or os.environ.get(variable)
-        if not raw:
+        if not given.get(name):
             missing.append(name)
             continue
         model_field = user_model._meta.get_field(name)
-        cleaned = _clean_field(user_model, name, raw, f"--{name} / {variable}")
+        cleaned = _clean_field(user_model, name, given[name], f"--{name} / {_variable(name)}")
         values[model_field.attname] = cleaned  # type: ignore[union-attr]
     return values, missing
+
+
+def _unique_holder(users: models.QuerySet[Any], wanted: Wanted) -> AbstractBaseUser | None:
+    """An account that already holds one of the wanted unique values (say, the user name an email-login
+    model requires): never a second account, and never promoted silently."""
+    for attname, value in wanted.extra.items():
+        model_field = next(f for f in users.model._meta.concrete_fields if f.attname == attname)
+        if model_field.unique:
+            holder: AbstractBaseUser | None = users.filter(**{attname: value}).first()
+            if holder is not None:
+                return holder
+    return None

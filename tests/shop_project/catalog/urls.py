@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("products/", views.products),
+    path("products/<slug:slug>/", views.product),
+]
