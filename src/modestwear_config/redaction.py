@@ -1,0 +1,104 @@
+"""Where a secret hides in a connection string, found the way its consumers parse it: one source.
+
+The doctor (``manage.py config``, ``--json``), the log formatter and the DEBUG
+error pages all mask what ``secret_spans`` finds:
+
+- the password of ``user:password@`` (or a token-only user info), up to the
+  *last* ``@`` of the URL: libpq stops user info at ``@``, not at ``?`` or
+  ``#``, so a password may hold any of them unencoded;
+- query parameters whose name looks secret (``?password=`` is read by libpq
+  and redis-py; ``sslpassword``, ``token``, ``api_secret``...);
+- every URL of a list: django-redis takes comma-separated LOCATIONs, kombu
+  ``;``-separated failover brokers, libpq ``host1,host2`` (one user info for
+  all); a new URL starts only where ``scheme://`` follows the separator, so a
+  password holding ``,`` or ``;`` stays inside its URL.
+
+Over-redacting beats leaking: a ``@`` in a query string masks up to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+from urllib.parse import unquote
+
+MASK = "***"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# A new URL of a list: a separator, optional spaces, then scheme://.
+_NEXT_URL = re.compile(r"[,;]\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+# What ends a URL inside free text (a log line, an HTML page): never part of a valid URL.
+_URL_END = re.compile(r"[\s<>\"'`]")
+SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|cred|sig", re.IGNORECASE)
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    password: bool  # False: a token-only user info (may be a mere user name, never scrubbed from logs)
+
+
+def secret_spans(text: str, embedded: bool = False) -> list[Span]:
+    """Every place of `text` a consumer would read a secret from, left to right.
+
+    `embedded`: URLs inside free text (a log line, a page), which end at a
+    space or a quote; a configured value is one URL (list) from end to end.
+    """
+    # In free text every scheme:// starts a URL (each ends at a space or quote anyway).
+    starts = (m.start() for m in (_SCHEME if embedded else _NEXT_URL).finditer(text))
+    cuts = [0, *starts, len(text)]
+    spans: list[Span] = []
+    for start, end in zip(cuts, cuts[1:]):
+        scheme = _SCHEME.search(text, start, end)
+        if scheme is not None:
+            stop = _URL_END.search(text, scheme.end(), end) if embedded else None
+            spans += _url_spans(text, scheme.end(), stop.start() if stop else end)
+    return spans
+
+
+def _url_spans(text: str, start: int, end: int) -> Iterator[Span]:
+    """The spans of one URL whose authority starts at `start` (just after '://')."""
+    at = text.rfind("@", start, end)
+    if at != -1:
+        colon = text.find(":", start, at)
+        if colon != -1:
+            yield Span(colon + 1, at, True)
+        elif at > start:
+            yield Span(start, at, False)
+    query = text.find("?", max(at + 1, start), end)
+    if query == -1:
+        return
+    fragment = text.find("#", query, end)
+    position = query + 1
+    for pair in text[position : fragment if fragment != -1 else end].split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and value and SECRET_PARAMETER.search(unquote(name)):
+            yield Span(position + len(name) + 1, position + len(pair), True)
+        position += len(pair) + 1
+
+
+def redact(text: str, embedded: bool = False) -> str:
+    """`text` with every secret span replaced by ***; an empty user with a password masks both."""
+    out, last = [], 0
+    for span in secret_spans(text, embedded):
+        start = span.start
+        if span.password and text[start - 1] == ":" and text[start - 3 : start - 1] == "//":
+            start -= 1  # scheme://:password@ -> scheme://***@
+        out += [text[last:start], MASK]
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def passwords(text: str) -> Iterator[str]:
+    """Each password `text` holds, as written and percent-decoded (a library may log either)."""
+    for span in secret_spans(text):
+        if span.password and span.end > span.start:
+            value = text[span.start : span.end]
+            yield value
+            yield unquote(value)
+
+
+def redact_url(url: str) -> str:
+    """A URL (or a list of URLs) with every password replaced by ***."""
+    return redact(url)
