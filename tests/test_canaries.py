@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -140,3 +141,38 @@ def test_http_entry_points(up_services, down_services, state, log_format):
         assert_clean(headers + body, f"HTTP {status} response ({state})")
         assert not any(hint in body for hint in PRIVATE_HOST_HINTS), body
     assert_clean(log, f"server log ({state}, {log_format})")
+
+
+# -- processes other than the web one: a real Celery worker ------------------------------
+SEND_LEAK = """
+from tests.canary_project.tasks import leak
+result = leak.apply_async(queue={queue!r})
+try:
+    result.get(timeout=30)
+except ConnectionError:
+    print("task failed as expected")
+"""
+
+
+def test_celery_worker__task_logs_and_errors_are_redacted(tmp_path):
+    """A task logging, printing and raising with the broker URL: the worker prints *** (Celery's own
+    root handlers would print the password: create_celery_app keeps them off)."""
+    from tests.test_celery import Worker
+
+    password = f"{CANARY}-worker"
+    with RedisServer(extra_args=("--requirepass", password)) as redis_server:
+        url = f"redis://:{password}@127.0.0.1:{redis_server.port}/0"
+        env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}",
+                           "CELERY_TASK_ALWAYS_EAGER": "false"})
+        queue = "mwc-canary"
+        with Worker(env, queue, ("--include", "tests.canary_project.tasks")) as worker:
+            sent = manage("shell", "-c", SEND_LEAK.format(queue=queue), env=env, timeout=90)
+            deadline = time.monotonic() + 20
+            while "ConnectionError" not in worker.output() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        output = worker.output()
+    assert "task failed as expected" in sent.stdout, sent.stderr[-3000:]
+    assert "connecting to" in output and "printed" in output and "ConnectionError" in output, output
+    assert "cannot reach ***" in output
+    assert_clean(output, "celery worker output")
+    assert_clean(sent.stdout + sent.stderr, "the sender's output")

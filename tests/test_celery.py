@@ -190,9 +190,10 @@ def test_create_celery_app__defaults_the_settings_module(monkeypatch):
 class Worker:
     """`celery -A core worker` in the example project, consuming only its own queue."""
 
-    def __init__(self, env: Mapping[str, str], queue: str) -> None:
+    def __init__(self, env: Mapping[str, str], queue: str, args: tuple[str, ...] = ()) -> None:
         self.env = dict(env)
         self.queue = queue
+        self.args = args  # more worker options, e.g. ("--include", "tests.canary_project.tasks")
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.process: subprocess.Popen[str] | None = None
@@ -202,7 +203,7 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "core", "worker", "--pool", "solo", "--queues", self.queue,
              "--hostname", f"{self.queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO"],
+             "--loglevel", "INFO", *self.args],
             cwd=EXAMPLE_PROJECT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )

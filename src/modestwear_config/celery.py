@@ -58,11 +58,26 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     """
     from celery import Celery
 
+    from celery.signals import setup_logging
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)
     app.config_from_object("django.conf:settings", namespace="CELERY")
+    # Workers and beat log through the project's LOGGING (the redacting formatter), like
+    # the web process: Celery would otherwise put its own, unredacted handlers on the root logger.
+    app.conf.worker_hijack_root_logger = False
+    setup_logging.connect(configure_logging_from_settings, weak=False, dispatch_uid="modestwear_config")
     app.autodiscover_tasks()
     return app
+
+
+def configure_logging_from_settings(**kwargs: Any) -> None:
+    """celery.signals.setup_logging: with a receiver, Celery leaves logging to it (worker and beat)."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
 
 
 __getattr__ = lazy_settings(celery_settings)

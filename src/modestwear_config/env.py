@@ -248,13 +248,13 @@ def read_bounded(path: str, limit: int = SECRET_FILE_MAX_BYTES) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SecretFileError("something that is not a regular file (a device, FIFO or directory?)")
+            raise SecretFileError("a file that cannot be read (not a regular file: a device, FIFO or directory?)")
         with os.fdopen(os.dup(fd), "rb") as file:
             content = file.read(limit + 1)
     finally:
         os.close(fd)
     if len(content) > limit:
-        raise SecretFileError(f"a file larger than {limit // 1024} KiB")
+        raise SecretFileError(f"a file that cannot be read (larger than {limit // 1024} KiB)")
     return content
 
 
