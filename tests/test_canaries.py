@@ -176,3 +176,21 @@ def test_celery_worker__task_logs_and_errors_are_redacted(tmp_path):
     assert "cannot reach ***" in output
     assert_clean(output, "celery worker output")
     assert_clean(sent.stdout + sent.stderr, "the sender's output")
+
+
+# -- DEBUG error pages over real HTTP ----------------------------------------------------
+@pytest.mark.parametrize("accept", ["text/html", "text/plain"])
+def test_debug_error_page__no_canary_over_http(up_services, accept):
+    """DEBUG on: Django's technical 500 page lists every setting (CACHES LOCATION, CELERY_BROKER_URL,
+    DATABASES) and the exception text (here it carries REDIS_URL and DATABASE_URL)."""
+    env = canary_env(*up_services, DEBUG="true", PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
+                     DJANGO_SETTINGS_MODULE="tests.canary_project.settings",
+                     CELERY_BROKER_URL=f"{up_services[1]};{up_services[1].replace('-redis@', '-failover@')}")
+    with Gunicorn(env) as server:
+        status, headers, body = _get(f"{server.base_url}/boom/", {"Accept": accept})
+        server.stop()
+        log = server.output()
+    assert status == 500
+    assert "CELERY_BROKER_URL" in body and "ConnectionError" in body, body[:2000]  # the technical page
+    assert_clean(headers + body, f"DEBUG 500 page ({accept})")
+    assert_clean(log, "server log")
