@@ -159,7 +159,7 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("language_underscore", {"LANGUAGE_CODE": "en_US"}, {"LANGUAGE_CODE"}),
     ("language_no_catalog", {"LANGUAGE_CODE": "xxxxxxxxx"}, {"LANGUAGE_CODE"}),
     ("media_url_inside_static", {"MEDIA_URL": "/static/media/"}, {"MEDIA_URL"}),
-    ("static_url_inside_media", {"STATIC_URL": "/media/static/"}, {"MEDIA_URL"}),
+    ("static_url_inside_media", {"STATIC_URL": "/media/static/"}, {"STATIC_URL"}),
     ("referrer_header_injection", {"SECURE_REFERRER_POLICY": "same-origin\r\nX-Evil: 1"}, {"SECURE_REFERRER_POLICY"}),
     ("referrer_control_character", {"SECURE_REFERRER_POLICY": "same-origin\x7f"}, {"SECURE_REFERRER_POLICY"}),
     ("referrer_not_latin1", {"SECURE_REFERRER_POLICY": "sam\u0117-origin"}, {"SECURE_REFERRER_POLICY"}),

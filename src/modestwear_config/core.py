@@ -107,7 +107,8 @@ def _url_prefixes(env: Env) -> tuple[str, str]:
     static, media = prefixes["STATIC_URL"], prefixes["MEDIA_URL"]
     if static.startswith(media) or media.startswith(static):
         # Django refuses MEDIA_URL within STATIC_URL (runserver), and either inside the other shadows it.
-        env.error("MEDIA_URL", "must not be STATIC_URL, nor a prefix of it or inside it (one would shadow the other)")
+        named = "STATIC_URL" if env.is_set("STATIC_URL") and not env.is_set("MEDIA_URL") else "MEDIA_URL"
+        env.error(named, "MEDIA_URL and STATIC_URL must differ and neither be inside the other (one would shadow the other)")
     return prefixes["STATIC_URL"], prefixes["MEDIA_URL"]
 
 

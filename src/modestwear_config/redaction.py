@@ -38,7 +38,7 @@ class Span(NamedTuple):
     password: bool  # False: a token-only user info (may be a mere user name, never scrubbed from logs)
 
 
-def secret_spans(text: str, embedded: bool = False) -> list[Span]:
+def secret_spans(text: str, embedded: bool = False, merged: bool = True) -> list[Span]:
     """Every place of `text` a consumer would read a secret from, left to right.
 
     `embedded`: URLs inside free text (a log line, a page), which end at a
@@ -53,21 +53,41 @@ def secret_spans(text: str, embedded: bool = False) -> list[Span]:
         if scheme is not None:
             stop = _URL_END.search(text, scheme.end(), end) if embedded else None
             spans += _url_spans(text, scheme.end(), stop.start() if stop else end)
-    return spans
+    return _merged(sorted(spans)) if merged else spans
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """Overlapping spans as one (a '?' or '@' inside a password makes user info and query overlap)."""
+    out: list[Span] = []
+    for span in spans:
+        if out and span.start <= out[-1].end:
+            last = out.pop()
+            span = Span(last.start, max(last.end, span.end), last.password or span.password)
+        out.append(span)
+    return out
 
 
 def _url_spans(text: str, start: int, end: int) -> Iterator[Span]:
-    """The spans of one URL whose authority starts at `start` (just after '://')."""
-    at = text.rfind("@", start, end)
-    if at != -1:
+    """The spans of one URL whose authority starts at `start` (just after '://'), by each parser's rule.
+
+    libpq: user info runs to the last '@'.  urlsplit (redis-py, kombu): the
+    authority ends at the first '/', '?' or '#', user info at its last '@'.
+    The query starts at the first '?', or (libpq) at the first after the user info.
+    """
+    netloc_end = min((i for i in (text.find(c, start, end) for c in "/?#") if i != -1), default=end)
+    ats = {text.rfind("@", start, end), text.rfind("@", start, netloc_end)} - {-1}
+    for at in ats:
         colon = text.find(":", start, at)
         if colon != -1:
             yield Span(colon + 1, at, True)
         elif at > start:
             yield Span(start, at, False)
-    query = text.find("?", max(at + 1, start), end)
-    if query == -1:
-        return
+    queries = {text.find("?", start, end), *(text.find("?", at + 1, end) for at in ats)} - {-1}
+    for query in queries:
+        yield from _query_spans(text, query, end)
+
+
+def _query_spans(text: str, query: int, end: int) -> Iterator[Span]:
     fragment = text.find("#", query, end)
     position = query + 1
     for pair in text[position : fragment if fragment != -1 else end].split("&"):
@@ -91,12 +111,17 @@ def redact(text: str, embedded: bool = False) -> str:
 
 
 def passwords(text: str) -> Iterator[str]:
-    """Each password `text` holds, as written and percent-decoded (a library may log either)."""
-    for span in secret_spans(text):
+    """Each password `text` holds, as written and percent-decoded (a library may log either).
+
+    One holding a list separator also in pieces: a consumer that splits the
+    list (django-redis, kombu, our list variables) may log a piece alone.
+    """
+    for span in {*secret_spans(text), *secret_spans(text, merged=False)}:
         if span.password and span.end > span.start:
             value = text[span.start : span.end]
-            yield value
-            yield unquote(value)
+            for form in (value, unquote(value)):
+                yield form
+                yield from (piece for piece in re.split(r"[,;]", form) if piece and piece != form)
 
 
 def redact_url(url: str) -> str:
