@@ -141,7 +141,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("DEFAULT_FROM_EMAIL", "str", "email", "From address of outgoing mail.", default_doc="EMAIL_HOST_USER, else webmaster@localhost"),
     # health -----------------------------------------------------------------
     V("HEALTH_TOKEN", "str", "health", "Bearer token that unlocks /health details (error types, timings).",
-      secret=True, default_doc="unset: details only for staff sessions", example="<random token>"),
+      secret=True, default_doc="unset: no details for anyone", example="<random token>"),
     V("HEALTH_BUDGET_SECONDS", "float", "health", "Total time /health may take, under Render's 5 s probe timeout.",
       2.5, minimum=0.1, maximum=30),
     V("HEALTH_CACHE_SECONDS", "float", "health", "Seconds a /health result is reused, so a burst of probes costs one round trip.",

@@ -27,7 +27,7 @@ def health_settings(env: Env) -> dict[str, Any]:
     if disabled:
         env.error("HEALTH_CRITICAL_CHECKS", f"names {', '.join(disabled)}, which HEALTH_CHECKS does not enable")
     return {
-        # Bearer token that unlocks error types and timings; None: only staff sessions see them.
+        # Bearer token that unlocks error types and timings; None: nobody sees them.
         "MODESTWEAR_HEALTH_TOKEN": _token(env),
         # Seconds for the whole /health response, even when a dependency hangs.
         "MODESTWEAR_HEALTH_BUDGET": env("HEALTH_BUDGET_SECONDS"),
