@@ -170,6 +170,10 @@ VARIABLES: tuple[Variable, ...] = (
       maximum=10_000_000),
     V("GUNICORN_LOG_LEVEL", "str", "gunicorn", "gunicorn's error-log level.", "info",
       choices=("debug", "info", "warning", "error", "critical")),
+    V("FORWARDED_ALLOW_IPS", "list", "gunicorn",
+      "Peers whose X-Forwarded-* headers gunicorn trusts: addresses or networks, or * (any peer: right only "
+      "when the platform's proxy is the sole way in, as on Render).", (),
+      default_doc="* when BEHIND_TLS_PROXY, else 127.0.0.1,::1", example="10.0.0.0/8"),
 )
 
 BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
