@@ -194,3 +194,36 @@ def test_debug_error_page__no_canary_over_http(up_services, accept):
     assert "CELERY_BROKER_URL" in body and "ConnectionError" in body, body[:2000]  # the technical page
     assert_clean(headers + body, f"DEBUG 500 page ({accept})")
     assert_clean(log, "server log")
+
+
+# -- every URL shape a consumer reads a password from, through the real commands ---------------
+def url_shapes_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The canary in a query string, in a 2nd server of a list, in a kombu failover list, in a
+    libpq multi-host URL, and in a list item holding the list separator."""
+    redis_host = redis_url.rpartition("@")[2]
+    database_host = database_url.rpartition("@")[2]
+    return canary_env(
+        database_url, redis_url,
+        DATABASE_URL=f"postgresql://postgres@{database_host}?password={CANARY}-query",
+        DATABASE_REPLICA_URLS=f"postgresql://ro@{database_host}?sslpassword={CANARY}-replica,"
+                              f"postgresql://ro:{CANARY}-second@{database_host}",
+        REDIS_URL=f"redis://{redis_host},redis://:{CANARY}-second@{redis_host}",
+        CELERY_BROKER_URL=f"redis://{redis_host};redis://:{CANARY}-failover@{redis_host}",
+        CELERY_RESULT_BACKEND=f"redis://{redis_host}?password={CANARY}-backend",
+    )
+
+
+def test_doctor__url_shapes_never_print_the_canary(up_services):
+    env = url_shapes_env(*up_services)
+    host = up_services[0].rpartition("@")[2]
+    # An item holding the list separator (settings cannot import: only the standalone doctor runs).
+    broken = {**env, "DATABASE_REPLICA_URLS": f"postgresql://ro:{CANARY},x@{host},postgresql://ro@h1,h2/db"}
+    runs = [manage("config", env=env), manage("config", "--json", env=env)]
+    for environ in (env, broken):
+        for args in ((), ("--json",)):
+            runs.append(subprocess.run([sys.executable, "-m", "modestwear_config.doctor", *args], env=environ,
+                                       capture_output=True, text=True, timeout=60))
+    for result in runs:
+        assert "DATABASE_URL" in result.stdout, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert_clean(result.stdout + result.stderr, f"{result.args}")

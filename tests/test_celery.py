@@ -305,3 +305,26 @@ def test_worker__runs_a_task_over_verified_tls(tls_redis, tmp_path):
         reply = send_from_example_project(env, "mwc-tls")
         assert_ran_in_worker(reply, worker)
     assert "CERTIFICATE_VERIFY_FAILED" not in worker.output()
+
+
+BEAT_LOGGING = """
+import logging
+from core.celery import app
+app.log.setup(loglevel="INFO")  # what `celery beat` and `celery worker` call at start-up
+root = logging.getLogger()
+print(app.conf.worker_hijack_root_logger, [type(h.formatter).__name__ for h in root.handlers])
+logging.getLogger("celery.beat").warning("broker %s", {url!r})
+"""
+
+
+@pytest.mark.slow
+def test_create_celery_app__beat_and_worker_logging_goes_through_the_redacting_formatter(tmp_path):
+    """Celery's logging set-up (shared by beat and the worker) leaves the root logger to LOGGING."""
+    url = "redis://:Beat-Canary-pw@127.0.0.1:1/0"
+    env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path)})
+    result = subprocess.run([sys.executable, "-c", BEAT_LOGGING.format(url=url)], cwd=EXAMPLE_PROJECT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "False ['RedactingFormatter']" in result.stdout
+    assert "broker ***" in result.stdout
+    assert "Beat-Canary" not in result.stdout + result.stderr
