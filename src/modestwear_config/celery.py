@@ -57,8 +57,7 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     so ``celery -A core worker`` works without exporting it.
     """
     from celery import Celery
-
-    from celery.signals import setup_logging
+    from celery.signals import setup_logging  # type: ignore[import-untyped]
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)

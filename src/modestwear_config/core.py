@@ -116,9 +116,9 @@ def _language_code(env: Env) -> str:
     """LANGUAGE_CODE, checked here: an unknown one crashes django.setup() (no translation files)."""
     code: str = env("LANGUAGE_CODE")
     known = {language for language, _ in global_settings.LANGUAGES}
-    if _LANGUAGE_CODE.match(code) and (code.lower() in known or code.lower().partition("-")[0] in known):
-        if gettext.find("django", _DJANGO_LOCALE, [to_locale(code)]):
-            return code
+    known_form = _LANGUAGE_CODE.match(code) and (code.lower() in known or code.lower().partition("-")[0] in known)
+    if known_form and gettext.find("django", _DJANGO_LOCALE, [to_locale(code)]):
+        return code
     env.error("LANGUAGE_CODE", "expected a language Django has translations for (like en-us, fr or pt-br)")
     return "en-us"
 

@@ -23,8 +23,10 @@ from urllib.parse import SplitResult, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .redaction import passwords
-from .redaction import redact_url as redact_url  # its former home: a public name
+from .redaction import (
+    passwords,
+    redact_url,  # noqa: F401  (its former home: a public name)
+)
 from .registry import BY_NAME, Variable
 
 Source = Literal["environment", "file", "dotenv", "default"]

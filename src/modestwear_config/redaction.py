@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -48,7 +49,7 @@ def secret_spans(text: str, embedded: bool = False, merged: bool = True) -> list
     starts = (m.start() for m in (_SCHEME if embedded else _NEXT_URL).finditer(text))
     cuts = [0, *starts, len(text)]
     spans: list[Span] = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         scheme = _SCHEME.search(text, start, end)
         if scheme is not None:
             stop = _URL_END.search(text, scheme.end(), end) if embedded else None

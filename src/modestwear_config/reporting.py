@@ -44,8 +44,10 @@ class RedactingReporterFilter(SafeExceptionReporterFilter):
         return redact(cleansed) if isinstance(cleansed, str) else cleansed
 
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: FrameType) -> Any:
-        return [(name, self._cleanse_variable(name, value))
-                for name, value in super().get_traceback_frame_variables(request, tb_frame)]
+        return [
+            (name, self._cleanse_variable(name, value))
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
 
     def _cleanse_variable(self, name: str, value: Any) -> Any:
         if isinstance(value, (dict, list, tuple, str)):
@@ -74,8 +76,8 @@ class RedactingExceptionReporter(ExceptionReporter):
 
 def _scrub(page: Any, html_escaped: bool) -> Any:
     # Imported here: logging imports Django's settings machinery only when a page is built.
-    from .logging import secret_pattern
     from .env import Env
+    from .logging import secret_pattern
 
     values: Iterable[str] = list(Env.from_os().secret_values())
     if html_escaped:

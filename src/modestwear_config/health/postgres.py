@@ -122,7 +122,7 @@ def resolved(conninfo_bytes: bytes, deadline: float) -> bytes:
 
 def _address(host: str, port: str) -> str:
     """A numeric address for a host name; "" for a socket directory or an address already numeric."""
-    if not host or host.startswith("/") or host.startswith("@") or _is_numeric(host):
+    if not host or host.startswith(("/", "@")) or _is_numeric(host):
         return ""
     try:
         infos = socket.getaddrinfo(host, port or None, type=socket.SOCK_STREAM)
