@@ -308,12 +308,13 @@ def test_worker__runs_a_task_over_verified_tls(tls_redis, tmp_path):
 
 
 BEAT_LOGGING = """
-import logging
+import logging, sys
 from core.celery import app
 app.log.setup(loglevel="INFO")  # what `celery beat` and `celery worker` call at start-up
 root = logging.getLogger()
-print(app.conf.worker_hijack_root_logger, [type(h.formatter).__name__ for h in root.handlers])
+sys.__stdout__.write(f"{{app.conf.worker_hijack_root_logger}} {{[type(h.formatter).__name__ for h in root.handlers]}}\\n")
 logging.getLogger("celery.beat").warning("broker %s", {url!r})
+print("printed {url}")  # stdout goes through the celery.redirected logger, as Celery would do
 """
 
 
@@ -327,4 +328,5 @@ def test_create_celery_app__beat_and_worker_logging_goes_through_the_redacting_f
     assert result.returncode == 0, result.stderr[-2000:]
     assert "False ['RedactingFormatter']" in result.stdout
     assert "broker ***" in result.stdout
+    assert "celery.redirected printed ***" in result.stdout
     assert "Beat-Canary" not in result.stdout + result.stderr

@@ -71,12 +71,19 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
 
 
 def configure_logging_from_settings(**kwargs: Any) -> None:
-    """celery.signals.setup_logging: with a receiver, Celery leaves logging to it (worker and beat)."""
+    """celery.signals.setup_logging: with a receiver, Celery leaves logging to it (worker and beat).
+
+    Celery then also skips redirecting stdout and stderr to its logger, so a task's
+    print() would bypass the formatter: redirect them here, as Celery would have.
+    """
     import logging.config
 
+    from celery import current_app
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if current_app.conf.worker_redirect_stdouts:
+        current_app.log.redirect_stdouts(current_app.conf.worker_redirect_stdouts_level)
 
 
 __getattr__ = lazy_settings(celery_settings)
