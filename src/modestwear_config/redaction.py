@@ -53,7 +53,7 @@ def secret_spans(text: str, embedded: bool = False, merged: bool = True) -> list
         scheme = _SCHEME.search(text, start, end)
         if scheme is not None:
             stop = _URL_END.search(text, scheme.end(), end) if embedded else None
-            spans += _url_spans(text, scheme.end(), stop.start() if stop else end)
+            spans += _url_spans(text, scheme.end(), stop.start() if stop else end, embedded)
     return _merged(sorted(spans)) if merged else spans
 
 
@@ -68,15 +68,17 @@ def _merged(spans: list[Span]) -> list[Span]:
     return out
 
 
-def _url_spans(text: str, start: int, end: int) -> Iterator[Span]:
+def _url_spans(text: str, start: int, end: int, embedded: bool = False) -> Iterator[Span]:
     """The spans of one URL whose authority starts at `start` (just after '://'), by each parser's rule.
 
     libpq: user info runs to the last '@'.  urlsplit (redis-py, kombu): the
     authority ends at the first '/', '?' or '#', user info at its last '@'.
     The query starts at the first '?', or (libpq) at the first after the user info.
+    In free text only urlsplit's rule applies: "https://x.com/@shop" in an access
+    log is no user info (configured secrets are scrubbed by value anyway).
     """
     netloc_end = min((i for i in (text.find(c, start, end) for c in "/?#") if i != -1), default=end)
-    ats = {text.rfind("@", start, end), text.rfind("@", start, netloc_end)} - {-1}
+    ats = {-1 if embedded else text.rfind("@", start, end), text.rfind("@", start, netloc_end)} - {-1}
     for at in ats:
         colon = text.find(":", start, at)
         if colon != -1:
