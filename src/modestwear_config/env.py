@@ -156,7 +156,6 @@ def check_text(raw: str) -> None:
         raise ValueError("expected UTF-8 text, got bytes that are not UTF-8") from None
 
 
-
 def _parse_bool(raw: str, var: Variable) -> bool:
     value = raw.strip().lower()
     if value in TRUE:
