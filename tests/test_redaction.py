@@ -48,6 +48,11 @@ def test_redact__embedded_urls_in_free_text_end_at_quotes_and_spaces():
     assert redact(text, embedded=True) == "cannot reach redis://***@h:1/0 or 'postgresql://u:***@h/db' for admin@example.com"
 
 
+def test_redact__libpq_keyword_strings_in_free_text():
+    text = f"connect(host=db user=app password={CANARY} dbname=shop) or sslpassword='{CANARY} x'"
+    assert redact(text, embedded=True) == "connect(host=db user=app password=*** dbname=shop) or sslpassword=***"
+
+
 def test_passwords__as_written_decoded_and_in_list_pieces():
     found = set(passwords(f"redis://:{CANARY}%2Cx@h/0"))
     assert {f"{CANARY}%2Cx", f"{CANARY},x", CANARY} <= found

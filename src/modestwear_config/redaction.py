@@ -31,6 +31,8 @@ _NEXT_URL = re.compile(r"[,;]\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
 # What ends a URL inside free text (a log line, an HTML page): never part of a valid URL.
 _URL_END = re.compile(r"[\s<>\"'`]")
 SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|cred|sig", re.IGNORECASE)
+# libpq keyword/value connection strings in free text ("host=db password='s e'"), e.g. a frame's conninfo.
+_KEYWORD_PASSWORD = re.compile(r"\b(?:ssl)?pass(?:word|wd)?\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'&;,]+)", re.IGNORECASE)
 
 
 class Span(NamedTuple):
@@ -54,6 +56,8 @@ def secret_spans(text: str, embedded: bool = False, merged: bool = True) -> list
         if scheme is not None:
             stop = _URL_END.search(text, scheme.end(), end) if embedded else None
             spans += _url_spans(text, scheme.end(), stop.start() if stop else end, embedded)
+    if embedded:
+        spans += [Span(m.start(1), m.end(1), True) for m in _KEYWORD_PASSWORD.finditer(text)]
     return _merged(sorted(spans)) if merged else spans
 
 

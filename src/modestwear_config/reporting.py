@@ -41,7 +41,7 @@ class RedactingReporterFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         cleansed = super().cleanse_setting(key, value)
-        return redact(cleansed) if isinstance(cleansed, str) else cleansed
+        return _mask(cleansed) if isinstance(cleansed, str) else cleansed
 
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: FrameType) -> Any:
         return [
@@ -53,8 +53,13 @@ class RedactingReporterFilter(SafeExceptionReporterFilter):
         if isinstance(value, (dict, list, tuple, str)):
             value = self.cleanse_setting(name, value)  # connection parameters: {"password": ...}
         shown = value if isinstance(value, str) else _safe_pformat(value)
-        masked = redact(shown, embedded=not isinstance(value, str))
+        masked = _mask(shown)
         return value if masked == shown else masked if isinstance(value, str) else _Shown(masked)
+
+
+def _mask(text: str) -> str:
+    """A value as one URL (list), then as free text (libpq keyword strings, URLs in a repr)."""
+    return redact(redact(text), embedded=True)
 
 
 def _safe_pformat(value: Any) -> str:
