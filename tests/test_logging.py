@@ -167,3 +167,8 @@ def test_logging__dict_config_writes_scrubbed_lines_to_stdout(tmp_path, log_form
         assert json.loads(lines[0])["message"] == "login failed for ***"
     else:
         assert lines[0].endswith("ERROR django.request login failed for ***")
+
+
+def test_json_formatter__keyword_password_keeps_the_line_valid_json(secrets):
+    line = JsonFormatter().format(record("connect with password=hunter22"))
+    assert json.loads(line)["message"] == "connect with password=***"

@@ -32,7 +32,7 @@ _NEXT_URL = re.compile(r"[,;]\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
 _URL_END = re.compile(r"[\s<>\"'`]")
 SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|cred|sig", re.IGNORECASE)
 # libpq keyword/value connection strings in free text ("host=db password='s e'"), e.g. a frame's conninfo.
-_KEYWORD_PASSWORD = re.compile(r"\b(?:ssl)?pass(?:word|wd)?\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'&;,]+)", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(r"\b(?:ssl)?pass(?:word|wd)?\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'\"&;,]+)", re.IGNORECASE)
 
 
 class Span(NamedTuple):
