@@ -214,16 +214,30 @@ def plausible_environments(draw: st.DrawFn) -> dict[str, str]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(plausible_environments())
 def test_example_project__accepted_environments_pass_django_check(env):
-    """The real thing: django.setup() plus `manage.py check` in the example project."""
+    """The real thing: django.setup(), `check`, and a page rendered through the whole middleware stack
+    (headers serialised as a server sends them, the 404 template in LANGUAGE_CODE) in the example project."""
     env = {"DEBUG": "true", **env}
     assume(_encodable(env) and "BASE_DIR" not in env and "ENV_FILE" not in env)
     try:
         build_settings(*BUILDERS, env=Env(env))
     except ImproperlyConfigured:
         assume(False)
-    result = manage("check", env=project_env(env), timeout=60)
+    result = manage("shell", "-c", CHECK_AND_RENDER, env=project_env(env), timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "RENDERED 404" in result.stdout, result.stdout[-2000:]
     assert CANARY not in result.stdout + result.stderr
+
+
+CHECK_AND_RENDER = """
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+call_command("check")
+host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost")
+response = Client(HTTP_HOST=host).get("/mwc-no-such-page/", secure=True)
+response.serialize_headers()  # latin-1, as a WSGI server sends them
+print("RENDERED", response.status_code)
+"""
 
 
 # -- class 1: every place a consumer reads a password from -----------------------------------
