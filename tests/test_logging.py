@@ -72,9 +72,9 @@ def test_redacting_formatter__short_secret_only_as_a_whole_token(secrets):
 
 
 def test_redacting_formatter__scrubs_the_repr_of_a_secret(secrets):
-    line = RedactingFormatter().format(record("key=%r ascii=%a", TRICKY, TRICKY))
+    line = RedactingFormatter().format(record("key=%r ascii=%a bytes=%r", TRICKY, TRICKY, TRICKY.encode()))
     assert CANARY not in line
-    assert line.endswith("key='***' ascii='***'")
+    assert line.endswith("key='***' ascii='***' bytes=b'***'")
 
 
 def test_redacting_formatter__scrubs_any_url_password_and_query_secret(secrets):

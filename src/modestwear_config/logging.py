@@ -85,7 +85,8 @@ def secret_pattern(values: Iterable[str]) -> re.Pattern[str]:
     """One regular expression matching every form of every secret, longest first."""
     forms = set()
     for value in values:
-        forms |= {value, repr(value)[1:-1], ascii(value)[1:-1], json.dumps(value)[1:-1]}
+        encoded = repr(value.encode("utf-8", "backslashreplace"))[2:-1]  # %r of the bytes a driver holds
+        forms |= {value, repr(value)[1:-1], ascii(value)[1:-1], json.dumps(value)[1:-1], encoded}
     long = sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True)
     short = sorted((f for f in forms if 0 < len(f) < MIN_SECRET_LENGTH), key=len, reverse=True)
     alternatives = [re.escape(f) for f in long]
