@@ -229,3 +229,23 @@ def test_cache_client__glob_escape():
     from modestwear_config.cache_client import glob_escape
 
     assert glob_escape("a*b?[c]\\") == "a\\*b\\?\\[c\\]\\\\"
+
+
+SHARED_REDIS = "redis://:pw@cache.example.com:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("client_class", "broker", "warned"),
+    [
+        ("django_redis.client.DefaultClient", SHARED_REDIS, True),  # FLUSHDB next to the queue
+        ("django_redis.client.DefaultClient", "redis://cache.example.com:6379/1", False),  # another database
+        ("django_redis.client.DefaultClient", "amqp://guest@mq//", False),
+        ("modestwear_config.cache_client.ScopedClearClient", SHARED_REDIS, False),  # the library's default
+    ],
+)
+def test_check_cache_clear_spares_celery__w020(client_class, broker, warned):
+    settings = built({"REDIS_URL": SHARED_REDIS})
+    settings["CACHES"]["default"]["OPTIONS"]["CLIENT_CLASS"] = client_class
+    with override_settings(**settings, CELERY_BROKER_URL=broker, CELERY_RESULT_BACKEND=None):
+        ids = [m.id for m in run_checks()]
+    assert ("modestwear_config.W020" in ids) is warned

@@ -55,6 +55,9 @@ TRIGGERS = [
     (checks.check_static_storage,
      {"STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                    "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticHashedCloudinaryStorage"}}}, "E001"),
+    (checks.check_cache_clear_spares_celery,
+     {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h:6379/0"}},
+      "CELERY_BROKER_URL": "redis://h/0"}, "W020"),
 ]
 
 
