@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,35 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("base_dir_blank", {"BASE_DIR": "  "}, {"BASE_DIR"}),
     ("env_file_missing", {"ENV_FILE": "{tmp}/missing.env"}, {"ENV_FILE"}),
     ("env_file_not_utf8", {"ENV_FILE": "{tmp}/latin1.env"}, {"ENV_FILE"}),
+    # bytes that are not UTF-8 (POSIX environments are bytes; Python keeps them as surrogate escapes)
+    ("not_utf8_secret_key", {"SECRET_KEY": STRONG_KEY + "\udcff"}, {"SECRET_KEY"}),
+    ("not_utf8_base_dir", {"BASE_DIR": "{tmp}/\udcff"}, {"BASE_DIR"}),
+    ("not_utf8_allowed_hosts", {"ALLOWED_HOSTS": "sh\udcffop.example.com"}, {"ALLOWED_HOSTS"}),
+    ("not_utf8_database_url", {"DATABASE_URL": f"{PG}/sh\udce9op"}, {"DATABASE_URL"}),
+    ("not_utf8_referrer_policy", {"SECURE_REFERRER_POLICY": "same-origin\udcff"}, {"SECURE_REFERRER_POLICY"}),
+    ("not_utf8_email_password", {**SMTP, "EMAIL_HOST_PASSWORD": CANARY + "\udcff"}, {"EMAIL_HOST_PASSWORD"}),
+    # *_FILE: only small regular files
+    ("key_file_dev_zero", {"SECRET_KEY": DELETE, "SECRET_KEY_FILE": "/dev/zero"}, {"SECRET_KEY"}),
+    ("key_file_fifo", {"SECRET_KEY": DELETE, "SECRET_KEY_FILE": "{tmp}/fifo"}, {"SECRET_KEY"}),
+    ("key_file_too_large", {"SECRET_KEY": DELETE, "SECRET_KEY_FILE": "{tmp}/large"}, {"SECRET_KEY"}),
+    ("db_url_file_dev_null", {"DATABASE_URL_FILE": "/dev/null"}, {"DATABASE_URL"}),
+    # values that used to crash later, or unnamed
+    ("path_unknown_user", {"BASE_DIR": "~no-such-user-mwc/project"}, {"BASE_DIR"}),
+    ("path_unknown_user_ca", {"REDIS_URL": REDISS, "REDIS_SSL_CA_CERTS": "~no-such-user-mwc/ca.pem"},
+     {"REDIS_SSL_CA_CERTS"}),
+    ("int_overflows_a_float", {"DATABASE_CONN_MAX_AGE": "9" * 400}, {"DATABASE_CONN_MAX_AGE"}),
+    ("int_hsts_huge", {"SECURE_HSTS_SECONDS": "9" * 30}, {"SECURE_HSTS_SECONDS"}),
+    ("int_email_timeout_huge", {**SMTP, "EMAIL_TIMEOUT": "9" * 20}, {"EMAIL_TIMEOUT"}),
+    ("language_trailing_dash", {"LANGUAGE_CODE": "en-"}, {"LANGUAGE_CODE"}),
+    ("language_underscore", {"LANGUAGE_CODE": "en_US"}, {"LANGUAGE_CODE"}),
+    ("language_no_catalog", {"LANGUAGE_CODE": "xxxxxxxxx"}, {"LANGUAGE_CODE"}),
+    ("media_url_inside_static", {"MEDIA_URL": "/static/media/"}, {"MEDIA_URL"}),
+    ("static_url_inside_media", {"STATIC_URL": "/media/static/"}, {"STATIC_URL"}),
+    ("referrer_header_injection", {"SECURE_REFERRER_POLICY": "same-origin\r\nX-Evil: 1"}, {"SECURE_REFERRER_POLICY"}),
+    ("referrer_control_character", {"SECURE_REFERRER_POLICY": "same-origin\x7f"}, {"SECURE_REFERRER_POLICY"}),
+    ("referrer_not_latin1", {"SECURE_REFERRER_POLICY": "sam\u0117-origin"}, {"SECURE_REFERRER_POLICY"}),
+    ("referrer_unknown_token", {"SECURE_REFERRER_POLICY": "same-origin, everywhere"}, {"SECURE_REFERRER_POLICY"}),
+    ("cache_prefix_control_character", {"CACHE_KEY_PREFIX": "shop\x00"}, {"CACHE_KEY_PREFIX"}),
 ]
 
 
@@ -143,6 +173,8 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "weak").write_text(CANARY + "\n")
     (tmp_path / "bad.env").write_text(f"LOG_LEVEL=INFO\nSECRET_KEY = {CANARY}\nexport {CANARY}\n")
     (tmp_path / "latin1.env").write_bytes(f"EMAIL_HOST_PASSWORD=caf\xe9{CANARY}\n".encode("latin-1"))
+    os.mkfifo(tmp_path / "fifo")  # reading it would block start-up forever
+    (tmp_path / "large").write_text(STRONG_KEY * 2000)
     return tmp_path
 
 

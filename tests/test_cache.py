@@ -183,3 +183,69 @@ def test_cache__page_using_the_cache_still_answers(server, request, client, capl
     assert response.status_code == 200
     assert response.json()["visits"] == 1  # every read is a miss
     assert len(ignored_errors(caplog)) >= 2  # the get and the set, each logged
+
+
+# -- cache.clear() next to Celery in one Redis database ------------------------------
+@pytest.fixture
+def private_redis() -> Iterator[RedisServer]:
+    with RedisServer() as server:  # clear() on the shared Redis would be a hazard for other runs
+        yield server
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key_prefix", ["", "shop"])
+def test_cache_clear__keeps_queued_celery_tasks_and_results(private_redis, key_prefix):
+    """Upstash's free plan: cache, broker and results in database 0. A task queued (no worker) and a
+    stored result survive cache.clear(); the cache's own keys (every version) are gone."""
+    from celery import Celery
+
+    from modestwear_config.celery import celery_settings
+
+    url = private_redis.url
+    environ = {"REDIS_URL": url, "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url, "CACHE_KEY_PREFIX": key_prefix}
+    app = Celery("clear-test", set_as_current=False)
+    app.config_from_object(type("Conf", (), celery_settings(Env(environ))), namespace="CELERY")
+    client = redis.Redis.from_url(url)
+    try:
+        app.send_task("shop.tasks.add", args=(2, 3), queue="mwc-queued")
+        # A stored result, as the backend writes it (its own store_result calls redis-py's deprecated setex).
+        client.set(app.backend.get_key_for_task("mwc-task-id"), '{"status": "SUCCESS", "result": 5}')
+        before = set(client.keys())
+        with override_settings(**built(environ)):
+            cache = caches["default"]
+            cache.set("page", "cached")
+            cache.set("page", "v2", version=2)
+            cache.clear()
+            assert cache.get("page") is None and cache.get("page", version=2) is None
+        assert client.llen("mwc-queued") == 1  # the task is still queued
+        assert client.exists("celery-task-meta-mwc-task-id")
+        assert set(client.keys()) == before  # nothing but the cache's keys went
+    finally:
+        client.close()
+        app.close()
+
+
+def test_cache_client__glob_escape():
+    from modestwear_config.cache_client import glob_escape
+
+    assert glob_escape("a*b?[c]\\") == "a\\*b\\?\\[c\\]\\\\"
+
+
+SHARED_REDIS = "redis://:pw@cache.example.com:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("client_class", "broker", "warned"),
+    [
+        ("django_redis.client.DefaultClient", SHARED_REDIS, True),  # FLUSHDB next to the queue
+        ("django_redis.client.DefaultClient", "redis://cache.example.com:6379/1", False),  # another database
+        ("django_redis.client.DefaultClient", "amqp://guest@mq//", False),
+        ("modestwear_config.cache_client.ScopedClearClient", SHARED_REDIS, False),  # the library's default
+    ],
+)
+def test_check_cache_clear_spares_celery__w020(client_class, broker, warned):
+    settings = built({"REDIS_URL": SHARED_REDIS})
+    settings["CACHES"]["default"]["OPTIONS"]["CLIENT_CLASS"] = client_class
+    with override_settings(**settings, CELERY_BROKER_URL=broker, CELERY_RESULT_BACKEND=None):
+        ids = [m.id for m in run_checks()]
+    assert ("modestwear_config.W020" in ids) is warned

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -142,3 +143,89 @@ def test_http_entry_points(up_services, down_services, state, log_format):
         assert_clean(headers + body, f"HTTP {status} response ({state})")
         assert not any(hint in body for hint in PRIVATE_HOST_HINTS), body
     assert_clean(log, f"server log ({state}, {log_format})")
+
+
+# -- processes other than the web one: a real Celery worker ------------------------------
+SEND_LEAK = """
+from tests.canary_project.tasks import leak
+result = leak.apply_async(queue={queue!r})
+try:
+    result.get(timeout=30)
+except ConnectionError:
+    print("task failed as expected")
+"""
+
+
+def test_celery_worker__task_logs_and_errors_are_redacted(tmp_path):
+    """A task logging, printing and raising with the broker URL: the worker prints *** (Celery's own
+    root handlers would print the password: create_celery_app keeps them off)."""
+    from tests.test_celery import Worker
+
+    password = f"{CANARY}-worker"
+    with RedisServer(extra_args=("--requirepass", password)) as redis_server:
+        url = f"redis://:{password}@127.0.0.1:{redis_server.port}/0"
+        env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}",
+                           "CELERY_TASK_ALWAYS_EAGER": "false"})
+        queue = "mwc-canary"
+        with Worker(env, queue, ("--include", "tests.canary_project.tasks")) as worker:
+            sent = manage("shell", "-c", SEND_LEAK.format(queue=queue), env=env, timeout=90)
+            deadline = time.monotonic() + 20
+            while "ConnectionError" not in worker.output() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        output = worker.output()
+    assert "task failed as expected" in sent.stdout, sent.stderr[-3000:]
+    assert "connecting to" in output and "printed" in output and "ConnectionError" in output, output
+    assert "cannot reach ***" in output
+    assert_clean(output, "celery worker output")
+    assert_clean(sent.stdout + sent.stderr, "the sender's output")
+
+
+# -- DEBUG error pages over real HTTP ----------------------------------------------------
+@pytest.mark.parametrize("accept", ["text/html", "text/plain"])
+def test_debug_error_page__no_canary_over_http(up_services, accept):
+    """DEBUG on: Django's technical 500 page lists every setting (CACHES LOCATION, CELERY_BROKER_URL,
+    DATABASES) and the exception text (here it carries REDIS_URL and DATABASE_URL)."""
+    env = canary_env(*up_services, DEBUG="true", PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
+                     DJANGO_SETTINGS_MODULE="tests.canary_project.settings",
+                     CELERY_BROKER_URL=f"{up_services[1]};{up_services[1].replace('-redis@', '-failover@')}")
+    with Gunicorn(env) as server:
+        status, headers, body = _get(f"{server.base_url}/boom/", {"Accept": accept})
+        server.stop()
+        log = server.output()
+    assert status == 500
+    assert "CELERY_BROKER_URL" in body and "ConnectionError" in body, body[:2000]  # the technical page
+    assert_clean(headers + body, f"DEBUG 500 page ({accept})")
+    assert_clean(log, "server log")
+
+
+# -- every URL shape a consumer reads a password from, through the real commands ---------------
+def url_shapes_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The canary in a query string, in a 2nd server of a list, in a kombu failover list, in a
+    libpq multi-host URL, and in a list item holding the list separator."""
+    redis_host = redis_url.rpartition("@")[2]
+    database_host = database_url.rpartition("@")[2]
+    return canary_env(
+        database_url, redis_url,
+        DATABASE_URL=f"postgresql://postgres@{database_host}?password={CANARY}-query",
+        DATABASE_REPLICA_URLS=f"postgresql://ro@{database_host}?sslpassword={CANARY}-replica,"
+                              f"postgresql://ro:{CANARY}-second@{database_host}",
+        REDIS_URL=f"redis://{redis_host},redis://:{CANARY}-second@{redis_host}",
+        CELERY_BROKER_URL=f"redis://{redis_host};redis://:{CANARY}-failover@{redis_host}",
+        CELERY_RESULT_BACKEND=f"redis://{redis_host}?password={CANARY}-backend",
+    )
+
+
+def test_doctor__url_shapes_never_print_the_canary(up_services):
+    env = url_shapes_env(*up_services)
+    host = up_services[0].rpartition("@")[2]
+    # An item holding the list separator (settings cannot import: only the standalone doctor runs).
+    broken = {**env, "DATABASE_REPLICA_URLS": f"postgresql://ro:{CANARY},x@{host},postgresql://ro@h1,h2/db"}
+    runs = [manage("config", env=env), manage("config", "--json", env=env)]
+    for environ in (env, broken):
+        for args in ((), ("--json",)):
+            runs.append(subprocess.run([sys.executable, "-m", "modestwear_config.doctor", *args], env=environ,
+                                       capture_output=True, text=True, timeout=60))
+    for result in runs:
+        assert "DATABASE_URL" in result.stdout, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert_clean(result.stdout + result.stderr, f"{result.args}")

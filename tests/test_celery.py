@@ -201,9 +201,10 @@ def test_create_celery_app__defaults_the_settings_module(monkeypatch):
 class Worker:
     """`celery -A core worker` in the example project, consuming only its own queue."""
 
-    def __init__(self, env: Mapping[str, str], queue: str) -> None:
+    def __init__(self, env: Mapping[str, str], queue: str, args: tuple[str, ...] = ()) -> None:
         self.env = dict(env)
         self.queue = queue
+        self.args = args  # more worker options, e.g. ("--include", "tests.canary_project.tasks")
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.process: subprocess.Popen[str] | None = None
@@ -213,7 +214,7 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "core", "worker", "--pool", "solo", "--queues", self.queue,
              "--hostname", f"{self.queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO"],
+             "--loglevel", "INFO", *self.args],
             cwd=EXAMPLE_PROJECT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )
@@ -375,3 +376,28 @@ def test_doctor__a_broker_with_no_worker_is_a_problem(tmp_path):
         assert (connections["celery"]["status"], connections["celery"]["error"]) == ("fail", "NoWorkerAnswered")
         text = manage("config", "--connections", env=env, timeout=60).stdout
         assert "No problems found." not in text and "NoWorkerAnswered" in text
+
+
+BEAT_LOGGING = """
+import logging, sys
+from core.celery import app
+app.log.setup(loglevel="INFO")  # what `celery beat` and `celery worker` call at start-up
+root = logging.getLogger()
+sys.__stdout__.write(f"{{app.conf.worker_hijack_root_logger}} {{[type(h.formatter).__name__ for h in root.handlers]}}\\n")
+logging.getLogger("celery.beat").warning("broker %s", {url!r})
+print("printed {url}")  # stdout goes through the celery.redirected logger, as Celery would do
+"""
+
+
+@pytest.mark.slow
+def test_create_celery_app__beat_and_worker_logging_goes_through_the_redacting_formatter(tmp_path):
+    """Celery's logging set-up (shared by beat and the worker) leaves the root logger to LOGGING."""
+    url = "redis://:Beat-Canary-pw@127.0.0.1:1/0"
+    env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path)})
+    result = subprocess.run([sys.executable, "-c", BEAT_LOGGING.format(url=url)], cwd=EXAMPLE_PROJECT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "False ['RedactingFormatter']" in result.stdout
+    assert "broker ***" in result.stdout
+    assert "celery.redirected printed ***" in result.stdout
+    assert "Beat-Canary" not in result.stdout + result.stderr

@@ -61,6 +61,9 @@ TRIGGERS = [
                    "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticHashedCloudinaryStorage"}}}, "E001"),
     (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": []}, "W010"),
     (checks.check_frontend_url, {"CSRF_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": []}, "W010"),
+    (checks.check_cache_clear_spares_celery,
+     {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h:6379/0"}},
+      "CELERY_BROKER_URL": "redis://h/0"}, "W020"),
 ]
 
 

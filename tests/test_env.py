@@ -324,10 +324,10 @@ def test_env__secret_values_include_url_passwords_encoded_and_decoded(tmp_path):
         ("postgresql://u:p@ss@host/db", "postgresql://u:***@host/db"),
         ("postgresql://host/db", "postgresql://host/db"),
         ("sqlite:///db.sqlite3", "sqlite:///db.sqlite3"),
-        ("postgresql://u:ab/cd@host/db", "postgresql://***@host/db"),
-        ("postgresql://u:ab#cd@host/db", "postgresql://***@host/db"),
-        ("postgresql://u:ab?cd@host/db", "postgresql://***@host/db"),
-        ("postgresql://u:p@[::1/db", "<unparsable URL>"),
+        ("postgresql://u:ab/cd@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:ab#cd@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:ab?cd@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:p@[::1/db", "postgresql://u:***@[::1/db"),
     ],
 )
 def test_redact_url(url, expected):

@@ -272,3 +272,20 @@ def test_gunicorn_process__interface_printed_for_deploy_sh(interface: str) -> No
     bad = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
                          env=project_env({"SERVER_INTERFACE": "both"}), capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "SERVER_INTERFACE" in bad.stderr and bad.stdout == ""
+
+
+def test_gunicorn_settings__forwarded_allow_ips_is_overridable(tmp_path: Path) -> None:
+    env = Env({"FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.168.1.7,::1"})
+    s = config.gunicorn_settings(env, tmp_path, affinity={0}).settings
+    assert s["forwarded_allow_ips"] == "10.0.0.0/8,192.168.1.7,::1"
+
+
+@pytest.mark.parametrize("value", ["proxy.internal", "10.0.0.0/33", "*,10.0.0.1"])
+def test_gunicorn_settings__forwarded_allow_ips_refuses_names(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS"):
+        config.gunicorn_settings(Env({"FORWARDED_ALLOW_IPS": value}), tmp_path, affinity={0})
+
+
+def test_gunicorn_settings__timeout_has_an_upper_bound(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="GUNICORN_TIMEOUT"):
+        config.gunicorn_settings(Env({"GUNICORN_TIMEOUT": "100000000"}), tmp_path, affinity={0})

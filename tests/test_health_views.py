@@ -100,50 +100,26 @@ def test_health_view__bearer_scheme_case_insensitive(db):
     assert "duration_ms" in get(HTTP_AUTHORIZATION=f"bearer {TOKEN}").json()
 
 
-def test_health_view__staff_session_sees_details(django_user_model):
+def test_health_view__a_staff_session_costs_no_query_and_unlocks_nothing(django_user_model, django_assert_num_queries):
+    """A session cookie is anyone's to send: reading it would cost queries outside the deadline."""
     staff = django_user_model.objects.create_user("staff", password="x", is_staff=True)
     client = Client()
     client.force_login(staff)
-    assert "duration_ms" in get(client=client).json()
-
-
-def test_health_view__non_staff_session_no_details(django_user_model):
-    user = django_user_model.objects.create_user("shopper", password="x")
-    client = Client()
-    client.force_login(user)
-    assert "duration_ms" not in get(client=client).json()
-
-
-def test_health_view__staff_session_through_the_normal_stack(django_user_model, health_settings):
-    health_settings.MIDDLEWARE = [m for m in health_settings.MIDDLEWARE if "LivenessMiddleware" not in m]
-    staff = django_user_model.objects.create_user("staff", password="x", is_staff=True)
-    client = Client()
-    client.force_login(staff)
-    assert "duration_ms" in get(client=client).json()
-
-
-def test_health_view__session_not_read_when_degraded(django_user_model, custom, django_assert_num_queries):
-    staff = django_user_model.objects.create_user("staff", password="x", is_staff=True)
-    client = Client()
-    client.force_login(staff)
-    custom("payments", failing)
     with django_assert_num_queries(0):  # Django's own connection: untouched
         body = get(client=client).json()
-    assert body["status"] == "degraded" and "duration_ms" not in body
+    assert body["status"] == "ok" and "duration_ms" not in body
+
+
+def test_health_view__any_session_cookie_costs_no_query(db, health_settings, django_assert_num_queries):
+    health_settings.MIDDLEWARE = [m for m in health_settings.MIDDLEWARE if "LivenessMiddleware" not in m]
+    with django_assert_num_queries(0):
+        response = get(HTTP_COOKIE=f"{health_settings.SESSION_COOKIE_NAME}=forged-session-id")
+    assert response.status_code == 200 and "duration_ms" not in response.json()
 
 
 def test_health_view__no_cookie_no_query(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert get().status_code == 200
-
-
-def test_health_view__broken_session_store_means_no_details(db, health_settings, caplog):
-    health_settings.SESSION_ENGINE = "django.contrib.sessions.backends.file"
-    health_settings.SESSION_FILE_PATH = "/nonexistent/mwc-sessions"
-    with caplog.at_level(logging.WARNING, "modestwear_config.health"):
-        response = get(HTTP_COOKIE=f"{health_settings.SESSION_COOKIE_NAME}=abc")
-    assert "duration_ms" not in response.json()
-    assert "could not read the session" in caplog.text
 
 
 def test_health_view__critical_failure_is_503(db, custom):

@@ -37,7 +37,7 @@ def secrets(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", TRICKY)
     monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{CANARY}%2Fx@db.example.com/shop")
     monkeypatch.setenv("REDIS_URL", "rediss://default:tok3n-value@cache.example.com:6379")
-    monkeypatch.setenv("EMAIL_HOST_PASSWORD", "short")  # too short to mask safely
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD", "short")  # short: masked only as a whole token
 
 
 def test_logging__defaults():
@@ -66,9 +66,20 @@ def test_redacting_formatter__scrubs_secrets_and_url_passwords(secrets):
     assert line.endswith("WARNING shop.views connect *** with *** and *** / ***")
 
 
-def test_redacting_formatter__leaves_short_values_and_plain_text(secrets):
-    line = RedactingFormatter().format(record("short is a word, not a secret"))
-    assert line.endswith("short is a word, not a secret")
+def test_redacting_formatter__short_secret_only_as_a_whole_token(secrets):
+    line = RedactingFormatter().format(record("short, shortly and shorts: password=short"))
+    assert line.endswith("***, shortly and shorts: password=***")
+
+
+def test_redacting_formatter__scrubs_the_repr_of_a_secret(secrets):
+    line = RedactingFormatter().format(record("key=%r ascii=%a bytes=%r", TRICKY, TRICKY, TRICKY.encode()))
+    assert CANARY not in line
+    assert line.endswith("key='***' ascii='***' bytes=b'***'")
+
+
+def test_redacting_formatter__scrubs_any_url_password_and_query_secret(secrets):
+    line = RedactingFormatter().format(record("redis://:unconfigured-pw@h:1/0 postgresql://h/db?password=pw2"))
+    assert "unconfigured-pw" not in line and "pw2" not in line
 
 
 def test_redacting_formatter__scrubs_exception_text(secrets):
@@ -156,3 +167,8 @@ def test_logging__dict_config_writes_scrubbed_lines_to_stdout(tmp_path, log_form
         assert json.loads(lines[0])["message"] == "login failed for ***"
     else:
         assert lines[0].endswith("ERROR django.request login failed for ***")
+
+
+def test_json_formatter__keyword_password_keeps_the_line_valid_json(secrets):
+    line = JsonFormatter().format(record("connect with password=hunter22"))
+    assert json.loads(line)["message"] == "connect with password=***"

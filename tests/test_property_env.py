@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import tempfile
+import time
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.utils import ConnectionHandler, load_backend
+from django.http import HttpResponse
+from django.test import override_settings
+from django.utils import translation
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -22,6 +29,9 @@ from modestwear_config.registry import VARIABLES, Variable
 from tests.support.servers import manage, project_env
 
 CANARY = "Hyp0CanarySecret"
+FIFO_DIR = tempfile.mkdtemp(prefix="mwc-fifo-")  # also a BASE_DIR without a .env file
+FIFO = os.path.join(FIFO_DIR, "fifo")  # reading it without care blocks forever
+os.mkfifo(FIFO)
 EXAMPLES = int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300"))
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Variables an error may name although the environment did not set them (required ones).
@@ -30,6 +40,11 @@ CLOUDINARY_PARTS = {"CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_A
 SCHEMES = ["postgres", "postgresql", "pgsql", "postgis", "sqlite", "mysql", "mysql2", "oracle", "redis",
            "rediss", "unix", "amqp", "memory", "cloudinary", "http", "https", "ftp", "file", "", "x-y+z"]
 TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=()), max_size=40)
+# What an environment can hold and a consumer chokes on later: non-UTF-8 bytes (surrogate escapes),
+# ~user paths, integers past a C int or a float, header-breaking characters, odd language forms.
+NASTY = ["\udcff", "value\udce9", "~no-such-user-mwc/x", "~root/x", "9" * 30, "9" * 400, "2147483648",
+         "same-origin\r\nX-Evil: 1", "same-origin\x7f", "sam\u0117-origin", "en-", "en_US", "x" * 9,
+         "/static/media/", "/media/static/", "/static/", "/"]
 
 
 @st.composite
@@ -49,10 +64,11 @@ def urls(draw: st.DrawFn, secret: bool) -> str:
 
 def values_for(var: Variable) -> st.SearchStrategy[str]:
     nasty = st.one_of(TEXT, st.just(""), st.just(" "), st.just("x" * 100_000), st.just("$HOME"),
-                      st.just(CANARY if var.secret else "value"))
+                      st.just(CANARY if var.secret else "value"), st.sampled_from(NASTY))
     kind_values: dict[str, st.SearchStrategy[str]] = {
         "bool": st.sampled_from(["true", "FALSE", "1", "0", "yes", "No", "on", "off", "maybe", "tru", " true "]),
-        "int": st.one_of(st.integers(-10**6, 10**6).map(str), st.sampled_from(["1e3", "0x10", "٣", "+5", " 7 "])),
+        "int": st.one_of(st.integers(-10**6, 10**6).map(str), st.integers().map(str),
+                         st.sampled_from(["1e3", "0x10", "٣", "+5", " 7 "])),
         "float": st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(str), st.sampled_from(["0.5", "1_0"])),
         "str": st.one_of(st.sampled_from(list(var.choices) or ["x"]), TEXT),
         "list": st.lists(st.one_of(urls(var.secret), st.sampled_from(["example.com", "*", "https://a.b", " ", "http://x/y"])),
@@ -73,7 +89,8 @@ def environments(draw: st.DrawFn, production: bool | None = None) -> dict[str, s
         env["DEBUG"] = "false" if production else "true"
     if draw(st.booleans()):
         secret = draw(st.sampled_from([v for v in VARIABLES if v.secret]))
-        env[f"{secret.name}_FILE"] = draw(st.sampled_from(["/nonexistent", "/etc/hostname", "", "/tmp"]))
+        env[f"{secret.name}_FILE"] = draw(st.sampled_from(["/nonexistent", "/etc/hostname", "", "/tmp", "/dev/zero",
+                                                             "/dev/null", FIFO, "\udcff"]))
     return env
 
 
@@ -106,6 +123,39 @@ def assert_django_accepts(built: dict) -> None:
     assert isinstance(built["ALLOWED_HOSTS"], list) and built["ALLOWED_HOSTS"]
     for origin in built["CORS_ALLOWED_ORIGINS"] + built["CSRF_TRUSTED_ORIGINS"]:
         assert re.match(r"^https?://[^/?#@]+$", origin), origin
+    assert_consumers_accept(built)
+
+
+def walk(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in walk(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in walk(item)]
+    return [value]
+
+
+def assert_consumers_accept(built: dict) -> None:
+    """What each consumer does with the values later (on every request, or at first connection)."""
+    for leaf in walk(built):
+        if isinstance(leaf, str):
+            leaf.encode("utf-8")  # signing, headers, the database driver, log lines
+        elif isinstance(leaf, int) and not isinstance(leaf, bool):
+            assert abs(leaf) < 2**31, leaf  # socket timeouts, select(), struct fields
+            time.monotonic() + leaf  # CONN_MAX_AGE's deadline: no OverflowError
+    ZoneInfo(built["TIME_ZONE"])
+    if built.get("EMAIL_TIMEOUT") is not None:
+        with socket.socket() as sock:
+            sock.settimeout(built["EMAIL_TIMEOUT"])
+    static, media = built["STATIC_URL"], built["MEDIA_URL"]
+    assert not (static.startswith(media) or media.startswith(static))
+    response = HttpResponse()
+    for header in ("SECURE_REFERRER_POLICY", "SECURE_CROSS_ORIGIN_OPENER_POLICY", "X_FRAME_OPTIONS"):
+        response[header] = built[header]  # BadHeaderError on a newline
+        built[header].encode("latin-1")  # what WSGI servers send
+        assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in built[header])
+    with override_settings(LANGUAGE_CODE=built["LANGUAGE_CODE"]):
+        translation.activate(built["LANGUAGE_CODE"])  # OSError: no translation files
+        translation.deactivate()
 
 
 @PROFILE
@@ -165,13 +215,96 @@ def plausible_environments(draw: st.DrawFn) -> dict[str, str]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(plausible_environments())
 def test_example_project__accepted_environments_pass_django_check(env):
-    """The real thing: django.setup() plus `manage.py check` in the example project."""
+    """The real thing: django.setup(), `check`, and a page rendered through the whole middleware stack
+    (headers serialised as a server sends them, the 404 template in LANGUAGE_CODE) in the example project."""
     env = {"DEBUG": "true", **env}
     assume(_encodable(env) and "BASE_DIR" not in env and "ENV_FILE" not in env)
     try:
         build_settings(*BUILDERS, env=Env(env))
     except ImproperlyConfigured:
         assume(False)
-    result = manage("check", env=project_env(env), timeout=60)
+    result = manage("shell", "-c", CHECK_AND_RENDER, env=project_env(env), timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "RENDERED 404" in result.stdout, result.stdout[-2000:]
     assert CANARY not in result.stdout + result.stderr
+
+
+CHECK_AND_RENDER = """
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+call_command("check")
+host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost")
+response = Client(HTTP_HOST=host).get("/mwc-no-such-page/", secure=True)
+response.serialize_headers()  # latin-1, as a WSGI server sends them
+print("RENDERED", response.status_code)
+"""
+
+
+# -- class 1: every place a consumer reads a password from -----------------------------------
+# Passwords with the characters libpq and redis-py accept unencoded, and percent-encoded ones.
+PASSWORDS = st.sampled_from([CANARY, f"{CANARY}%40x", f"{CANARY}%2C", f"p@{CANARY}", f"{CANARY}/x", f"{CANARY}?x",
+                             f"{CANARY}#x", f"{CANARY}:x", f"x,{CANARY}", f"{CANARY};x", f"{CANARY}&x=1"])
+SECRET_PARAMETERS = ["password", "sslpassword", "token", "api_secret", "Password", "pass%77ord", "auth"]
+
+
+@st.composite
+def secret_url(draw: st.DrawFn) -> str:
+    """One server, the canary wherever a consumer reads a password: user info, query, or both."""
+    scheme = draw(st.sampled_from(["postgresql", "postgres", "redis", "rediss", "amqp", "unix", "cloudinary"]))
+    where = draw(st.sampled_from(["userinfo", "empty_user", "query", "both", "none"]))
+    password = draw(PASSWORDS)
+    userinfo = {"userinfo": f"u:{password}@", "empty_user": f":{password}@", "both": f"u:{password}@"}.get(where, "")
+    hosts = draw(st.sampled_from(["h1:6379", "h1:5432,h2:5433", "[::1]:5432", "", "/tmp/redis.sock"]))
+    path = draw(st.sampled_from(["", "/0", "/db"]))
+    query = ""
+    if where in ("query", "both"):
+        name = draw(st.sampled_from(SECRET_PARAMETERS))
+        before = draw(st.sampled_from(["", "sslmode=require&", "db=1&"]))
+        query = f"?{before}{name}={draw(PASSWORDS).replace('&', '%26').replace('#', '%23')}"
+    return f"{scheme}://{userinfo}{hosts}{path}{query}"
+
+
+@st.composite
+def secret_url_lists(draw: st.DrawFn) -> str:
+    """django-redis LOCATION lists (','), kombu failover lists (';'), with the canary in any server."""
+    servers = draw(st.lists(st.one_of(secret_url(), st.just("redis://plain:6379/0")), min_size=1, max_size=4))
+    separator = draw(st.sampled_from([",", ";", ", ", "; "]))
+    return separator.join(servers)
+
+
+def _consumer_passwords(value: str) -> list[str]:
+    """The passwords as each consumer would parse them, per server: what a library may log."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    found = []
+    for item in re.split(r"[,;]\s*(?=[a-z]+://)", value):
+        try:
+            parts = urlsplit(item)
+            found += [parts.password or "", unquote(parts.password or "")]
+            found += [v for k, v in parse_qsl(parts.query) if "pass" in k.lower() or "token" in k.lower()]
+        except ValueError:
+            continue
+    return [p for p in found if CANARY in p]
+
+
+@PROFILE
+@given(st.sampled_from([v for v in VARIABLES if v.secret and v.kind in ("url", "list")]),
+       st.one_of(secret_url(), secret_url_lists()), st.booleans())
+def test_redaction__canary_never_in_doctor_text_json_or_logs(var, value, as_json):
+    import io
+    import logging
+    from unittest import mock
+
+    from modestwear_config import doctor
+    from modestwear_config.logging import RedactingFormatter
+
+    env = {"DEBUG": "true", var.name: value}
+    out = io.StringIO()
+    doctor.render(doctor.diagnose(Env(env)), as_json, out)
+    assert CANARY not in out.getvalue(), out.getvalue()
+    pieces = [value, *_consumer_passwords(value), *re.split(r"[,;]", value)]
+    message = " | ".join(p for p in pieces if CANARY in p and not p.startswith(("x", "p@")) or p == value)
+    with mock.patch.dict(os.environ, {"BASE_DIR": FIFO_DIR, **env}):
+        line = RedactingFormatter().format(logging.LogRecord("lib", logging.ERROR, __file__, 1, message, (), None))
+    assert CANARY not in line, (value, line)

@@ -19,7 +19,9 @@ def cache_settings(env: Env) -> dict[str, Any]:
     prefix: str = env("CACHE_KEY_PREFIX")
     # Read (and so validated) even without REDIS_URL: a typo must not wait for the day Redis is added.
     options: dict[str, Any] = {
-        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        # django-redis's, but clear() deletes only cache keys, never FLUSHDB: the Celery broker and
+        # results may share this Redis database (Upstash's free plan has only database 0).
+        "CLIENT_CLASS": "modestwear_config.cache_client.ScopedClearClient",
         # Seconds; redis-py would otherwise wait 5 s on a silent server.
         "SOCKET_CONNECT_TIMEOUT": env("REDIS_SOCKET_CONNECT_TIMEOUT"),
         "SOCKET_TIMEOUT": env("REDIS_SOCKET_TIMEOUT"),

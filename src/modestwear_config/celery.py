@@ -83,12 +83,33 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     so ``celery -A core worker`` works without exporting it.
     """
     from celery import Celery
+    from celery.signals import setup_logging  # type: ignore[import-untyped]
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)
     app.config_from_object("django.conf:settings", namespace="CELERY")
+    # Workers and beat log through the project's LOGGING (the redacting formatter), like
+    # the web process: Celery would otherwise put its own, unredacted handlers on the root logger.
+    app.conf.worker_hijack_root_logger = False
+    setup_logging.connect(configure_logging_from_settings, weak=False, dispatch_uid="modestwear_config")
     app.autodiscover_tasks()
     return app
+
+
+def configure_logging_from_settings(**kwargs: Any) -> None:
+    """celery.signals.setup_logging: with a receiver, Celery leaves logging to it (worker and beat).
+
+    Celery then also skips redirecting stdout and stderr to its logger, so a task's
+    print() would bypass the formatter: redirect them here, as Celery would have.
+    """
+    import logging.config
+
+    from celery import current_app
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if current_app.conf.worker_redirect_stdouts:
+        current_app.log.redirect_stdouts(current_app.conf.worker_redirect_stdouts_level)
 
 
 __getattr__ = lazy_settings(celery_settings)

@@ -317,6 +317,46 @@ def _smtp_port() -> int | None:
     return int(settings.EMAIL_PORT) if settings.EMAIL_BACKEND == SMTP else None
 
 
+W020_TEXT = (
+    "CACHES[{alias!r}] shares a Redis database with the Celery broker or result backend, and its "
+    "django-redis client clears with FLUSHDB: cache.clear() would delete queued tasks and results."
+)
+SCOPED_CLEAR_CLIENT = "modestwear_config.cache_client.ScopedClearClient"
+
+
+def check_cache_clear_spares_celery(**kwargs: Any) -> list[CheckMessage]:
+    celery = {_redis_database(getattr(settings, name, None) or "") for name in
+              ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")} - {None}
+    return [
+        Warning(W020_TEXT.format(alias=alias), id=ID + "W020",
+                hint=f"Use OPTIONS['CLIENT_CLASS'] = {SCOPED_CLEAR_CLIENT!r} (clears only the cache's keys), "
+                     "or a Redis database of its own.")
+        for alias, cache in settings.CACHES.items()
+        if cache.get("BACKEND") == "django_redis.cache.RedisCache"
+        and cache.get("OPTIONS", {}).get("CLIENT_CLASS", "django_redis.client.DefaultClient") != SCOPED_CLEAR_CLIENT
+        and celery & {_redis_database(url) for url in _locations(cache.get("LOCATION"))}
+    ]
+
+
+def _locations(location: Any) -> list[str]:
+    if isinstance(location, str):
+        return [url.strip() for url in location.split(",")]
+    return [str(url) for url in location or []]
+
+
+def _redis_database(url: str) -> tuple[str, int, str] | None:
+    """(host, port, database) of a redis:// or rediss:// URL; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 6379
+    except ValueError:
+        return None
+    if parts.scheme not in ("redis", "rediss"):
+        return None
+    database = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    return ((parts.hostname or "").lower(), port, database)
+
+
 ALWAYS: Iterable[Callable[..., list[CheckMessage]]] = (
     check_conn_health_checks,
     check_redis_logging,
@@ -326,6 +366,7 @@ ALWAYS: Iterable[Callable[..., list[CheckMessage]]] = (
     check_overrides,
     check_environment,
     check_health_names,
+    check_cache_clear_spares_celery,
 )
 DEPLOY_ONLY: Iterable[Callable[..., list[CheckMessage]]] = (
     check_allowed_hosts,

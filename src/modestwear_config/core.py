@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gettext
 import hashlib
+import re
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import django.conf.locale
 from django.conf import global_settings
+from django.utils.translation import to_locale
 
 from .env import Env, base_dir, lazy_settings
 from .registry import BY_NAME
@@ -18,6 +22,9 @@ LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE = 5
 INSECURE_PREFIX = "django-insecure-"
+# Django's translation.E001 form (django/core/checks/translation.py), and where its catalogs live.
+_LANGUAGE_CODE = re.compile(r"^[a-z]{1,8}(?:-[a-z0-9]{1,8})*(?:@[a-z0-9]{1,20})?$", re.IGNORECASE)
+_DJANGO_LOCALE = str(Path(django.conf.locale.__file__).parent)
 
 
 def core_settings(env: Env) -> dict[str, Any]:
@@ -48,6 +55,10 @@ def core_settings(env: Env) -> dict[str, Any]:
         "FRONTEND_URL": env("FRONTEND_URL"),
         "GOOGLE_CLIENT_ID": env("GOOGLE_CLIENT_ID"),
         "FACEBOOK_APP_ID": env("FACEBOOK_APP_ID"),
+        # DEBUG pages and error mails: Django masks secret-looking setting names, these also
+        # the passwords inside URL values (CACHES LOCATION, CELERY_BROKER_URL, request.META).
+        "DEFAULT_EXCEPTION_REPORTER_FILTER": "modestwear_config.reporting.RedactingReporterFilter",
+        "DEFAULT_EXCEPTION_REPORTER": "modestwear_config.reporting.RedactingExceptionReporter",
     }
 
 
@@ -90,7 +101,7 @@ def _secret_key(env: Env, debug: bool, base: Path) -> str:
 
 
 def _url_prefixes(env: Env) -> tuple[str, str]:
-    """STATIC_URL and MEDIA_URL: non-empty, ending in '/', distinct (else Django fails later, unnamed)."""
+    """STATIC_URL and MEDIA_URL: non-empty, ending in '/', neither inside the other (else Django fails later, unnamed)."""
     prefixes = {}
     for name in ("STATIC_URL", "MEDIA_URL"):
         value: str = env(name)
@@ -98,8 +109,11 @@ def _url_prefixes(env: Env) -> tuple[str, str]:
             env.error(name, "expected a URL prefix ending with '/' (like /static/ or https://cdn.example.com/static/)")
             value = BY_NAME[name].default
         prefixes[name] = value
-    if prefixes["STATIC_URL"] == prefixes["MEDIA_URL"]:
-        env.error("MEDIA_URL", "must differ from STATIC_URL (uploads would shadow static files)")
+    static, media = prefixes["STATIC_URL"], prefixes["MEDIA_URL"]
+    if static.startswith(media) or media.startswith(static):
+        # Django refuses MEDIA_URL within STATIC_URL (runserver), and either inside the other shadows it.
+        named = "STATIC_URL" if env.is_set("STATIC_URL") and not env.is_set("MEDIA_URL") else "MEDIA_URL"
+        env.error(named, "MEDIA_URL and STATIC_URL must differ and neither be inside the other (one would shadow the other)")
     return prefixes["STATIC_URL"], prefixes["MEDIA_URL"]
 
 
@@ -107,7 +121,8 @@ def _language_code(env: Env) -> str:
     """LANGUAGE_CODE, checked here: an unknown one crashes django.setup() (no translation files)."""
     code: str = env("LANGUAGE_CODE")
     known = {language for language, _ in global_settings.LANGUAGES}
-    if code.lower() in known or code.lower().partition("-")[0] in known:
+    known_form = _LANGUAGE_CODE.match(code) and (code.lower() in known or code.lower().partition("-")[0] in known)
+    if known_form and gettext.find("django", _DJANGO_LOCALE, [to_locale(code)]):
         return code
     env.error("LANGUAGE_CODE", "expected a language Django has translations for (like en-us, fr or pt-br)")
     return "en-us"

@@ -26,7 +26,8 @@ from django.views.debug import SafeExceptionReporterFilter
 from . import BUILDERS, __version__
 from .checks import environment_messages
 from .docs import env_example
-from .env import Env, redact_url
+from .env import Env
+from .redaction import redact
 from .registry import BY_NAME, CONCERNS, Variable
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
@@ -170,17 +171,17 @@ def _variable_of(message: CheckMessage) -> str:
 
 
 def masked_value(env: Env, var: Variable) -> str:
+    env(var.name)  # validates it (the builders may not read every variable)
     raw = env.raw(var.name)
     if raw is None:
         return "unset" if var.secret else var.shown_default or '""'
-    if not var.secret:
-        return raw or '""'
-
-    if var.kind == "url":
-        return redact_url(raw.strip())
-    if var.kind == "list":
-        return ",".join(redact_url(item.strip()) for item in raw.split(",") if item.strip())
-    return "set"
+    if var.name in env.problems:
+        # A secret pasted into the wrong variable is exactly what makes a value invalid.
+        return "<invalid, not shown>"
+    if var.secret and var.kind not in ("url", "list"):
+        return "set"
+    # Every password a consumer would parse (user info, query, each server of a list).
+    return redact(raw.strip() if var.secret else raw) or '""'
 
 
 # -- the settings produced, masked --------------------------------------------------

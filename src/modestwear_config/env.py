@@ -15,15 +15,20 @@ import io
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .redaction import (
+    passwords,
+    redact_url,  # noqa: F401  (its former home: a public name)
+)
 from .registry import BY_NAME, Variable
 
 Source = Literal["environment", "file", "dotenv", "default"]
@@ -31,6 +36,9 @@ DOTENV_LINE = re.compile(r"\A(?:export )?([A-Za-z_0-9]+)=(.*)\Z")  # django-envi
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 _NOT_READ = object()
+# Integers without a declared maximum: what a C int (socket, select, struct) still takes.
+MAX_INT = 2**31 - 1
+SECRET_FILE_MAX_BYTES = 64 * 1024  # a key, a password, a URL: never more
 
 
 class Env:
@@ -77,6 +85,7 @@ class Env:
                 self.derive(name, fallback, from_)
             return fallback
         try:
+            check_text(raw)
             return _PARSERS[var.kind](raw, var)
         except ValueError as exc:
             self.error(name, str(exc))
@@ -129,7 +138,10 @@ class Env:
             self.error(var.name, f"set either {var.name} or {file_name}, not both")
             return None
         try:
-            content = Path(path).read_text(encoding="utf-8")
+            content = read_bounded(path).decode("utf-8")
+        except SecretFileError as exc:
+            self.error(var.name, f"{file_name} names {exc}")
+            return None
         except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: NUL in the path
             self.error(var.name, f"{file_name} names a file that cannot be read ({type(exc).__name__})")
             return None
@@ -150,8 +162,9 @@ class Env:
     def secret_values(self) -> Iterator[str]:
         """Every secret value set in this environment, and URL passwords, for log scrubbing.
 
-        Both the raw and the stripped value, and a URL password both as written
-        (percent-encoded) and decoded, since a library may log either form.
+        Both the raw and the stripped value, and every password a consumer would
+        parse out of a URL (redaction.passwords: user info, query, every server
+        of a list), as written (percent-encoded) and decoded.
         """
         for var in BY_NAME.values():
             if not var.secret:
@@ -161,14 +174,19 @@ class Env:
                 continue
             yield raw
             yield raw.strip()
-            for url in raw.split(",") if var.kind in ("url", "list") else ():
-                password = _safe_password(url.strip())
-                if password:
-                    yield password
-                    yield unquote(password)
+            if var.kind in ("url", "list"):
+                yield from passwords(raw)
 
 
 # -- parsers: raise ValueError with a message that never contains the value ----
+def check_text(raw: str) -> None:
+    """Refuse what Python decoded from non-UTF-8 bytes (surrogate escapes): encoding it later fails."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("expected UTF-8 text, got bytes that are not UTF-8") from None
+
+
 def _parse_bool(raw: str, var: Variable) -> bool:
     value = raw.strip().lower()
     if value in TRUE:
@@ -187,13 +205,17 @@ def _parse_number(raw: str, var: Variable, cast: Callable[[str], Any], what: str
         raise ValueError(f"expected {what}, got a non-finite number")
     if var.minimum is not None and value < var.minimum:
         raise ValueError(f"expected {what} >= {var.minimum:g}")
-    if var.maximum is not None and value > var.maximum:
-        raise ValueError(f"expected {what} <= {var.maximum:g}")
+    maximum = var.maximum if var.maximum is not None else MAX_INT if isinstance(value, int) else None
+    if maximum is not None and value > maximum:
+        raise ValueError(f"expected {what} <= {maximum:g}")
     return value
 
 
 def _parse_str(raw: str, var: Variable) -> str:
     value = raw if var.secret else raw.strip()
+    if not var.secret and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        # Such values end up in headers, mail headers or paths, where they fail on every use.
+        raise ValueError("expected text, got control characters")
     if var.choices:
         match = {c.lower(): c for c in var.choices}.get(value.lower())
         if match is None:
@@ -232,7 +254,10 @@ def _parse_path(raw: str, var: Variable) -> Path:
     value = raw.strip()
     if not value or "\x00" in value:
         raise ValueError("expected a file system path, got an empty or invalid value")
-    return Path(value).expanduser()
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # ~user/ for a user this system does not know
+        raise ValueError("expected a file system path, got a ~user path whose user does not exist") from None
 
 
 _PARSERS: dict[str, Callable[[str, Variable], Any]] = {
@@ -246,35 +271,23 @@ _PARSERS: dict[str, Callable[[str, Variable], Any]] = {
 }
 
 
-# -- redaction -------------------------------------------------------------------
-def redact_url(url: str) -> str:
-    """The URL with its password (or token-only user info) replaced by ***.
+class SecretFileError(Exception):
+    """A *_FILE path that is not a small regular file (the message never holds its content)."""
 
-    A password with an unencoded '/', '?' or '#' ends urlsplit's netloc early
-    and would be shown whole; any '@' after the scheme then redacts everything
-    up to the last '@' (over-redacting beats leaking).
-    """
-    scheme, sep, rest = url.partition("://")
+
+def read_bounded(path: str, limit: int = SECRET_FILE_MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit`: never a device (/dev/zero), never blocked on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
     try:
-        parts = urlsplit(url)
-        user = parts.username
-        password = parts.password
-    except ValueError:
-        return "<unparsable URL>"
-    if "@" in parts.netloc:
-        host = parts.netloc.rpartition("@")[2]
-        userinfo = f"{user}:***" if user and password is not None else "***"
-        return parts._replace(netloc=f"{userinfo}@{host}").geturl()
-    if sep and "@" in rest:
-        return f"{scheme}://***@{rest.rpartition('@')[2]}"
-    return url
-
-
-def _safe_password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SecretFileError("a file that cannot be read (not a regular file: a device, FIFO or directory?)")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            content = file.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(content) > limit:
+        raise SecretFileError(f"a file that cannot be read (larger than {limit // 1024} KiB)")
+    return content
 
 
 # -- project location and .env ---------------------------------------------------

@@ -11,6 +11,7 @@ count honours the container's CPU quota and affinity: on Render's free tier
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import sys
@@ -124,8 +125,9 @@ def gunicorn_settings(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[i
         "max_requests": max_requests,
         "max_requests_jitter": env("GUNICORN_MAX_REQUESTS_JITTER") if max_requests else 0,
         # Render's proxy ends TLS and connects from addresses we cannot list: trust its
-        # X-Forwarded-Proto from any peer, only when the app is declared to be behind one.
-        "forwarded_allow_ips": "*" if behind_proxy else "127.0.0.1,::1",
+        # X-Forwarded-Proto from any peer, only when the app is declared to be behind one
+        # (and the platform lets no one else reach the port); FORWARDED_ALLOW_IPS narrows it.
+        "forwarded_allow_ips": _trusted_forwarders(env, behind_proxy),
         # gunicorn >= 24 opens a runtime control socket at one fixed path per user: two
         # instances on a host would fight over it, and nothing here uses it.
         "control_socket_disable": True,
@@ -136,6 +138,24 @@ def gunicorn_settings(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[i
     cpus = available_cpus(root, affinity)
     count = default_workers(cpus.count)
     return Plan({**settings, "workers": count}, f"2 x {cpus.count:g} CPUs ({cpus.source}) + 1")
+
+
+def _trusted_forwarders(env: Env, behind_proxy: bool) -> str:
+    """FORWARDED_ALLOW_IPS (addresses, networks, or *), else * behind a TLS proxy, else loopback."""
+    given: list[str] = env("FORWARDED_ALLOW_IPS")
+    if not given:
+        return "*" if behind_proxy else "127.0.0.1,::1"
+    if given != ["*"] and not all(_is_network(item) for item in given):
+        env.error("FORWARDED_ALLOW_IPS", "expected IP addresses or networks (like 10.0.0.0/8,::1), or * alone")
+    return ",".join(given)
+
+
+def _is_network(item: str) -> bool:
+    try:
+        ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def describe(plan: Plan) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
 from .env import Env, lazy_settings
+from .redaction import redact
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
+MIN_SECRET_LENGTH = 6  # shorter values are masked only as whole tokens: they would mask parts of words
 
 
 def logging_settings(env: Env) -> dict[str, Any]:
@@ -46,34 +49,49 @@ class RedactingFormatter(logging.Formatter):
     """Formats as text, then replaces every configured secret value with ***.
 
     The last line of defence: whatever a library logs (a URL, an exception
-    text), a secret from the environment never leaves the process.
+    text, a repr), a secret from the environment never leaves the process.
+    Each secret is matched as written, percent-decoded and in its repr()/ascii()
+    escaped form; one shorter than MIN_SECRET_LENGTH only as a whole token (so
+    "pw" never masks "pwd"); and any URL's password (redaction.py) whatever its source.
     """
 
     def __init__(self, fmt: str | None = TEXT_FORMAT, *args: Any, **kwargs: Any) -> None:
         super().__init__(fmt, *args, **kwargs)
-        self._secrets: list[str] | None = None
+        self._pattern: re.Pattern[str] | None = None
 
-    def _secret_values(self) -> list[str]:
-        if self._secrets is None:
+    def _secrets(self) -> re.Pattern[str]:
+        if self._pattern is None:
             # Reading the environment may log (django-environ logs the .env file it
             # reads at DEBUG); that record comes back here: without this guard the
             # formatter would recurse until RecursionError.
-            self._secrets = []
-            values = {v for v in Env.from_os().secret_values() if len(v) >= MIN_SECRET_LENGTH}
-            self._secrets = sorted(values, key=len, reverse=True)  # longest first
-        return self._secrets
+            self._pattern = _NOTHING
+            self._pattern = secret_pattern(Env.from_os().secret_values())
+        return self._pattern
 
     def redact(self, text: str) -> str:
-        for secret in self._secret_values():
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
+        return redact(self._secrets().sub("***", text), embedded=True)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(self.render(record))
 
     def render(self, record: logging.LogRecord) -> str:
         return super().format(record)
+
+
+_NOTHING = re.compile(r"(?!)")
+
+
+def secret_pattern(values: Iterable[str]) -> re.Pattern[str]:
+    """One regular expression matching every form of every secret, longest first."""
+    forms = set()
+    for value in values:
+        encoded = repr(value.encode("utf-8", "backslashreplace"))[2:-1]  # %r of the bytes a driver holds
+        forms |= {value, repr(value)[1:-1], ascii(value)[1:-1], json.dumps(value)[1:-1], encoded}
+    long = sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+    short = sorted((f for f in forms if 0 < len(f) < MIN_SECRET_LENGTH), key=len, reverse=True)
+    alternatives = [re.escape(f) for f in long]
+    alternatives += [rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])" for f in short]
+    return re.compile("|".join(alternatives)) if alternatives else _NOTHING
 
 
 class JsonFormatter(RedactingFormatter):

@@ -73,7 +73,8 @@ VARIABLES: tuple[Variable, ...] = (
       secret=True, default_doc="SQLite file BASE_DIR/db.sqlite3", example="postgresql://user:pass@ep-xxx.eu-central-1.aws.neon.tech/neondb?sslmode=require"),
     V("DATABASE_REPLICA_URLS", "list", "database", "Read replicas, comma-separated URLs; reads go there, writes and migrations to the primary.",
       (), secret=True, example="postgresql://user:pass@replica-host/neondb"),
-    V("DATABASE_CONN_MAX_AGE", "int", "database", "Seconds a connection is kept open (0 closes it after each request).", 600, minimum=0),
+    V("DATABASE_CONN_MAX_AGE", "int", "database", "Seconds a connection is kept open (0 closes it after each request).", 600, minimum=0,
+      maximum=86_400),
     V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before each request (survives Neon suspends).", True),
     V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5,
       minimum=2, maximum=600),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
@@ -107,7 +108,8 @@ VARIABLES: tuple[Variable, ...] = (
     V("CLOUDINARY_API_SECRET", "str", "storage", "Cloudinary API secret (instead of CLOUDINARY_URL).", secret=True, example="<secret>"),
     # security ---------------------------------------------------------------
     V("SECURE_SSL_REDIRECT", "bool", "security", "Redirect plain HTTP to HTTPS (health paths exempt).", default_doc=_PROD),
-    V("SECURE_HSTS_SECONDS", "int", "security", "Strict-Transport-Security max-age in seconds.", default_doc="31536000 when DEBUG is off, else 0", minimum=0),
+    V("SECURE_HSTS_SECONDS", "int", "security", "Strict-Transport-Security max-age in seconds.", default_doc="31536000 when DEBUG is off, else 0", minimum=0,
+      maximum=63_072_000),
     V("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", "security", "HSTS covers subdomains.", default_doc=_PROD),
     V("SECURE_HSTS_PRELOAD", "bool", "security", "HSTS preload flag.", default_doc=_PROD),
     V("SESSION_COOKIE_SECURE", "bool", "security", "Session cookie only over HTTPS.", default_doc=_PROD),
@@ -139,7 +141,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("EMAIL_USE_TLS", "bool", "email", "STARTTLS.", default_doc="true on port 587"),
     V("EMAIL_USE_SSL", "bool", "email", "Implicit TLS.", default_doc="true on port 465"),
     V("EMAIL_TIMEOUT", "int", "email", "Seconds before an SMTP call or an HTTP email API request gives up.", 10,
-      minimum=1, maximum=300),
+      minimum=1, maximum=600),
     V("DEFAULT_FROM_EMAIL", "str", "email", "From address of outgoing mail; required with EMAIL_PROVIDER (a verified domain).",
       default_doc="EMAIL_HOST_USER, else webmaster@localhost", example="ModestWear <no-reply@modestwear.com>"),
     V("EMAIL_PROVIDER", "str", "email",
@@ -159,7 +161,7 @@ VARIABLES: tuple[Variable, ...] = (
       example="true"),
     # health -----------------------------------------------------------------
     V("HEALTH_TOKEN", "str", "health", "Bearer token that unlocks /health details (error types, timings).",
-      secret=True, default_doc="unset: details only for staff sessions", example="<random token>"),
+      secret=True, default_doc="unset: no details for anyone", example="<random token>"),
     V("HEALTH_BUDGET_SECONDS", "float", "health", "Total time /health may take, under Render's 5 s probe timeout.",
       2.5, minimum=0.1, maximum=30),
     V("HEALTH_CACHE_SECONDS", "float", "health", "Seconds a /health result is reused, so a burst of probes costs one round trip.",
@@ -180,14 +182,21 @@ VARIABLES: tuple[Variable, ...] = (
     V("WEB_CONCURRENCY", "int", "gunicorn", "gunicorn worker processes.",
       default_doc="2 x CPUs + 1, CPUs from the cgroup quota and affinity", minimum=1, maximum=256),
     V("GUNICORN_THREADS", "int", "gunicorn", "Threads per worker (gthread when > 1).", 4, minimum=1, maximum=256),
-    V("GUNICORN_TIMEOUT", "int", "gunicorn", "Seconds before a silent worker is killed and restarted.", 120, minimum=1),
-    V("GUNICORN_MAX_REQUESTS", "int", "gunicorn", "Requests before a worker is recycled (bounds slow leaks; 0 = never).", 1000, minimum=0),
-    V("GUNICORN_MAX_REQUESTS_JITTER", "int", "gunicorn", "Random extra requests so workers do not recycle together.", 100, minimum=0),
+    V("GUNICORN_TIMEOUT", "int", "gunicorn", "Seconds before a silent worker is killed and restarted.", 120, minimum=1,
+      maximum=3600),
+    V("GUNICORN_MAX_REQUESTS", "int", "gunicorn", "Requests before a worker is recycled (bounds slow leaks; 0 = never).", 1000, minimum=0,
+      maximum=10_000_000),
+    V("GUNICORN_MAX_REQUESTS_JITTER", "int", "gunicorn", "Random extra requests so workers do not recycle together.", 100, minimum=0,
+      maximum=10_000_000),
     V("GUNICORN_LOG_LEVEL", "str", "gunicorn", "gunicorn's error-log level.", "info",
       choices=("debug", "info", "warning", "error", "critical")),
     V("SERVER_INTERFACE", "str", "gunicorn",
       "wsgi: gunicorn's sync/gthread workers serve core.wsgi; asgi: uvicorn workers under gunicorn serve "
       "core.asgi (needs the asgi extra).", "wsgi", choices=("wsgi", "asgi")),
+    V("FORWARDED_ALLOW_IPS", "list", "gunicorn",
+      "Peers whose X-Forwarded-* headers gunicorn trusts: addresses or networks, or * (any peer: right only "
+      "when the platform's proxy is the sole way in, as on Render).", (),
+      default_doc="* when BEHIND_TLS_PROXY, else 127.0.0.1,::1", example="10.0.0.0/8"),
 )
 
 # The built-ins above, plus what a project adds with declare(): every reader looks names up here.

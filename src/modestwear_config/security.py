@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.checks.security.base import REFERRER_POLICY_VALUES
+
 from .env import Env, lazy_settings
 
 ONE_YEAR = 31_536_000  # seconds; the HSTS max-age preload lists require
@@ -33,13 +35,21 @@ def security_settings(env: Env) -> dict[str, Any]:
         "CSRF_COOKIE_SAMESITE": _samesite(env, "CSRF_COOKIE_SAMESITE", csrf_secure),
         "SESSION_COOKIE_HTTPONLY": True,  # scripts never need the session id
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "SECURE_REFERRER_POLICY": env("SECURE_REFERRER_POLICY"),
+        "SECURE_REFERRER_POLICY": _referrer_policy(env),
         "SECURE_CROSS_ORIGIN_OPENER_POLICY": env("SECURE_CROSS_ORIGIN_OPENER_POLICY"),
         "X_FRAME_OPTIONS": env("X_FRAME_OPTIONS"),
         # SECURE_BROWSER_XSS_FILTER is deliberately absent: Django 4.0 removed it
         # (browsers dropped X-XSS-Protection), so setting it would do nothing.
     }
 
+def _referrer_policy(env: Env) -> str:
+    """Comma-separated tokens Django's check accepts: anything else is sent as a header (or 500s)."""
+    value: str = env("SECURE_REFERRER_POLICY")
+    tokens = [token.strip() for token in value.split(",")]
+    if all(token in REFERRER_POLICY_VALUES for token in tokens):
+        return ", ".join(tokens)
+    env.error("SECURE_REFERRER_POLICY", f"expected one or more of {', '.join(sorted(REFERRER_POLICY_VALUES))}")
+    return "same-origin"
 
 
 def _samesite(env: Env, name: str, secure: bool) -> str:

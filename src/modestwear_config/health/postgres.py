@@ -13,14 +13,16 @@ by every probe; an idle one does not keep Neon awake (it counts queries).
 
 from __future__ import annotations
 
+import ipaddress
 import select
+import socket
 import threading
 import time
 from typing import Any
 
 import psycopg
 from psycopg import pq
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 APPLICATION_NAME = "modestwear-health"
 _KEYWORDS: frozenset[str] | None = None
@@ -79,7 +81,7 @@ def conninfo(params: dict[str, Any]) -> str:
 
 
 def connect(conninfo_bytes: bytes, deadline: float) -> pq.abc.PGconn:
-    pg = pq.PGconn.connect_start(conninfo_bytes)
+    pg = pq.PGconn.connect_start(resolved(conninfo_bytes, deadline))
     try:
         if pg.status == pq.ConnStatus.BAD:
             raise psycopg.OperationalError("connection could not start")
@@ -94,6 +96,49 @@ def connect(conninfo_bytes: bytes, deadline: float) -> pq.abc.PGconn:
     except BaseException:
         pg.finish()
         raise
+
+
+def resolved(conninfo_bytes: bytes, deadline: float) -> bytes:
+    """The conninfo with `hostaddr` for each host name, looked up here, not by libpq.
+
+    PQconnectStart resolves host names synchronously while psycopg holds the
+    GIL: a slow resolver then stalls every thread of the worker (/healthz
+    included).  socket.getaddrinfo releases the GIL, and runs in the probe's
+    thread, which the runner stops waiting for at the deadline.  `host` stays
+    for TLS verification and SNI.
+    """
+    params = conninfo_to_dict(conninfo_bytes.decode())
+    hosts = str(params.get("host") or "")
+    if not hosts or params.get("hostaddr"):
+        return conninfo_bytes
+    ports = str(params.get("port") or "").split(",")
+    addresses = [_address(host, ports[min(i, len(ports) - 1)]) for i, host in enumerate(hosts.split(","))]
+    if time.monotonic() >= deadline:
+        raise TimeoutError("health check deadline (name resolution)")
+    if not any(addresses):
+        return conninfo_bytes
+    return make_conninfo("", **params, hostaddr=",".join(addresses)).encode()
+
+
+def _address(host: str, port: str) -> str:
+    """A numeric address for a host name; "" for a socket directory or an address already numeric."""
+    if not host or host.startswith(("/", "@")) or _is_numeric(host):
+        return ""
+    try:
+        infos = socket.getaddrinfo(host, port or None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise psycopg.OperationalError("could not resolve the database host") from None
+    # One address per host (libpq's hostaddr); IPv4 first, as most platforms' databases listen there.
+    infos.sort(key=lambda info: info[0] != socket.AF_INET)
+    return str(infos[0][4][0])
+
+
+def _is_numeric(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def select_one(pg: pq.abc.PGconn, deadline: float) -> None:

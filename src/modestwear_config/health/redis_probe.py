@@ -23,6 +23,7 @@ PLAIN_CLIENTS = frozenset({
     "django_redis.client.HerdClient",
     "django_redis.client.ShardClient",
     "django_redis.client.default.DefaultClient",
+    "modestwear_config.cache_client.ScopedClearClient",
 })
 # Connection options the health client copies (TLS and credentials); timeouts and pools are its own.
 _COPIED = ("username", "password", "db")

@@ -26,7 +26,7 @@ def health_settings(env: Env) -> dict[str, Any]:
     if "celery" not in checks and broker_url(env):
         checks += ("celery",)  # a broker means a worker must answer: /health and the doctor ask
     return {
-        # Bearer token that unlocks error types and timings; None: only staff sessions see them.
+        # Bearer token that unlocks error types and timings; None: nobody sees them.
         "MODESTWEAR_HEALTH_TOKEN": _token(env),
         # Seconds for the whole /health response, even when a dependency hangs.
         "MODESTWEAR_HEALTH_BUDGET": env("HEALTH_BUDGET_SECONDS"),

@@ -1,0 +1,73 @@
+"""redaction.py: passwords found where each consumer reads them (libpq, redis-py, django-redis, kombu),
+and the doctor's value column built from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from modestwear_config import doctor
+from modestwear_config.env import Env
+from modestwear_config.redaction import passwords, redact
+from modestwear_config.registry import BY_NAME
+
+CANARY = "RedCanary42"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # libpq and redis-py read ?password= (and libpq sslpassword=)
+        (f"postgresql://app@db/shop?sslmode=require&password={CANARY}", "postgresql://***@db/shop?sslmode=require&password=***"),
+        (f"redis://h:6379/0?password={CANARY}&db=1", "redis://h:6379/0?password=***&db=1"),
+        (f"postgresql://db/shop?sslpassword={CANARY}", "postgresql://db/shop?sslpassword=***"),
+        (f"redis://h/0?pass%77ord={CANARY}", "redis://h/0?pass%77ord=***"),
+        # django-redis LOCATION lists: every server
+        (f"redis://:{CANARY}1@a:6379/0,redis://:{CANARY}2@b:6379/0", "redis://***@a:6379/0,redis://***@b:6379/0"),
+        # kombu failover lists
+        (f"amqp://u:{CANARY}1@a//;amqp://u:{CANARY}2@b//", "amqp://u:***@a//;amqp://u:***@b//"),
+        (f"redis://a:6379/0; redis://:{CANARY}@b:6379/0", "redis://a:6379/0; redis://***@b:6379/0"),
+        # libpq multi-host: one user info for every host; a separator inside the password stays in it
+        (f"postgresql://u:{CANARY}@h1:5432,h2:5433/db", "postgresql://u:***@h1:5432,h2:5433/db"),
+        (f"postgresql://u:a,{CANARY};b@h1,h2/db", "postgresql://u:***@h1,h2/db"),
+        # characters libpq takes unencoded in a password
+        (f"postgresql://u:{CANARY}?x#y/z@h/db", "postgresql://u:***@h/db"),
+        # a '@' in a query value: libpq's user info and the query overlap, both masked
+        (f"postgresql://h/db?password=p@{CANARY}", "postgresql://***"),
+        (f"unix://:{CANARY}@/run/redis.sock?db=0", "unix://***@/run/redis.sock?db=0"),
+        ("postgresql://db/shop?sslmode=require&application_name=shop", "postgresql://db/shop?sslmode=require&application_name=shop"),
+    ],
+)
+def test_redact__every_place_a_consumer_reads_a_password(value, expected):
+    assert redact(value) == expected
+    assert CANARY not in redact(value)
+    assert CANARY not in value or any(CANARY in p for p in passwords(value))  # scrubbed from logs too
+
+
+def test_redact__embedded_urls_in_free_text_end_at_quotes_and_spaces():
+    text = f"cannot reach redis://:{CANARY}@h:1/0 or 'postgresql://u:{CANARY}@h/db' for admin@example.com"
+    assert redact(text, embedded=True) == "cannot reach redis://***@h:1/0 or 'postgresql://u:***@h/db' for admin@example.com"
+
+
+def test_redact__libpq_keyword_strings_in_free_text():
+    text = f"connect(host=db user=app password={CANARY} dbname=shop) or sslpassword='{CANARY} x'"
+    assert redact(text, embedded=True) == "connect(host=db user=app password=*** dbname=shop) or sslpassword=***"
+
+
+def test_passwords__as_written_decoded_and_in_list_pieces():
+    found = set(passwords(f"redis://:{CANARY}%2Cx@h/0"))
+    assert {f"{CANARY}%2Cx", f"{CANARY},x", CANARY} <= found
+
+
+def test_masked_value__invalid_non_secret_is_not_shown():
+    """A secret pasted into the wrong variable is exactly what makes a value invalid."""
+    env = Env({"DEBUG": "true", "ALLOWED_HOSTS": f"https://admin:{CANARY}@shop.example.com",
+               "LOG_LEVEL": CANARY, "TIME_ZONE": "Europe/Paris"})
+    doctor.diagnose(env)
+    assert doctor.masked_value(env, BY_NAME["ALLOWED_HOSTS"]) == "<invalid, not shown>"
+    assert doctor.masked_value(env, BY_NAME["LOG_LEVEL"]) == "<invalid, not shown>"
+    assert doctor.masked_value(env, BY_NAME["TIME_ZONE"]) == "Europe/Paris"
+
+
+def test_masked_value__secret_url_list_every_server_masked():
+    env = Env({"DATABASE_REPLICA_URLS": f"postgresql://ro:{CANARY}@r1/db,postgresql://r2/db?password={CANARY}"})
+    assert doctor.masked_value(env, BY_NAME["DATABASE_REPLICA_URLS"]) == "postgresql://ro:***@r1/db,postgresql://r2/db?password=***"
