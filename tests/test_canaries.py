@@ -165,7 +165,7 @@ def test_celery_worker__task_logs_and_errors_are_redacted(tmp_path):
     with RedisServer(extra_args=("--requirepass", password)) as redis_server:
         url = f"redis://:{password}@127.0.0.1:{redis_server.port}/0"
         env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}",
-                           "CELERY_TASK_ALWAYS_EAGER": "false"})
+                           "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_USE_REDIS_URL": "true"})
         queue = "mwc-canary"
         with Worker(env, queue, ("--include", "tests.canary_project.tasks")) as worker:
             sent = manage("shell", "-c", SEND_LEAK.format(queue=queue), env=env, timeout=90)
