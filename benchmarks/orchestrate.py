@@ -13,7 +13,7 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "readiness", "faults")
+ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote")
 RESULTS = HERE / "results"
 
 
@@ -75,3 +75,8 @@ def write(results: dict[str, Any], complete: bool) -> None:
         (HERE / "RESULTS.md").write_text(report.results_page(results, markdown))
         shutil.copyfile(png, HERE / "throughput.png")
         suites.log("wrote benchmarks/RESULTS.md and benchmarks/throughput.png")
+    if "remote" in results and not results["quick"]:  # its own section of RESULTS.md, also from --only remote
+        import remote
+
+        remote.update_results_page(HERE / "RESULTS.md", results["remote"])
+        suites.log("wrote the remote-database section of benchmarks/RESULTS.md")

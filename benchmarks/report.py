@@ -80,6 +80,10 @@ def markdown(r: dict[str, Any]) -> str:
         parts.append(_faults(r["faults"], summary_rows))
     if "budget" in r:
         parts.append(_budget(r["budget"], r["readiness"]))
+    if "remote" in r:
+        import remote
+
+        parts.append(remote.section(r["remote"]))
     head = table(["Measure", "Ours", "Baseline", "Ratio / figure", "Target", "Met"], summary_rows)
     odd = anomalies(r)
     if odd:

@@ -29,6 +29,7 @@ REQUIREMENTS = [
     "django-health-check",
     "django-alive",
     "matplotlib",
+    "trustme",  # the remote-database suite: a local CA for PostgreSQL's TLS, as Neon requires it
     "pytest",  # tests/support/servers.py (the private PostgreSQL/Redis helpers) imports it
     "pyinstrument",
     "py-spy",

@@ -41,10 +41,13 @@ class Scale:
     idle_probes: int = 12
     fault_probes: int = 3
     fault_cap: float = 30.0
+    remote_seconds: tuple[int, int, int] = (6, 8, 12)  # wrk seconds at 1, 10, 75 ms per direction
+    remote_repeat: bool = True  # the 10 ms comparison twice (a second, separate pass)
 
 
 QUICK = Scale(setup_runs=3, boot_runs=2, memory_runs=1, memory_requests=300, wrk_runs=1, wrk_seconds=2,
-              probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0)
+              probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0,
+              remote_seconds=(2, 2, 3), remote_repeat=False)
 FULL = Scale()
 
 JSON = {"Accept": "application/json"}
@@ -479,3 +482,11 @@ def budget(ready: dict[str, Any]) -> dict[str, Any]:
             "neon_free_hours_per_month": NEON_FREE_HOURS_PER_MONTH,
             "upstash_free_commands_per_day": UPSTASH_FREE_COMMANDS_PER_DAY, "candidates": rows}
 
+
+
+# -- 7. a remote database (remote.py): PostgreSQL over TLS and Redis behind a delay proxy ------------------------------
+def remote(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import remote as suite
+
+    seconds = dict(zip(suite.DELAYS_MS, scale.remote_seconds, strict=True))
+    return suite.remote(seconds, prod, log, repeat_delay=10.0 if scale.remote_repeat else None)

@@ -92,6 +92,10 @@ def _cache(url: str | None) -> dict[str, object]:
 
 
 DATABASES = {"default": _database(os.environ.get("DATABASE_URL"))}
+if os.environ.get("PLAIN_DATABASES") == "dj-database-url":  # the remote-database suite's startproject baseline
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.config()}  # its defaults: CONN_MAX_AGE=0, no health checks
 CACHES = {"default": _cache(os.environ.get("REDIS_URL"))}
 
 AUTH_PASSWORD_VALIDATORS = [

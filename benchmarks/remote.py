@@ -1,0 +1,234 @@
+"""Suite "remote": PostgreSQL and Redis one round trip away, PostgreSQL over TLS, as on Neon.
+
+Each service is reached through latency_proxy.py (a delay per direction: 1, 10 and 75 ms) and
+PostgreSQL accepts TLS connections only (ssl=on, a trustme CA, hostssl in pg_hba.conf; every
+candidate connects with PGSSLMODE=require).  The view is an ordinary API view: one indexed
+query and one cache read.  Candidates, all in one run, same gunicorn, same view:
+
+- startproject + dj-database-url defaults (CONN_MAX_AGE=0: connect, TLS, auth per request);
+- the seed's hand-written DATABASES (CONN_MAX_AGE=600 + CONN_HEALTH_CHECKS=True);
+- the library as it was (DATABASE_CONN_HEALTH_CHECKS_IDLE=0: Django's check before every request);
+- the library now (the check only after 30 s idle, or when the server closed the connection).
+
+Round trips are counted at the proxy (client->server bursts, plus one per TCP handshake).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness import HERE, Gunicorn, base_env, free_port, get, ratio, split_cpus, wrk
+
+sys.path.insert(0, str(HERE.parent))
+from tests.support.servers import PostgresCluster, RedisServer  # noqa: E402
+
+DELAYS_MS = (1.0, 10.0, 75.0)
+API = "/api/item"
+HTTPS = {"X-Forwarded-Proto": "https"}
+CANDIDATES = {  # name: (project, extra environment)
+    "startproject + dj-database-url (CONN_MAX_AGE=0)": ("plain", {"PLAIN_DATABASES": "dj-database-url"}),
+    "seed (CONN_MAX_AGE=600 + CONN_HEALTH_CHECKS)": ("plain", {}),
+    "library before (check every request)": ("ours", {"DATABASE_CONN_HEALTH_CHECKS_IDLE": "0"}),
+    "library now (check after 30 s idle)": ("ours", {}),
+}
+SHAPES = {  # name: (workers, threads, wrk connections)
+    "1 worker x 1 thread": (1, 1, 1),
+    "2 workers x 4 threads": (2, 4, 8),
+}
+
+
+class TlsPostgres(PostgresCluster):
+    """A private cluster that accepts TLS connections only (its certificate from a trustme CA)."""
+
+    def __init__(self) -> None:
+        import trustme
+
+        super().__init__()
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_path = self.dir / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_path))
+        cert.cert_chain_pems[0].write_to_path(str(self.dir / "server.crt"))
+        cert.private_key_pem.write_to_path(str(self.dir / "server.key"))
+        for name in ("server.crt", "server.key"):
+            shutil.chown(self.dir / name, "postgres", "postgres")
+        (self.dir / "server.key").chmod(0o600)
+        self.server_options = (f"-c ssl=on -c ssl_cert_file={self.dir / 'server.crt'} "
+                               f"-c ssl_key_file={self.dir / 'server.key'}",)
+        hba = self.data / "pg_hba.conf"
+        lines = hba.read_text().splitlines()
+        hba.write_text("\n".join("hostssl" + line[4:] if line.startswith("host ") else line for line in lines) + "\n")
+
+
+class Proxy:
+    """latency_proxy.py in its own process: routes "pg" and "redis", one delay."""
+
+    def __init__(self, delay_ms: float, pg_port: int, redis_port: int) -> None:
+        self.control = free_port()
+        self.pg_port, self.redis_port = free_port(), free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "latency_proxy.py"), "--delay-ms", str(delay_ms),
+             "--control", str(self.control), "--route", f"pg:{self.pg_port}:{pg_port}",
+             "--route", f"redis:{self.redis_port}:{redis_port}"], stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("latency proxy did not start")
+
+    def ask(self, command: str) -> dict[str, dict[str, int]]:
+        with socket.create_connection(("127.0.0.1", self.control), timeout=10) as sock:
+            sock.sendall(f"{command}\n".encode())
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        result: dict[str, dict[str, int]] = json.loads(data)
+        return result
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@contextmanager
+def remote_services() -> Iterator[tuple[TlsPostgres, RedisServer]]:
+    with ExitStack() as stack:
+        pg = stack.enter_context(TlsPostgres())
+        redis = stack.enter_context(RedisServer())
+        yield pg, redis
+
+
+def prepare_database(pg: TlsPostgres, prod: dict[str, str]) -> None:
+    """Tables (migrate, straight to the server) and the row the view reads."""
+    env = {**prod, "DATABASE_URL": pg.url, "PGSSLMODE": "require", "DJANGO_SETTINGS_MODULE": "ours.settings"}
+    subprocess.run([sys.executable, "-m", "django", "migrate", "--no-input", "-v0"], cwd=HERE,
+                   env=base_env(env), check=True)
+    import psycopg
+
+    with psycopg.connect(pg.url, sslmode="require", autocommit=True) as conn:
+        conn.execute("INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, "
+                     "is_staff, is_active, date_joined) VALUES ('!', false, 'bench', '', '', '', false, true, now()) "
+                     "ON CONFLICT DO NOTHING")
+
+
+def candidate_env(name: str, prod: dict[str, str], proxy: Proxy) -> tuple[str, dict[str, str]]:
+    project, extra = CANDIDATES[name]
+    env = {**prod, **extra, "PGSSLMODE": "require", "DJANGO_SETTINGS_MODULE": f"{project}.settings",
+           "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{proxy.pg_port}/postgres",
+           "REDIS_URL": f"redis://127.0.0.1:{proxy.redis_port}/0"}
+    return f"{project}.wsgi:application", env
+
+
+def measure(name: str, shape: str, delay_ms: float, seconds: int, prod: dict[str, str], proxy: Proxy,
+            cpus: tuple[str | None, str | None]) -> dict[str, Any]:
+    workers, threads, clients = SHAPES[shape]
+    app, env = candidate_env(name, prod, proxy)
+    with Gunicorn(app, env, workers=workers, threads=threads, cpus=cpus[0]) as server:
+        reply = get(server.port, API, HTTPS)
+        if reply.status != 200:
+            raise RuntimeError(f"{name}: {API} answered {reply.status}: {reply.body[:300]!r}\n{server.output()[-2000:]}")
+        wrk(server.port, API, 1 if delay_ms < 50 else 2, connections=clients, headers=HTTPS, cpus=cpus[1])  # warm-up
+        proxy.ask("reset")
+        run = wrk(server.port, API, seconds, connections=clients, headers=HTTPS, cpus=cpus[1])
+        counted = proxy.ask("stats")
+    requests = max(1, run["requests"])
+    rtt = 2 * delay_ms
+    pg, redis = counted.get("pg", {}), counted.get("redis", {})
+    return {
+        "requests": run["requests"], "rps": run["rps"], "non_2xx": run["non_2xx"],
+        "socket_errors": run["socket_errors"],
+        "p50_ms": run.get("p50"), "p99_ms": run.get("p99"),
+        "p50_rt": round(run.get("p50", 0) / rtt, 2), "p99_rt": round(run.get("p99", 0) / rtt, 2),
+        "pg_rt_per_request": round(pg.get("round_trips", 0) / requests, 3),
+        "pg_connections_per_request": round(pg.get("connections", 0) / requests, 3),
+        "redis_rt_per_request": round(redis.get("round_trips", 0) / requests, 3),
+    }
+
+
+def remote(seconds_by_delay: dict[float, int], prod: dict[str, str], log: Any,
+           repeat_delay: float | None = 10.0) -> dict[str, Any]:
+    cpus = split_cpus()
+    result: dict[str, Any] = {"delays_ms": {}, "view": "one indexed query (auth_user by username) + one cache read",
+                              "tls": "PostgreSQL: TLS only (hostssl, sslmode=require); Redis: plain TCP",
+                              "shapes": {k: {"workers": v[0], "threads": v[1], "wrk_connections": v[2]}
+                                         for k, v in SHAPES.items()}}
+    delays = [*DELAYS_MS, *([repeat_delay] if repeat_delay else [])]
+    with remote_services() as (pg, redis):
+        prepare_database(pg, prod)
+        for index, delay in enumerate(delays):
+            key = f"{delay:g}" + (" (repeat)" if index >= len(DELAYS_MS) else "")
+            proxy = Proxy(delay, pg.port, redis.port)
+            try:
+                rows: dict[str, Any] = {}
+                for shape in SHAPES:
+                    for name in CANDIDATES:
+                        rows[f"{name} | {shape}"] = row = measure(name, shape, delay, seconds_by_delay[delay],
+                                                                   prod, proxy, cpus)
+                        log(f"remote {key} ms, {shape}, {name}: p50 {row['p50_ms']} ms "
+                            f"({row['p50_rt']} RT), pg RT/req {row['pg_rt_per_request']}")
+                    seed = rows[f"{list(CANDIDATES)[1]} | {shape}"]
+                    before = rows[f"{list(CANDIDATES)[2]} | {shape}"]
+                    for name in CANDIDATES:
+                        row = rows[f"{name} | {shape}"]
+                        row["p50_vs_seed"] = ratio(row["p50_ms"], seed["p50_ms"])
+                        row["p50_vs_before"] = ratio(row["p50_ms"], before["p50_ms"])
+            finally:
+                proxy.close()
+            result["delays_ms"][key] = rows
+    return result
+
+
+# -- the RESULTS.md section --------------------------------------------------------------------------------------
+START, END = "<!-- remote-database:start -->", "<!-- remote-database:end -->"
+
+
+def section(data: dict[str, Any]) -> str:
+    lines = [START, "## Remote database (PostgreSQL over TLS and Redis behind a delay proxy)", "",
+             f"Reproduce: `python benchmarks/run.py --only remote`. View: {data['view']}. {data['tls']}. "
+             "Every delay is per direction (a round trip, RT, costs twice it); latency from wrk (keep-alive), "
+             "database round trips counted at the proxy (client->server bursts + one per TCP handshake). "
+             "The four candidates run the same gunicorn, the same view, in the same run; ratios are p50 against "
+             "the seed's settings and against the library before this change. Concurrency: 1 wrk connection for "
+             "1 worker x 1 thread, 8 for 2 workers x 4 threads.", ""]
+    for delay, rows in data["delays_ms"].items():
+        rtt = 2 * float(delay.split()[0])
+        lines += [f"### {delay} ms each way (RT {rtt:g} ms)", "",
+                  "| candidate | server | req/s | p50 ms | p99 ms | p50 RT | p99 RT | PG RT/req | PG connects/req "
+                  "| Redis RT/req | p50 vs seed | p50 vs library before |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for key, row in rows.items():
+            name, shape = key.split(" | ")
+            lines.append(f"| {name} | {shape} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+                         f"{row['p50_rt']} | {row['p99_rt']} | {row['pg_rt_per_request']} | "
+                         f"{row['pg_connections_per_request']} | {row['redis_rt_per_request']} | "
+                         f"{row['p50_vs_seed']}x | {row['p50_vs_before']}x |")
+        errors = {k: r["non_2xx"] + r["socket_errors"] for k, r in rows.items() if r["non_2xx"] + r["socket_errors"]}
+        lines += [f"Errors during these runs: {errors}." if errors else "No non-2xx answer, no socket error.", ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def update_results_page(page: Path, data: dict[str, Any]) -> None:
+    """Replace (or append) the remote-database section of RESULTS.md, leaving the rest as it is."""
+    text = page.read_text() if page.exists() else "# Benchmark results\n"
+    new = section(data)
+    if START in text and END in text:
+        text = text[:text.index(START)] + new + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + new + "\n"
+    page.write_text(text)
+
+
+if __name__ == "__main__":  # python remote.py results.json: rewrite the section from a saved run
+    update_results_page(HERE / "RESULTS.md", json.loads(Path(sys.argv[1]).read_text())["remote"])
+    print(os.fspath(HERE / "RESULTS.md"))
