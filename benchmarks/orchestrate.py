@@ -13,7 +13,7 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote")
+ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote", "wake")
 RESULTS = HERE / "results"
 
 
@@ -75,8 +75,13 @@ def write(results: dict[str, Any], complete: bool) -> None:
         (HERE / "RESULTS.md").write_text(report.results_page(results, markdown))
         shutil.copyfile(png, HERE / "throughput.png")
         suites.log("wrote benchmarks/RESULTS.md and benchmarks/throughput.png")
-    if "remote" in results and not results["quick"]:  # its own section of RESULTS.md, also from --only remote
-        import remote
+    import remote
+    import wake
 
-        remote.update_results_page(HERE / "RESULTS.md", results["remote"])
-        suites.log("wrote the remote-database section of benchmarks/RESULTS.md")
+    # Their own marked sections of RESULTS.md, written by any full (not --quick) run that has them.
+    for key, name, render in (("remote", "remote-database", remote.section), ("wake", "wake", wake.section)):
+        if key in results:
+            print("\n" + render(results[key]))
+            if not results["quick"]:
+                remote.update_results_page(HERE / "RESULTS.md", name, render(results[key]))
+                suites.log(f"wrote the {name} section of benchmarks/RESULTS.md")

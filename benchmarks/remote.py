@@ -7,6 +7,7 @@ query and one cache read.  Candidates, all in one run, same gunicorn, same view:
 
 - startproject + dj-database-url defaults (CONN_MAX_AGE=0: connect, TLS, auth per request);
 - the seed's hand-written DATABASES (CONN_MAX_AGE=600 + CONN_HEALTH_CHECKS=True);
+- Django's psycopg pool (OPTIONS["pool"], whose check runs on every connection it lends);
 - the library as it was (DATABASE_CONN_HEALTH_CHECKS_IDLE=0: Django's check before every request);
 - the library now (the check only after 30 s idle, or when the server closed the connection).
 
@@ -37,6 +38,7 @@ HTTPS = {"X-Forwarded-Proto": "https"}
 CANDIDATES = {  # name: (project, extra environment)
     "startproject + dj-database-url (CONN_MAX_AGE=0)": ("plain", {"PLAIN_DATABASES": "dj-database-url"}),
     "seed (CONN_MAX_AGE=600 + CONN_HEALTH_CHECKS)": ("plain", {}),
+    "psycopg pool (OPTIONS pool + CONN_HEALTH_CHECKS)": ("plain", {"PLAIN_DATABASES": "pool"}),
     "library before (check every request)": ("ours", {"DATABASE_CONN_HEALTH_CHECKS_IDLE": "0"}),
     "library now (check after 30 s idle)": ("ours", {}),
 }
@@ -177,7 +179,7 @@ def remote(seconds_by_delay: dict[float, int], prod: dict[str, str], log: Any,
                         log(f"remote {key} ms, {shape}, {name}: p50 {row['p50_ms']} ms "
                             f"({row['p50_rt']} RT), pg RT/req {row['pg_rt_per_request']}")
                     seed = rows[f"{list(CANDIDATES)[1]} | {shape}"]
-                    before = rows[f"{list(CANDIDATES)[2]} | {shape}"]
+                    before = rows[f"{list(CANDIDATES)[3]} | {shape}"]
                     for name in CANDIDATES:
                         row = rows[f"{name} | {shape}"]
                         row["p50_vs_seed"] = ratio(row["p50_ms"], seed["p50_ms"])
@@ -189,15 +191,12 @@ def remote(seconds_by_delay: dict[float, int], prod: dict[str, str], log: Any,
 
 
 # -- the RESULTS.md section --------------------------------------------------------------------------------------
-START, END = "<!-- remote-database:start -->", "<!-- remote-database:end -->"
-
-
 def section(data: dict[str, Any]) -> str:
-    lines = [START, "## Remote database (PostgreSQL over TLS and Redis behind a delay proxy)", "",
+    lines = ["## Remote database (PostgreSQL over TLS and Redis behind a delay proxy)", "",
              f"Reproduce: `python benchmarks/run.py --only remote`. View: {data['view']}. {data['tls']}. "
              "Every delay is per direction (a round trip, RT, costs twice it); latency from wrk (keep-alive), "
              "database round trips counted at the proxy (client->server bursts + one per TCP handshake). "
-             "The four candidates run the same gunicorn, the same view, in the same run; ratios are p50 against "
+             "The candidates run the same gunicorn, the same view, in the same run; ratios are p50 against "
              "the seed's settings and against the library before this change. Concurrency: 1 wrk connection for "
              "1 worker x 1 thread, 8 for 2 workers x 4 threads.", ""]
     for delay, rows in data["delays_ms"].items():
@@ -214,21 +213,27 @@ def section(data: dict[str, Any]) -> str:
                          f"{row['p50_vs_seed']}x | {row['p50_vs_before']}x |")
         errors = {k: r["non_2xx"] + r["socket_errors"] for k, r in rows.items() if r["non_2xx"] + r["socket_errors"]}
         lines += [f"Errors during these runs: {errors}." if errors else "No non-2xx answer, no socket error.", ""]
-    lines.append(END)
     return "\n".join(lines)
 
 
-def update_results_page(page: Path, data: dict[str, Any]) -> None:
-    """Replace (or append) the remote-database section of RESULTS.md, leaving the rest as it is."""
+def update_results_page(page: Path, key: str, body: str) -> None:
+    """Replace (or append) one marked section of RESULTS.md, leaving the rest as it is."""
+    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
     text = page.read_text() if page.exists() else "# Benchmark results\n"
-    new = section(data)
-    if START in text and END in text:
-        text = text[:text.index(START)] + new + text[text.index(END) + len(END):]
+    new = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text and end in text:
+        text = text[:text.index(start)] + new + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + new + "\n"
     page.write_text(text)
 
 
-if __name__ == "__main__":  # python remote.py results.json: rewrite the section from a saved run
-    update_results_page(HERE / "RESULTS.md", json.loads(Path(sys.argv[1]).read_text())["remote"])
+if __name__ == "__main__":  # python remote.py results/latest.json: rewrite the sections from a saved run
+    import wake
+
+    saved = json.loads(Path(sys.argv[1]).read_text())
+    if "remote" in saved:
+        update_results_page(HERE / "RESULTS.md", "remote-database", section(saved["remote"]))
+    if "wake" in saved:
+        update_results_page(HERE / "RESULTS.md", "wake", wake.section(saved["wake"]))
     print(os.fspath(HERE / "RESULTS.md"))

@@ -29,6 +29,7 @@ REQUIREMENTS = [
     "django-health-check",
     "django-alive",
     "matplotlib",
+    "psycopg-pool",  # the remote-database suite's pool candidate (Django's OPTIONS["pool"])
     "trustme",  # the remote-database suite: a local CA for PostgreSQL's TLS, as Neon requires it
     "pytest",  # tests/support/servers.py (the private PostgreSQL/Redis helpers) imports it
     "pyinstrument",

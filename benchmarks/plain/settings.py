@@ -96,6 +96,11 @@ if os.environ.get("PLAIN_DATABASES") == "dj-database-url":  # the remote-databas
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.config()}  # its defaults: CONN_MAX_AGE=0, no health checks
+elif os.environ.get("PLAIN_DATABASES") == "pool":  # Django 5.1+'s psycopg pool, checking each connection it lends
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.config(conn_health_checks=True)}
+    DATABASES["default"]["OPTIONS"] = {"pool": True}  # check=ConnectionPool.check_connection (health checks on)
 CACHES = {"default": _cache(os.environ.get("REDIS_URL"))}
 
 AUTH_PASSWORD_VALIDATORS = [
