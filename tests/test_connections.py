@@ -12,12 +12,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
+import socket
+
 import psycopg
 import pytest
 
+from modestwear_config.connections import _quiet
 from tests.support.servers import Gunicorn, PostgresCluster, manage, project_env
-
-pytestmark = pytest.mark.slow
 
 IDLE = 2  # DATABASE_CONN_HEALTH_CHECKS_IDLE for the test: seconds
 SERVER_ENV = {"SECRET_KEY": "conns-" + "Kp4-" * 14, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
@@ -69,6 +70,7 @@ def terminate_app_connections(cluster: PostgresCluster) -> int:
     return len(pids)
 
 
+@pytest.mark.slow
 def test_connections__busy_connection_is_not_checked_before_each_request(served):
     cluster, server = served
     assert status(server) == 200
@@ -77,6 +79,7 @@ def test_connections__busy_connection_is_not_checked_before_each_request(served)
     assert checks == 0
 
 
+@pytest.mark.slow
 def test_connections__idle_connection_is_checked_once(served):
     cluster, server = served
     assert status(server) == 200
@@ -85,6 +88,7 @@ def test_connections__idle_connection_is_checked_once(served):
     assert checks == 1
 
 
+@pytest.mark.slow
 def test_connections__terminated_between_requests__no_failed_request(served):
     cluster, server = served
     statuses = []
@@ -95,6 +99,7 @@ def test_connections__terminated_between_requests__no_failed_request(served):
     assert statuses == [200] * 10
 
 
+@pytest.mark.slow
 def test_connections__terminated_after_idle__no_failed_request(served):
     cluster, server = served
     assert status(server) == 200
@@ -103,9 +108,31 @@ def test_connections__terminated_after_idle__no_failed_request(served):
     assert status(server) == 200
 
 
+@pytest.mark.slow
 def test_connections__server_restarted_between_requests__no_failed_request(served):
     cluster, server = served  # a Neon suspend and wake: the compute stops, every session ends
     assert status(server) == 200
     cluster.stop("fast")
     cluster.start()
     assert [status(server) for _ in range(3)] == [200] * 3
+
+
+def test_quiet__idle_socket_with_nothing_pending():
+    ours, server = socket.socketpair()
+    with ours, server:
+        assert _quiet(ours)
+
+
+def test_quiet__server_goodbye_or_close_is_noticed_without_a_round_trip():
+    ours, server = socket.socketpair()
+    with ours, server:
+        server.sendall(b"E")  # PostgreSQL's ErrorResponse before it closes a terminated session
+        assert not _quiet(ours)
+    ours, server = socket.socketpair()
+    with ours:
+        server.close()  # FIN
+        assert not _quiet(ours)
+
+
+def test_quiet__driver_without_a_socket_keeps_the_check():
+    assert not _quiet(object())

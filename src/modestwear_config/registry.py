@@ -74,7 +74,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("DATABASE_REPLICA_URLS", "list", "database", "Read replicas, comma-separated URLs; reads go there, writes and migrations to the primary.",
       (), secret=True, example="postgresql://user:pass@replica-host/neondb"),
     V("DATABASE_CONN_MAX_AGE", "int", "database", "Seconds a connection is kept open (0 closes it after each request).", 600, minimum=0),
-    V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before each request (survives Neon suspends).", True),
+    V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before use: after DATABASE_CONN_HEALTH_CHECKS_IDLE idle or once the server closed it (survives Neon suspends).", True),
     V("DATABASE_CONN_HEALTH_CHECKS_IDLE", "int", "database",
       "Seconds a reused connection may sit idle before the health check queries it (0: before every request).",
       30, minimum=0),  # below Neon's 5-minute suspend; a connection the server closed is caught at any age
