@@ -13,7 +13,7 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote", "wake")
+ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote", "wake", "health_remote")
 RESULTS = HERE / "results"
 
 
@@ -79,7 +79,8 @@ def write(results: dict[str, Any], complete: bool) -> None:
     import wake
 
     # Their own marked sections of RESULTS.md, written by any full (not --quick) run that has them.
-    for key, name, render in (("remote", "remote-database", remote.section), ("wake", "wake", wake.section)):
+    for key, name, render in (("remote", "remote-database", remote.section), ("wake", "wake", wake.section),
+                              ("health_remote", "health-remote", remote.health_section)):
         if key in results:
             print("\n" + render(results[key]))
             if not results["quick"]:

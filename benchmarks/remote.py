@@ -27,7 +27,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness import HERE, Gunicorn, base_env, free_port, get, ratio, split_cpus, wrk
+from harness import HERE, Gunicorn, base_env, free_port, get, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))
 from tests.support.servers import PostgresCluster, RedisServer  # noqa: E402
@@ -228,12 +228,76 @@ def update_results_page(page: Path, key: str, body: str) -> None:
     page.write_text(text)
 
 
+# -- /health under load when the checks cost round trips (issue 16, item 5) ----------------------------------------
+def health_load(prod: dict[str, str], log: Any, seconds: int, runs: int, before_path: str,
+                delay_ms: float = 10.0) -> dict[str, Any]:
+    """/health under wrk -c50, 1 worker x 4 threads, with each check one delayed round trip away.
+
+    On loopback a check costs ~1 ms, so the probes that wait for a refresh hardly show; here the
+    refresh costs a round trip per check, and every probe arriving while it flies waited for it
+    (the runner before) or gets the previous result at once (stale-while-revalidate).
+    """
+    cpus = split_cpus()
+    candidates = {
+        "ours, cache 2 s (stale-while-revalidate)": {},
+        "ours, cache 2 s, runner before": {"PYTHONPATH": before_path},
+        "ours, cache 0": {"HEALTH_CACHE_SECONDS": "0"},
+    }
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in candidates}
+    with remote_services() as (pg, redis):
+        prepare_database(pg, prod)
+        proxy = Proxy(delay_ms, pg.port, redis.port)
+        try:
+            for run in range(runs):
+                order = list(candidates.items())
+                order = order[run % len(order):] + order[:run % len(order)]
+                for name, extra in order:
+                    app, env = candidate_env("library now (check after 30 s idle)", prod, proxy)
+                    with Gunicorn(app, {**env, **extra}, workers=1, threads=4, cpus=cpus[0]) as server:
+                        wrk(server.port, "/health", 2, headers={"Accept": "application/json"}, cpus=cpus[1])
+                        samples[name].append(wrk(server.port, "/health", seconds,
+                                                 headers={"Accept": "application/json"}, cpus=cpus[1]))
+                    log(f"health over {delay_ms:g} ms, {name}: p50 {samples[name][-1].get('p50')} "
+                        f"p99 {samples[name][-1].get('p99')}")
+        finally:
+            proxy.close()
+    result: dict[str, Any] = {"delay_ms": delay_ms, "runs": runs, "seconds": seconds, "candidates": {}}
+    for name, values in samples.items():
+        result["candidates"][name] = {key: summary([v[key] for v in values if key in v], 2)
+                                      for key in ("rps", "p50", "p90", "p99")}
+        result["candidates"][name]["errors"] = sum(v["non_2xx"] + v["socket_errors"] for v in values)
+    return result
+
+
+def health_section(data: dict[str, Any]) -> str:
+    rows = data["candidates"]
+    names = list(rows)
+    lines = ["## /health under load with the checks one round trip away", "",
+             f"Reproduce: `python benchmarks/run.py --only health_remote`. gunicorn 1 worker x 4 threads, "
+             f"`wrk -t1 -c50 -d{data['seconds']}s`, {data['runs']} runs each (interleaved), median (min-max); "
+             f"PostgreSQL (TLS) and Redis behind the proxy at {data['delay_ms']:g} ms per direction, so one "
+             "refresh of the checks costs a round trip each. The runner before is the library at the commit before "
+             "stale-while-revalidate, in the same run.", "",
+             "| candidate | req/s | p50 ms | p90 ms | p99 ms | errors | p99 vs cache 0 | p99 vs runner before |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in names:
+        r = rows[name]
+        lines.append(f"| {name} | {r['rps']['median']:.0f} | {r['p50']['median']:.2f} ({r['p50']['min']:.2f}-"
+                     f"{r['p50']['max']:.2f}) | {r['p90']['median']:.2f} | {r['p99']['median']:.2f} "
+                     f"({r['p99']['min']:.2f}-{r['p99']['max']:.2f}) | {r['errors']} | "
+                     f"{ratio(r['p99']['median'], rows[names[2]]['p99']['median'])}x | "
+                     f"{ratio(r['p99']['median'], rows[names[1]]['p99']['median'])}x |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # python remote.py results/latest.json: rewrite the sections from a saved run
     import wake
 
     saved = json.loads(Path(sys.argv[1]).read_text())
     if "remote" in saved:
         update_results_page(HERE / "RESULTS.md", "remote-database", section(saved["remote"]))
+    if "health_remote" in saved:
+        update_results_page(HERE / "RESULTS.md", "health-remote", health_section(saved["health_remote"]))
     if "wake" in saved:
         update_results_page(HERE / "RESULTS.md", "wake", wake.section(saved["wake"]))
     print(os.fspath(HERE / "RESULTS.md"))

@@ -45,11 +45,13 @@ class Scale:
     remote_repeat: bool = True  # the 10 ms comparison twice (a second, separate pass)
     wake_cold_runs: int = 5
     wake_warm_runs: int = 5
+    health_remote_runs: int = 3
 
 
 QUICK = Scale(setup_runs=3, boot_runs=2, memory_runs=1, memory_requests=300, wrk_runs=1, wrk_seconds=2,
               probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0,
-              remote_seconds=(2, 2, 3), remote_repeat=False, wake_cold_runs=1, wake_warm_runs=1)
+              remote_seconds=(2, 2, 3), remote_repeat=False, wake_cold_runs=1, wake_warm_runs=1,
+              health_remote_runs=1)
 FULL = Scale()
 
 JSON = {"Accept": "application/json"}
@@ -518,3 +520,11 @@ def wake(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, An
     import wake as suite
 
     return suite.wake(prod, scale.wake_cold_runs, scale.wake_warm_runs, log)
+
+
+# -- 9. /health under load, the checks one delayed round trip away (remote.py) ------------------------------------------
+def health_remote(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import remote as suite
+
+    with library_at(BEFORE_SWR) as before_path:
+        return suite.health_load(prod, log, scale.wrk_seconds * 2, scale.health_remote_runs, before_path)
