@@ -230,12 +230,14 @@ def update_results_page(page: Path, key: str, body: str) -> None:
 
 # -- /health under load when the checks cost round trips (issue 16, item 5) ----------------------------------------
 def health_load(prod: dict[str, str], log: Any, seconds: int, runs: int, before_path: str,
-                delay_ms: float = 10.0) -> dict[str, Any]:
-    """/health under wrk -c50, 1 worker x 4 threads, with each check one delayed round trip away.
+                delay_ms: float = 10.0, concurrency: tuple[int, ...] = (4, 50)) -> dict[str, Any]:
+    """/health under wrk, 1 worker x 4 threads, with each check one delayed round trip away.
 
     On loopback a check costs ~1 ms, so the probes that wait for a refresh hardly show; here the
     refresh costs a round trip per check, and every probe arriving while it flies waited for it
-    (the runner before) or gets the previous result at once (stale-while-revalidate).
+    (the runner before) or gets the previous result at once (stale-while-revalidate).  With 4
+    connections (one per thread) nothing queues in gunicorn, so the wait shows alone; with 50 it
+    adds to the queueing.
     """
     cpus = split_cpus()
     candidates = {
@@ -243,7 +245,8 @@ def health_load(prod: dict[str, str], log: Any, seconds: int, runs: int, before_
         "ours, cache 2 s, runner before": {"PYTHONPATH": before_path},
         "ours, cache 0": {"HEALTH_CACHE_SECONDS": "0"},
     }
-    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in candidates}
+    json_accept = {"Accept": "application/json"}
+    samples: dict[str, list[dict[str, Any]]] = {f"{n} | wrk -c{c}": [] for c in concurrency for n in candidates}
     with remote_services() as (pg, redis):
         prepare_database(pg, prod)
         proxy = Proxy(delay_ms, pg.port, redis.port)
@@ -254,39 +257,41 @@ def health_load(prod: dict[str, str], log: Any, seconds: int, runs: int, before_
                 for name, extra in order:
                     app, env = candidate_env("library now (check after 30 s idle)", prod, proxy)
                     with Gunicorn(app, {**env, **extra}, workers=1, threads=4, cpus=cpus[0]) as server:
-                        wrk(server.port, "/health", 2, headers={"Accept": "application/json"}, cpus=cpus[1])
-                        samples[name].append(wrk(server.port, "/health", seconds,
-                                                 headers={"Accept": "application/json"}, cpus=cpus[1]))
-                    log(f"health over {delay_ms:g} ms, {name}: p50 {samples[name][-1].get('p50')} "
-                        f"p99 {samples[name][-1].get('p99')}")
+                        wrk(server.port, "/health", 2, headers=json_accept, cpus=cpus[1])
+                        for clients in concurrency:
+                            key = f"{name} | wrk -c{clients}"
+                            samples[key].append(wrk(server.port, "/health", seconds, connections=clients,
+                                                    headers=json_accept, cpus=cpus[1]))
+                            log(f"health over {delay_ms:g} ms, {key}: p50 {samples[key][-1].get('p50')} "
+                                f"p99 {samples[key][-1].get('p99')}")
         finally:
             proxy.close()
     result: dict[str, Any] = {"delay_ms": delay_ms, "runs": runs, "seconds": seconds, "candidates": {}}
-    for name, values in samples.items():
-        result["candidates"][name] = {key: summary([v[key] for v in values if key in v], 2)
-                                      for key in ("rps", "p50", "p90", "p99")}
-        result["candidates"][name]["errors"] = sum(v["non_2xx"] + v["socket_errors"] for v in values)
+    for key, values in samples.items():
+        result["candidates"][key] = {k: summary([v[k] for v in values if k in v], 2)
+                                     for k in ("rps", "p50", "p90", "p99")}
+        result["candidates"][key]["errors"] = sum(v["non_2xx"] + v["socket_errors"] for v in values)
     return result
 
 
 def health_section(data: dict[str, Any]) -> str:
     rows = data["candidates"]
-    names = list(rows)
     lines = ["## /health under load with the checks one round trip away", "",
              f"Reproduce: `python benchmarks/run.py --only health_remote`. gunicorn 1 worker x 4 threads, "
-             f"`wrk -t1 -c50 -d{data['seconds']}s`, {data['runs']} runs each (interleaved), median (min-max); "
+             f"`wrk -t1 -cN -d{data['seconds']}s`, {data['runs']} runs each (interleaved), median (min-max); "
              f"PostgreSQL (TLS) and Redis behind the proxy at {data['delay_ms']:g} ms per direction, so one "
-             "refresh of the checks costs a round trip each. The runner before is the library at the commit before "
-             "stale-while-revalidate, in the same run.", "",
-             "| candidate | req/s | p50 ms | p90 ms | p99 ms | errors | p99 vs cache 0 | p99 vs runner before |",
-             "|---|---|---|---|---|---|---|---|"]
-    for name in names:
-        r = rows[name]
-        lines.append(f"| {name} | {r['rps']['median']:.0f} | {r['p50']['median']:.2f} ({r['p50']['min']:.2f}-"
-                     f"{r['p50']['max']:.2f}) | {r['p90']['median']:.2f} | {r['p99']['median']:.2f} "
-                     f"({r['p99']['min']:.2f}-{r['p99']['max']:.2f}) | {r['errors']} | "
-                     f"{ratio(r['p99']['median'], rows[names[2]]['p99']['median'])}x | "
-                     f"{ratio(r['p99']['median'], rows[names[1]]['p99']['median'])}x |")
+             "refresh of the checks costs a round trip each (about 20 ms, run in parallel). The runner before is "
+             "the library at the commit before stale-while-revalidate, in the same run.", "",
+             "| candidate | load | req/s | p50 ms | p90 ms | p99 ms | errors | p99 vs cache 0 | p99 vs runner before |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for key, r in rows.items():
+        name, load = key.split(" | ")
+        cache0 = rows[f"ours, cache 0 | {load}"]["p99"]["median"]
+        before = rows[f"ours, cache 2 s, runner before | {load}"]["p99"]["median"]
+        lines.append(f"| {name} | {load} | {r['rps']['median']:.0f} | {r['p50']['median']:.2f} "
+                     f"({r['p50']['min']:.2f}-{r['p50']['max']:.2f}) | {r['p90']['median']:.2f} | "
+                     f"{r['p99']['median']:.2f} ({r['p99']['min']:.2f}-{r['p99']['max']:.2f}) | {r['errors']} | "
+                     f"{ratio(r['p99']['median'], cache0)}x | {ratio(r['p99']['median'], before)}x |")
     return "\n".join(lines)
 
 

@@ -44,8 +44,8 @@ class Scale:
     remote_seconds: tuple[int, int, int] = (6, 8, 12)  # wrk seconds at 1, 10, 75 ms per direction
     remote_repeat: bool = True  # the 10 ms comparison twice (a second, separate pass)
     wake_cold_runs: int = 5
-    wake_warm_runs: int = 5
-    health_remote_runs: int = 3
+    wake_warm_runs: int = 7
+    health_remote_runs: int = 5
 
 
 QUICK = Scale(setup_runs=3, boot_runs=2, memory_runs=1, memory_requests=300, wrk_runs=1, wrk_seconds=2,
