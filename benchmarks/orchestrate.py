@@ -13,7 +13,7 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote", "wake", "health_remote")
+ORDER = ("startup", "memory", "throughput", "readiness", "faults", "remote", "wake", "health_remote", "health_expiry")
 RESULTS = HERE / "results"
 
 
@@ -80,7 +80,8 @@ def write(results: dict[str, Any], complete: bool) -> None:
 
     # Their own marked sections of RESULTS.md, written by any full (not --quick) run that has them.
     for key, name, render in (("remote", "remote-database", remote.section), ("wake", "wake", wake.section),
-                              ("health_remote", "health-remote", remote.health_section)):
+                              ("health_remote", "health-remote", remote.health_section),
+                              ("health_expiry", "health-expiry", remote.expiry_section)):
         if key in results:
             print("\n" + render(results[key]))
             if not results["quick"]:

@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -295,6 +296,53 @@ def health_section(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def health_expiry(prod: dict[str, str], log: Any, probes: int, before_path: str, delay_ms: float = 10.0,
+                  cache_seconds: float = 2.0) -> dict[str, Any]:
+    """The mechanism alone: one probe just after each expiry of the cached result, nothing else running.
+
+    Such a probe finds the window expired: the runner before made it wait for the refresh (one round
+    trip per check), stale-while-revalidate answers from the previous result while the refresh runs.
+    """
+    candidates = {"ours, stale-while-revalidate": {}, "ours, runner before": {"PYTHONPATH": before_path}}
+    result: dict[str, Any] = {"delay_ms": delay_ms, "probes": probes, "cache_seconds": cache_seconds,
+                              "candidates": {}}
+    with remote_services() as (pg, redis):
+        prepare_database(pg, prod)
+        proxy = Proxy(delay_ms, pg.port, redis.port)
+        try:
+            for name, extra in candidates.items():
+                app, env = candidate_env("library now (check after 30 s idle)", prod, proxy)
+                with Gunicorn(app, {**env, **extra}, workers=1, threads=4) as server:
+                    get(server.port, "/health", {"Accept": "application/json"})  # the first result, then expiries
+                    latencies, statuses = [], []
+                    for _ in range(probes):
+                        time.sleep(cache_seconds + 0.05)
+                        reply = get(server.port, "/health", {"Accept": "application/json"})
+                        latencies.append(reply.seconds * 1000)
+                        statuses.append(reply.status)
+                result["candidates"][name] = {"ms": summary(latencies, 2), "statuses": sorted(set(map(str, statuses)))}
+                log(f"health expiry probes, {name}: {result['candidates'][name]}")
+        finally:
+            proxy.close()
+    ours, before = (result["candidates"][n]["ms"]["median"] for n in candidates)
+    result["ratio"] = ratio(ours, before)
+    return result
+
+
+def expiry_section(data: dict[str, Any]) -> str:
+    rows = data["candidates"]
+    lines = ["### /health: one probe just after each expiry of the cached result", "",
+             f"`python benchmarks/run.py --only health_expiry`: {data['probes']} sequential probes, each "
+             f"{data['cache_seconds']:g} s + 50 ms after the previous one (so the cached result has just expired), "
+             f"checks {data['delay_ms']:g} ms per direction away, nothing else running. Median (min-max).", "",
+             "| runner | probe after expiry | statuses |", "|---|---|---|"]
+    for name, row in rows.items():
+        ms = row["ms"]
+        lines.append(f"| {name} | {ms['median']:.1f} ms ({ms['min']:.1f}-{ms['max']:.1f}) | {', '.join(row['statuses'])} |")
+    lines += ["", f"Ratio, stale-while-revalidate against the runner before: {data['ratio']}x."]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # python remote.py results/latest.json: rewrite the sections from a saved run
     import wake
 
@@ -303,6 +351,8 @@ if __name__ == "__main__":  # python remote.py results/latest.json: rewrite the 
         update_results_page(HERE / "RESULTS.md", "remote-database", section(saved["remote"]))
     if "health_remote" in saved:
         update_results_page(HERE / "RESULTS.md", "health-remote", health_section(saved["health_remote"]))
+    if "health_expiry" in saved:
+        update_results_page(HERE / "RESULTS.md", "health-expiry", expiry_section(saved["health_expiry"]))
     if "wake" in saved:
         update_results_page(HERE / "RESULTS.md", "wake", wake.section(saved["wake"]))
     print(os.fspath(HERE / "RESULTS.md"))

@@ -528,3 +528,10 @@ def health_remote(scale: Scale, services: Services, prod: dict[str, str]) -> dic
 
     with library_at(BEFORE_SWR) as before_path:
         return suite.health_load(prod, log, scale.wrk_seconds * 2, scale.health_remote_runs, before_path)
+
+
+def health_expiry(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import remote as suite
+
+    with library_at(BEFORE_SWR) as before_path:
+        return suite.health_expiry(prod, log, 12 if scale is FULL else 3, before_path)
