@@ -70,15 +70,17 @@ def get(port: int, path: str, headers: Mapping[str, str] | None = None, timeout:
         conn.close()
 
 
-def first_200(port: int, path: str, process: subprocess.Popen[Any], start: float, timeout: float) -> float:
+def first_200(port: int, path: str, process: subprocess.Popen[Any], start: float, timeout: float,
+              headers: Mapping[str, str] | None = None) -> float:
     """Seconds from `start` to the first 200 on `path`; polls every 5 ms."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     deadline = start + timeout
     while time.perf_counter() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
                 if sock.recv(16).startswith((b"HTTP/1.0 200", b"HTTP/1.1 200")):
                     return time.perf_counter() - start
         except OSError:
@@ -115,6 +117,7 @@ class Gunicorn:
     workers: int = 2
     threads: int = 4
     ready_path: str = "/healthz"
+    ready_headers: dict[str, str] | None = None  # e.g. X-Forwarded-Proto for a page behind SECURE_SSL_REDIRECT
     cpus: str | None = None  # taskset list: master and workers stay on these CPUs
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -136,7 +139,8 @@ class Gunicorn:
                                         stderr=subprocess.STDOUT, start_new_session=True)
         os.close(handle)
         try:
-            self.boot_seconds = first_200(self.port, self.ready_path, self.process, start, timeout)
+            self.boot_seconds = first_200(self.port, self.ready_path, self.process, start, timeout,
+                                          self.ready_headers)
         except (RuntimeError, TimeoutError) as exc:
             output = self.output()
             self.stop()

@@ -13,7 +13,8 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "liveness", "readiness", "faults")
+ORDER = ("startup", "memory", "throughput", "liveness", "readiness", "faults", "remote", "wake", "health_remote",
+         "health_expiry")
 RESULTS = HERE / "results"
 
 
@@ -75,3 +76,15 @@ def write(results: dict[str, Any], complete: bool) -> None:
         (HERE / "RESULTS.md").write_text(report.results_page(results, markdown))
         shutil.copyfile(png, HERE / "throughput.png")
         suites.log("wrote benchmarks/RESULTS.md and benchmarks/throughput.png")
+    import remote
+    import wake
+
+    # Their own marked sections of RESULTS.md, written by any full (not --quick) run that has them.
+    for key, name, render in (("remote", "remote-database", remote.section), ("wake", "wake", wake.section),
+                              ("health_remote", "health-remote", remote.health_section),
+                              ("health_expiry", "health-expiry", remote.expiry_section)):
+        if key in results:
+            print("\n" + render(results[key]))
+            if not results["quick"]:
+                remote.update_results_page(HERE / "RESULTS.md", name, render(results[key]))
+                suites.log(f"wrote the {name} section of benchmarks/RESULTS.md")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks: what modestwear_config costs, next to a plain project and the peers users pick instead.
 
-    python benchmarks/run.py [--quick] [--only startup,memory,throughput,readiness,faults]
+    python benchmarks/run.py [--quick] [--only startup,memory,throughput,readiness,faults,remote,wake,
+                                                health_remote,health_expiry]
 
 Run with any python3 (>= 3.11).  It creates benchmarks/.venv-peers (git-ignored) and installs
 into it this package and the peers (django-health-check, django-alive) plus matplotlib and the
@@ -29,6 +30,8 @@ REQUIREMENTS = [
     "django-health-check",
     "django-alive",
     "matplotlib",
+    "psycopg-pool",  # the remote-database suite's pool candidate (Django's OPTIONS["pool"])
+    "trustme",  # the remote-database suite: a local CA for PostgreSQL's TLS, as Neon requires it
     "pytest",  # tests/support/servers.py (the private PostgreSQL/Redis helpers) imports it
     "pyinstrument",
     "py-spy",

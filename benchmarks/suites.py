@@ -41,10 +41,17 @@ class Scale:
     idle_probes: int = 12
     fault_probes: int = 3
     fault_cap: float = 30.0
+    remote_seconds: tuple[int, int, int] = (6, 8, 12)  # wrk seconds at 1, 10, 75 ms per direction
+    remote_repeat: bool = True  # the 10 ms comparison twice (a second, separate pass)
+    wake_cold_runs: int = 5
+    wake_warm_runs: int = 7
+    health_remote_runs: int = 5
 
 
 QUICK = Scale(setup_runs=3, boot_runs=2, memory_runs=1, memory_requests=300, wrk_runs=1, wrk_seconds=2,
-              probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0)
+              probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0,
+              remote_seconds=(2, 2, 3), remote_repeat=False, wake_cold_runs=1, wake_warm_runs=1,
+              health_remote_runs=1)
 FULL = Scale()
 
 JSON = {"Accept": "application/json"}
@@ -151,6 +158,19 @@ def collectstatic(stack: ExitStack, prod: dict[str, str]) -> dict[str, str]:
 
 def ours(env: dict[str, str], **extra: str) -> tuple[str, dict[str, str]]:
     return "ours.wsgi:application", {**env, **extra, "DJANGO_SETTINGS_MODULE": "ours.settings"}
+
+
+BEFORE_SWR = "f45a9f8"  # the library before /health served a stale result while refreshing (issue 16)
+
+
+@contextmanager
+def library_at(rev: str) -> Iterator[str]:
+    """This package's source at an earlier commit, for PYTHONPATH: the same run measures before and after."""
+    with tempfile.TemporaryDirectory(prefix="mwc-bench-src-") as tmp:
+        archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", rev, "src/modestwear_config"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        yield f"{tmp}/src:{HERE}"
 
 
 def plain(env: dict[str, str]) -> tuple[str, dict[str, str]]:
@@ -280,12 +300,18 @@ def servers(specs: dict[str, tuple[str, dict[str, str]]], **options: Any) -> Ite
 
 
 def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
-    specs = {"ours": ours(prod), "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
-             "plain": plain(prod), "peers": peers(prod)}
+    with library_at(BEFORE_SWR) as before_path:
+        specs = {"ours": ours(prod), "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
+                 "ours_before": ours(prod, PYTHONPATH=before_path), "plain": plain(prod), "peers": peers(prod)}
+        return _throughput(scale, specs)
+
+
+def _throughput(scale: Scale, specs: dict[str, tuple[str, dict[str, str]]]) -> dict[str, Any]:
     # (server, path) of each candidate; /health candidates are asked for JSON.
     liveness = {"ours": ("ours", "/healthz"), "plain view": ("plain", "/healthz"),
                 "bare WSGI": ("plain", "/bare/healthz"), "django-alive /-/alive/": ("peers", "/-/alive/")}
     readiness = {"ours": ("ours", "/health"), "ours, cache 0": ("ours_nocache", "/health"),
+                 f"ours before stale-while-revalidate ({BEFORE_SWR})": ("ours_before", "/health"),
                  "django-health-check": ("peers", "/ht/"), "django-alive": ("peers", "/-/health/")}
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {"healthz": {k: [] for k in liveness},
                                                          "health": {k: [] for k in readiness}}
@@ -611,3 +637,33 @@ def budget(ready: dict[str, Any]) -> dict[str, Any]:
             "neon_free_hours_per_month": NEON_FREE_HOURS_PER_MONTH,
             "upstash_free_commands_per_day": UPSTASH_FREE_COMMANDS_PER_DAY, "candidates": rows}
 
+
+
+# -- 7. a remote database (remote.py): PostgreSQL over TLS and Redis behind a delay proxy ------------------------------
+def remote(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import remote as suite
+
+    seconds = dict(zip(suite.DELAYS_MS, scale.remote_seconds, strict=True))
+    return suite.remote(seconds, prod, log, repeat_delay=10.0 if scale.remote_repeat else None)
+
+
+# -- 8. waking from sleep (wake.py): exec to the first 200, cold and warm ----------------------------------------------
+def wake(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import wake as suite
+
+    return suite.wake(prod, scale.wake_cold_runs, scale.wake_warm_runs, log)
+
+
+# -- 9. /health under load, the checks one delayed round trip away (remote.py) ------------------------------------------
+def health_remote(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import remote as suite
+
+    with library_at(BEFORE_SWR) as before_path:
+        return suite.health_load(prod, log, scale.wrk_seconds * 2, scale.health_remote_runs, before_path)
+
+
+def health_expiry(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
+    import remote as suite
+
+    with library_at(BEFORE_SWR) as before_path:
+        return suite.health_expiry(prod, log, 12 if scale is FULL else 3, before_path)

@@ -121,6 +121,18 @@ def test_database__postgres_defaults():
     assert not config.get("DISABLE_SERVER_SIDE_CURSORS")
 
 
+def test_database__health_check_idle_threshold_default_and_override():
+    assert default_db(DATABASE_URL="postgresql://u:p@db.example.com/shop")["CONN_HEALTH_CHECKS_IDLE"] == 30
+    config = default_db(DATABASE_URL="postgresql://u:p@db.example.com/shop", DATABASE_CONN_HEALTH_CHECKS_IDLE="0")
+    assert config["CONN_HEALTH_CHECKS_IDLE"] == 0  # 0: Django's check before every request
+
+
+def test_database__health_check_idle_threshold_rejects_negative():
+    env = Env({"DATABASE_CONN_HEALTH_CHECKS_IDLE": "-1"})
+    database_settings(env)
+    assert "DATABASE_CONN_HEALTH_CHECKS_IDLE" in env.problems
+
+
 def test_database__connection_options_overridable():
     config = default_db(DATABASE_URL="postgresql://u:p@db.example.com/shop", DATABASE_CONN_MAX_AGE="0",
                         DATABASE_CONN_HEALTH_CHECKS="false", DATABASE_CONNECT_TIMEOUT="9")

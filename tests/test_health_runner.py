@@ -228,3 +228,71 @@ def test_runner__run_checks_uses_settings(settings):
     assert names[:2] == ["database", "cache"]
     assert {c.name: c.critical for c in report.checks}["database"] is True
     checks.reset()  # close the kept health connection
+
+
+class Scripted:
+    """A probe whose calls follow a script: "ok", "fail" or "block" (until released)."""
+
+    def __init__(self, *script: str) -> None:
+        self.script = list(script)
+        self.calls = 0
+        self.release = threading.Event()
+
+    def __call__(self, timeout: float) -> None:
+        step = self.script[min(self.calls, len(self.script) - 1)]
+        self.calls += 1
+        if step == "block":
+            self.release.wait(10)
+        elif step == "fail":
+            raise ConnectionError("down")
+
+
+WINDOW = 0.2  # cache_seconds in the stale-while-revalidate tests
+
+
+def wait_for_refresh(runner: Runner, name: str) -> None:
+    deadline = time.monotonic() + 5
+    while any(t.name == f"modestwear-health:{name}" for t in flight_threads()) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def test_runner__stale_passing_result_served_at_once_while_one_refresh_runs(runner):
+    probe = Scripted("ok", "block")
+    runner.run([Selected("db", probe, True)], BUDGET, WINDOW)
+    time.sleep(WINDOW * 1.2)  # expired, within 2 windows
+    start = time.monotonic()
+    reports = [runner.run([Selected("db", probe, True)], BUDGET, WINDOW) for _ in range(10)]
+    elapsed = time.monotonic() - start
+    # The old runner made each of these wait for the blocked refresh until the budget ran out.
+    assert [r.checks[0].result.status for r in reports] == ["ok"] * 10
+    assert not any(r.checks[0].result.timed_out for r in reports)
+    assert elapsed < BUDGET
+    assert probe.calls == 2  # the first check and ONE refresh
+    probe.release.set()
+
+
+def test_runner__refreshed_result_replaces_the_stale_one(runner):
+    probe = Scripted("ok", "fail")
+    runner.run([Selected("db", probe, True)], BUDGET, WINDOW)
+    time.sleep(WINDOW * 1.2)
+    assert runner.run([Selected("db", probe, True)], BUDGET, WINDOW).status == "ok"  # stale, refresh launched
+    wait_for_refresh(runner, "db")
+    assert runner.run([Selected("db", probe, True)], BUDGET, WINDOW).status == "fail"  # ok -> fail: next probe
+    assert probe.calls == 2
+
+
+def test_runner__result_older_than_the_bound_is_not_served(runner):
+    probe = Scripted("ok", "block")
+    runner.run([Selected("db", probe, True)], BUDGET, WINDOW / 4)
+    time.sleep(WINDOW * 0.6)  # more than 2 windows of WINDOW / 4
+    report = runner.run([Selected("db", probe, True)], 0.05, WINDOW / 4)
+    assert report.checks[0].result.timed_out  # waited for the refresh, as without the cache
+    probe.release.set()
+
+
+def test_runner__failed_result_is_never_served_stale(runner):
+    probe = Scripted("fail", "ok")
+    assert runner.run([Selected("db", probe, True)], BUDGET, WINDOW).status == "fail"
+    time.sleep(WINDOW * 1.2)
+    # fail -> ok: the recovery shows on the very next probe, not one window later.
+    assert runner.run([Selected("db", probe, True)], BUDGET, WINDOW).status == "ok"

@@ -92,6 +92,15 @@ def _cache(url: str | None) -> dict[str, object]:
 
 
 DATABASES = {"default": _database(os.environ.get("DATABASE_URL"))}
+if os.environ.get("PLAIN_DATABASES") == "dj-database-url":  # the remote-database suite's startproject baseline
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.config()}  # its defaults: CONN_MAX_AGE=0, no health checks
+elif os.environ.get("PLAIN_DATABASES") == "pool":  # Django 5.1+'s psycopg pool, checking each connection it lends
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.config(conn_health_checks=True)}
+    DATABASES["default"]["OPTIONS"] = {"pool": True}  # check=ConnectionPool.check_connection (health checks on)
 CACHES = {"default": _cache(os.environ.get("REDIS_URL"))}
 
 AUTH_PASSWORD_VALIDATORS = [

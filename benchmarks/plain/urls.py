@@ -7,5 +7,6 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz),
+    path("api/item", views.api_item),
     path("admin/", admin.site.urls),
 ]

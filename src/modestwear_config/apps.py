@@ -8,6 +8,7 @@ class ModestwearConfig(AppConfig):
     verbose_name = "modestwear_config"
 
     def ready(self) -> None:
-        from . import checks
+        from . import checks, connections
 
         checks.register_all()
+        connections.install()

@@ -8,6 +8,8 @@ import dj_database_url
 
 from .env import Env, base_dir, lazy_settings
 
+IDLE_KEY = "CONN_HEALTH_CHECKS_IDLE"  # read by connections.py
+
 POSTGRES_ENGINE = "django.db.backends.postgresql"
 # Every engine dj-database-url knows that speaks to PostgreSQL through libpq (psycopg): each takes
 # sslmode and connect_timeout, and /health probes it like PostgreSQL.
@@ -27,7 +29,12 @@ REPLICA_PREFIX = "replica_"
 def database_settings(env: Env) -> dict[str, Any]:
     # Read (and so validate) the connection options even when the SQLite default
     # ignores them: a bad value must fail now, not on the deploy that sets DATABASE_URL.
-    for name in ("DATABASE_CONN_MAX_AGE", "DATABASE_CONN_HEALTH_CHECKS", "DATABASE_CONNECT_TIMEOUT"):
+    for name in (
+        "DATABASE_CONN_MAX_AGE",
+        "DATABASE_CONN_HEALTH_CHECKS",
+        "DATABASE_CONN_HEALTH_CHECKS_IDLE",
+        "DATABASE_CONNECT_TIMEOUT",
+    ):
         env(name)
     primary = _primary(env)
     databases = {"default": primary}
@@ -85,6 +92,9 @@ def _apply_connection_options(env: Env, config: dict[str, Any]) -> None:
     # Seconds a connection is reused; Neon closes idle ones, so health checks matter.
     config["CONN_MAX_AGE"] = env("DATABASE_CONN_MAX_AGE")
     config["CONN_HEALTH_CHECKS"] = env("DATABASE_CONN_HEALTH_CHECKS")
+    # A reused connection is queried only after this long idle, or when the server has closed
+    # it: Django's check costs a round trip per request otherwise (connections.py).
+    config[IDLE_KEY] = env("DATABASE_CONN_HEALTH_CHECKS_IDLE")
     if engine in POSTGRES_ENGINES or engine in MYSQL_ENGINES:
         # Seconds; a dead or silent server fails fast instead of hanging a worker.
         options.setdefault("connect_timeout", env("DATABASE_CONNECT_TIMEOUT"))

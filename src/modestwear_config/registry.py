@@ -75,7 +75,10 @@ VARIABLES: tuple[Variable, ...] = (
       (), secret=True, example="postgresql://user:pass@replica-host/neondb"),
     V("DATABASE_CONN_MAX_AGE", "int", "database", "Seconds a connection is kept open (0 closes it after each request).", 600, minimum=0,
       maximum=86_400),
-    V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before each request (survives Neon suspends).", True),
+    V("DATABASE_CONN_HEALTH_CHECKS", "bool", "database", "Check a reused connection before use: after DATABASE_CONN_HEALTH_CHECKS_IDLE idle or once the server closed it (survives Neon suspends).", True),
+    V("DATABASE_CONN_HEALTH_CHECKS_IDLE", "int", "database",
+      "Seconds a reused connection may sit idle before the health check queries it (0: before every request).",
+      30, minimum=0, maximum=86_400),  # below Neon's 5-minute suspend; a connection the server closed is caught at any age
     V("DATABASE_CONNECT_TIMEOUT", "int", "database", "Seconds to wait for a PostgreSQL connection before failing.", 5,
       minimum=2, maximum=600),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
     # cache ------------------------------------------------------------------

@@ -1,5 +1,11 @@
 """Run checks within a deadline: single-flight daemon threads, bounded waits, a short result cache.
 
+Stale while revalidate: when the cached result has just expired, every probe arriving while
+the one refresh flies would otherwise wait for it (under load, the p99 with the cache on was
+worse than with it off).  A passing result up to STALE_FACTOR windows old is therefore
+served at once while one refresh runs.  A failed result is never served stale: a recovery is
+seen on the next probe, and a failure is reported at most STALE_FACTOR windows late.
+
 Why threads at all: a driver timeout bounds each check, but not always to the
 budget (libpq's DNS lookup blocks, a project's check may ignore its timeout).
 The request therefore waits on an Event until its deadline and never joins a
@@ -24,6 +30,7 @@ logger = logging.getLogger("modestwear_config.health")
 
 OK, FAIL = "ok", "fail"
 RESPONSE_RESERVE = 0.02  # seconds of the budget kept for rendering and sending the response
+STALE_FACTOR = 2.0  # a passing result is served, while one refresh runs, until this many windows old
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,8 @@ class Runner:
 
     def _start(self, checks: list[Selected], now: float, budget: float,
                cache_seconds: float) -> dict[str, _Flight | Result]:
-        """For each check: a fresh cached result, the flight already in the air, or a new flight."""
+        """For each check: a fresh cached result, or a flight (in the air or new) and, while it flies,
+        a passing result that is stale but still within the bound."""
         found: dict[str, _Flight | Result] = {}
         with self._lock:
             for check in checks:
@@ -117,7 +125,8 @@ class Runner:
                 if flight is None:
                     flight = self._flights[check.name] = _Flight()
                     self._launch(check.name, check.probe, flight, budget)
-                found[check.name] = flight
+                stale = cached is not None and _servable(cached[1], now - cached[0], cache_seconds)
+                found[check.name] = cached[1] if cached is not None and stale else flight
         return found
 
     def _launch(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
@@ -150,6 +159,11 @@ class Runner:
             return found.result
         logger.warning("Health check %s did not answer within the budget", name)
         return Result(FAIL, _ms(start), timed_out=True, error="TimeoutError")
+
+
+def _servable(result: Result, age: float, cache_seconds: float) -> bool:
+    """A stale result may stand in for the refresh: only a passing one, and only for a bounded time."""
+    return result.status != FAIL and age < cache_seconds * STALE_FACTOR
 
 
 def is_timeout(exc: BaseException) -> bool:
