@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -199,3 +200,15 @@ def test_core__without_whitenoise_installed(tmp_path, monkeypatch):
     monkeypatch.setattr(core, "find_spec", lambda name: None)
     settings = build(tmp_path, **PRODUCTION)
     assert not any("whitenoise" in entry for entry in settings["MIDDLEWARE"] + settings["INSTALLED_APPS"])
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "Europe/" + "y" * 300, "America", "zoneinfo", "../zoneinfo"])
+def test_core__time_zone_looked_up_in_pypi_tzdata_is_one_named_error(tmp_path, name):
+    """With PyPI's tzdata installed (the test extra has it, as Windows and celery users do), ZoneInfo
+    opens files inside that package: a long name is an OSError there (ENAMETOOLONG), not a
+    ZoneInfoNotFoundError. Each must still be the collected error naming TIME_ZONE."""
+    assert importlib.util.find_spec("tzdata") is not None  # the path under test
+    with pytest.raises(ImproperlyConfigured) as raised:
+        build(tmp_path, **PRODUCTION, TIME_ZONE=name)
+    assert "TIME_ZONE" in str(raised.value)
+    assert name not in str(raised.value)
