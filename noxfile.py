@@ -96,7 +96,9 @@ def tests(session: nox.Session, django: str) -> None:
     else:
         session.install("--upgrade", "-e", ".[test]", f"django~={django}.0")
     session.run("python", "-m", "pip", "check")  # installed versions really satisfy each other
-    session.run("python", "-c", "import django, sys; print('Python', sys.version.split()[0], 'Django', django.__version__)")
+    session.run(
+        "python", "-c", "import django, sys; print('Python', sys.version.split()[0], 'Django', django.__version__)"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     junit = RESULTS / f"py{session.python}-django{django}.xml"
     marker = [] if selection == "all" else ["-m", selection]

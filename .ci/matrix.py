@@ -48,8 +48,17 @@ def main(nox_args: list[str]) -> int:
         status = "ok" if code == 0 else "FAILED"
         failures += code != 0
         tests = "all" if selection == "all" else f"-m '{selection}'"
-        rows.append((f"Python {python} + Django {django}", f"{dependencies}, {tests}",
-                     str(passed), str(failed), str(skipped), f"{seconds:.0f} s", status))
+        rows.append(
+            (
+                f"Python {python} + Django {django}",
+                f"{dependencies}, {tests}",
+                str(passed),
+                str(failed),
+                str(skipped),
+                f"{seconds:.0f} s",
+                status,
+            )
+        )
     header = ("pair", "dependency set", "passed", "failed", "skipped", "wall time", "result")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print("\nSupported matrix (noxfile.py):")
