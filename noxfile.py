@@ -43,7 +43,7 @@ def pyenv_bin(version: str) -> Path | None:
     """pyenv's bin/ directory for a Python version, or None when pyenv does not have it."""
     if not shutil.which("pyenv"):
         return None
-    found = subprocess.run(["pyenv", "prefix", version], capture_output=True, text=True)
+    found = subprocess.run(["pyenv", "prefix", version], check=False, capture_output=True, text=True)
     return Path(found.stdout.strip()) / "bin" if found.returncode == 0 else None
 
 

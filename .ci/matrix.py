@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from noxfile import MATRIX, RESULTS  # noqa: E402
+from noxfile import MATRIX, RESULTS
 
 
 def counts(junit: Path) -> tuple[int, int, int]:
