@@ -12,27 +12,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tomllib
+import sys
 from pathlib import Path
 
 import nox
-from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent
-RESULTS = ROOT / ".nox" / "results"
+sys.path.insert(0, str(ROOT))
 
-# (python, django) -> (dependency set, pytest selection). The lowest and the newest pair run
-# everything; the others run the fast tests (the slow ones start servers: they test our code,
-# which those pairs do not change). Django 6.x needs Python >= 3.12.
-MATRIX: dict[tuple[str, str], tuple[str, str]] = {
-    ("3.11", "5.2"): ("lowest", "all"),
-    ("3.12", "5.2"): ("newest", "not slow"),
-    ("3.12", "6.0"): ("newest", "not slow"),
-    ("3.12", "6.1"): ("newest", "not slow"),
-    ("3.13", "5.2"): ("newest", "not slow"),
-    ("3.13", "6.0"): ("newest", "not slow"),
-    ("3.13", "6.1"): ("newest", "all"),
-}
+from tests.support.matrix import MATRIX, floor_constraints  # noqa: E402  (after the path)
+
+RESULTS = ROOT / ".nox" / "results"
 
 nox.options.error_on_missing_interpreters = True  # a missing Python fails, never skips
 nox.options.download_python = "never"  # the interpreters under test are pyenv's, not a download
@@ -58,40 +48,14 @@ def put_pyenv_first() -> None:
 put_pyenv_first()
 
 
-def floors(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
-    """name -> lowest allowed version, for every requirement pyproject declares (runtime and extras).
-
-    The lowest session installs exactly these, so a floor is a version CI has run. A requirement
-    without a lower bound is an error: its floor would be whatever is oldest on the index."""
-    project = tomllib.loads(pyproject.read_text())["project"]
-    declared = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
-    result: dict[str, str] = {}
-    for line in declared:
-        requirement = Requirement(line)
-        if requirement.name == project["name"]:
-            continue  # an extra that includes other extras
-        lows = [spec.version for spec in requirement.specifier if spec.operator in (">=", "==", "~=")]
-        if len(lows) != 1:
-            raise ValueError(f"{line!r} in pyproject.toml needs exactly one lower bound (>=)")
-        if result.get(requirement.name, lows[0]) != lows[0]:
-            raise ValueError(f"{requirement.name} has two different floors in pyproject.toml")
-        result[requirement.name] = lows[0]
-    return result
-
-
-def write_floor_constraints(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{name}=={low}\n" for name, low in sorted(floors().items())))
-    return path
-
-
 @nox.session
 @nox.parametrize(("python", "django"), list(MATRIX))
 def tests(session: nox.Session, django: str) -> None:
     """One supported pair: install the package with its test extra, then run pytest."""
     dependencies, selection = MATRIX[(str(session.python), django)]
     if dependencies == "lowest":
-        constraints = write_floor_constraints(Path(session.virtualenv.location) / "floors.txt")
+        constraints = Path(session.virtualenv.location) / "floors.txt"
+        constraints.write_text(floor_constraints())
         session.install("-c", str(constraints), "-e", ".[test]", f"django~={django}.0")
     else:
         session.install("--upgrade", "-e", ".[test]", f"django~={django}.0")

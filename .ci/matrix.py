@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from noxfile import MATRIX, RESULTS
+from noxfile import RESULTS
+from tests.support.matrix import MATRIX
 
 
 def counts(junit: Path) -> tuple[int, int, int]:
