@@ -15,3 +15,12 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """The shared Redis (skips, or fails in CI, when unreachable). Never flush it."""
     return require(REDIS_URL, "Redis")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`-n 2`, the default in pyproject), the slow tests (servers, workers, load,
+    browsers, deadlines measured against real processes) share one worker and run one at a time, as
+    without xdist; the fast ones spread over the others. Parallel load tests would measure each other."""
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("slow"))
