@@ -20,7 +20,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.matrix import MATRIX, floor_constraints  # noqa: E402  (after the path)
+from tests.support.matrix import MATRIX, floor_constraints  # after the sys.path line
 
 RESULTS = ROOT / ".nox" / "results"
 
@@ -29,19 +29,31 @@ nox.options.download_python = "never"  # the interpreters under test are pyenv's
 nox.options.sessions = ["tests"]
 
 
+def pyenv_executable() -> str | None:
+    """pyenv on PATH, else where its installer puts it (a non-interactive shell skips ~/.bashrc)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    return shutil.which("pyenv") or shutil.which("pyenv", path=str(root / "bin"))
+
+
 def pyenv_bin(version: str) -> Path | None:
     """pyenv's bin/ directory for a Python version, or None when pyenv does not have it."""
-    if not shutil.which("pyenv"):
+    pyenv = pyenv_executable()
+    if pyenv is None:
         return None
-    found = subprocess.run(["pyenv", "prefix", version], check=False, capture_output=True, text=True)
+    found = subprocess.run([pyenv, "prefix", version], check=False, capture_output=True, text=True)
     return Path(found.stdout.strip()) / "bin" if found.returncode == 0 else None
 
 
 def put_pyenv_first() -> None:
     """Put each matrix Python's real bin/ first on PATH, ahead of pyenv's shims (which refuse
     versions the shell has not selected), so nox finds python3.X there."""
-    found = [pyenv_bin(python) for python in sorted({python for python, _ in MATRIX})]
-    paths = [str(path) for path in found if path]
+    paths = []
+    for python in sorted({python for python, _ in MATRIX}):
+        found = pyenv_bin(python)
+        if found is None:  # its sessions then fail with "Python interpreter 3.X not found"
+            print(f"noxfile: pyenv has no Python {python} (`pyenv install {python}`)", file=sys.stderr)
+        else:
+            paths.append(str(found))
     os.environ["PATH"] = os.pathsep.join([*paths, os.environ.get("PATH", "")])
 
 
