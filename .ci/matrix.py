@@ -45,8 +45,9 @@ def main(nox_args: list[str]) -> int:
     rows, failures = [], 0
     for (python, django), (dependencies, selection) in MATRIX.items():
         code, seconds = run_pair(python, django, nox_args)
-        passed, failed, skipped = counts(RESULTS / f"py{python}-django{django}.xml")
-        status = "ok" if code == 0 else "FAILED"
+        junit = RESULTS / f"py{python}-django{django}.xml"
+        passed, failed, skipped = counts(junit)
+        status = "ok" if code == 0 else "FAILED" if junit.exists() else "FAILED (no test ran: see its log above)"
         failures += code != 0
         tests = "all" if selection == "all" else f"-m '{selection}'"
         rows.append(
