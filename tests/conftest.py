@@ -15,3 +15,21 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """The shared Redis (skips, or fails in CI, when unreachable). Never flush it."""
     return require(REDIS_URL, "Redis")
+
+
+# Modules whose fast tests assert durations (deadlines, socket timeouts): they run on the serial worker
+# too, never beside a test that starts servers, wrk or a browser (measured: a 0.55 s bound missed by 1 ms).
+TIMED_MODULES = frozenset({
+    "test_cache", "test_celery", "test_database", "test_email", "test_faults", "test_health_checks",
+    "test_health_gunicorn", "test_health_postgres", "test_health_redis_probe", "test_health_runner",
+    "test_health_views",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`-n 2 --dist loadgroup`, the default in pyproject), the slow tests (servers,
+    workers, load, browsers) and the timed ones share one worker and run one at a time, as without
+    xdist; the others (property tests, type checking, pure settings) fill the second worker."""
+    for item in items:
+        if item.get_closest_marker("slow") or item.module.__name__.rpartition(".")[2] in TIMED_MODULES:
+            item.add_marker(pytest.mark.xdist_group("serial"))

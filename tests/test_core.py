@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -212,3 +213,15 @@ def test_core__unset_optional_strings_are_empty_never_none(tmp_path):
 def test_core__set_optional_strings_are_kept(tmp_path):
     settings = build(tmp_path, FRONTEND_URL="https://app.example.com", GOOGLE_CLIENT_ID=" id.apps ", **PRODUCTION)
     assert (settings["FRONTEND_URL"], settings["GOOGLE_CLIENT_ID"]) == ("https://app.example.com", "id.apps")
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "Europe/" + "y" * 300, "America", "zoneinfo", "../zoneinfo"])
+def test_core__time_zone_looked_up_in_pypi_tzdata_is_one_named_error(tmp_path, name):
+    """With PyPI's tzdata installed (the test extra has it, as Windows and celery users do), ZoneInfo
+    opens files inside that package: a long name is an OSError there (ENAMETOOLONG), not a
+    ZoneInfoNotFoundError. Each must still be the collected error naming TIME_ZONE."""
+    assert importlib.util.find_spec("tzdata") is not None  # the path under test
+    with pytest.raises(ImproperlyConfigured) as raised:
+        build(tmp_path, **PRODUCTION, TIME_ZONE=name)
+    assert "TIME_ZONE" in str(raised.value)
+    assert name not in str(raised.value)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ import requests
 import yaml
 
 from modestwear_config.registry import BY_NAME
-from tests.support.servers import EXAMPLE_PROJECT, free_port, stop_process_group
+from tests.support.servers import EXAMPLE_PROJECT, ROOT, free_port, stop_process_group, wait_for_http
 
 VENV_BIN = Path(sys.executable).parent
 README_PORT = BY_NAME["PORT"].default  # the README's run command sets no PORT
@@ -61,19 +60,17 @@ class Deploy:
     def wait_exit(self, timeout: float = 120) -> int:
         return self.process.wait(timeout=timeout)
 
-    def wait_healthy(self, timeout: float = 120) -> requests.Response:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"deploy.sh exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                response = requests.get(f"{self.base_url}/healthz", timeout=2)
-            except (requests.ConnectionError, requests.Timeout):  # Timeout: bound, worker still booting
-                time.sleep(0.2)
-                continue
-            if response.status_code == 200:
-                return response
-        raise AssertionError(f"/healthz did not answer 200 within {timeout} s:\n{self.output()}")
+    def wait_healthy(self, timeout: float = 180) -> requests.Response:
+        try:
+            response = wait_for_http(f"{self.base_url}/healthz", timeout, alive=self.alive)
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}:\n{self.output()}") from None
+        assert response.status_code == 200, f"/healthz answered {response.status_code}:\n{self.output()}"
+        return response
+
+    def alive(self) -> None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"deploy.sh exited with {self.process.returncode}:\n{self.output()}")
 
     def stop(self) -> None:
         stop_process_group(self.process, timeout=20)
@@ -89,28 +86,19 @@ def deploys() -> Iterator[list[Deploy]]:
         deploy.stop()
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("0.0.0.0", port))
-        except OSError:
-            return False
-    return True
-
-
 def sqlite_rows(project: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(project / "db.sqlite3") as conn:
+    # sqlite3's context manager only commits: closing() closes (Python 3.13 warns on an unclosed one).
+    with closing(sqlite3.connect(project / "db.sqlite3")) as conn:
         return conn.execute(sql).fetchall()
 
 
 # -- the README's run -----------------------------------------------------------------------------
 @pytest.mark.slow
 def test_deploy__fresh_copy_with_only_debug_and_path(tmp_path: Path, deploys: list[Deploy]) -> None:
-    if not port_is_free(README_PORT):
-        pytest.fail(f"port {README_PORT} is taken: the README run binds it (nothing but DEBUG and PATH is set)")
+    """The README's run, on a free port (PORT) so that two runs of the suite never collide on 8000;
+    what the README promises for the default port is checked without binding it (next test)."""
     project = fresh_copy(tmp_path)
-    deploys.append(deploy := Deploy(project, readme_environment()))
+    deploys.append(deploy := Deploy(project, readme_environment(PORT=str(free_port()))))
     health = deploy.wait_healthy()
     assert health.json() == {"status": "ok"}
 
@@ -119,13 +107,28 @@ def test_deploy__fresh_copy_with_only_debug_and_path(tmp_path: Path, deploys: li
              "==> manage.py ensure_superuser", "==> starting gunicorn"]
     assert [output.index(step) for step in steps] == sorted(output.index(step) for step in steps)
     assert "Skipped: DJANGO_SUPERUSER_EMAIL is not set" in output
-    assert f"Serving on 0.0.0.0:{README_PORT}: http://127.0.0.1:{README_PORT}/healthz" in output
+    assert f"Serving on 0.0.0.0:{deploy.port}: {readme_url(deploy.port)}" in output
     # The SQLite default and the collected files land in the copy, not in the repository.
     applied = sqlite_rows(project, "SELECT app, name FROM django_migrations")
     assert ("auth", "0001_initial") in applied and ("sessions", "0001_initial") in applied
     assert sqlite_rows(project, "SELECT count(*) FROM auth_user") == [(0,)]
     assert (project / "staticfiles" / "admin" / "css" / "base.css").is_file()
     assert requests.get(f"{deploy.base_url}/static/admin/css/base.css", timeout=5).status_code == 200
+
+
+def readme_url(port: int) -> str:
+    """The README's address for the example, moved to `port` (the README's run sets no PORT)."""
+    url = f"http://127.0.0.1:{README_PORT}/healthz"
+    assert url in (ROOT / "README.md").read_text(), "the README no longer says where the example answers"
+    return url.replace(f":{README_PORT}/", f":{port}/")
+
+
+def test_deploy__readme_port_is_what_deploy_prints_without_port() -> None:
+    """With only DEBUG and PATH (the README's command), deploy.sh's first step prints the README's URL."""
+    where = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--where"], env=readme_environment(),
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.startswith(f"Serving on 0.0.0.0:{README_PORT}: {readme_url(README_PORT)}")
 
 
 @pytest.mark.slow

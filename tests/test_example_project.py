@@ -87,7 +87,7 @@ def build_wheel(tmp_path: Path) -> Path:
     """Build from a copy of the tree, so setuptools' build/ and egg-info never touch the checkout."""
     tree = tmp_path / "tree"
     shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, tree / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-cache-dir",
                     "-q", "-w", str(tmp_path / "dist"), str(tree)], check=True, capture_output=True, timeout=120)

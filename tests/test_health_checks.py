@@ -322,3 +322,21 @@ def test_checks__forked_child_forgets_parent_connections(redis_server, monkeypat
     checks._forget_after_fork()
     assert checks._DATABASE_PROBES == {} and checks._MIGRATIONS == {} and redis_probe._CLIENTS == {}
     assert closed == []  # the parent's sockets are left alone
+
+
+def test_checks__replaced_database_probe_is_closed(settings, monkeypatch, tmp_path, django_db_blocker):
+    """A settings change replaces the kept probe: the old one's connection is closed, not left to
+    the garbage collector (Python 3.13 warns "unclosed database" for SQLite)."""
+    sqlite = {**copy.deepcopy(settings.DATABASES["default"]), "ENGINE": "django.db.backends.sqlite3",
+              "NAME": str(tmp_path / "one.sqlite3"), "OPTIONS": {}}
+    monkeypatch.setitem(settings.DATABASES, "local", sqlite)
+    first = checks.database_checks()["database:local"]
+    with django_db_blocker.unblock():  # a private SQLite file, not the test database
+        first(1.0)
+        assert first._wrapper.connection is not None
+        monkeypatch.setitem(sqlite, "NAME", str(tmp_path / "two.sqlite3"))
+        second = checks.database_checks()["database:local"]
+        assert second is not first and first._wrapper.connection is None
+        second(1.0)
+        checks.reset()
+    assert second._wrapper.connection is None

@@ -40,6 +40,8 @@ pytestmark = pytest.mark.slow
 
 BUDGET = 0.4  # seconds, small so 50 probes against a silent server stay fast
 NETWORK_SLACK = 0.1  # client-side: TCP connect, gunicorn's dispatch, Django's request setup
+# A timed wait wakes late on a loaded machine (measured: 416 ms for a 400 ms budget with every core busy).
+SCHEDULING_SLACK = 0.05
 CANARY = "CanaryGun8"
 TOKEN = f"{CANARY}-token-0123456789"
 PG_PASSWORD = f"{CANARY}-pg-password"
@@ -264,7 +266,7 @@ def assert_state(answer: Answer, http_status: int, status: str, failed: set[str]
     assert (answer.status, body["status"]) == (http_status, status), body
     assert {n for n, c in body["checks"].items() if c["status"] == "fail"} == failed, body
     assert {n for n, c in body["checks"].items() if c["timed_out"]} == set(timed_out), body
-    assert body["duration_ms"] <= BUDGET * 1000  # the server's own measure
+    assert body["duration_ms"] <= (BUDGET + SCHEDULING_SLACK) * 1000  # the server's own measure
     assert answer.elapsed <= BUDGET + NETWORK_SLACK  # the client's
 
 

@@ -8,6 +8,8 @@ importable alone (``from modestwear_config.database import *``).
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 from .cache import cache_settings
 from .celery import celery_settings
 from .core import core_settings
@@ -24,7 +26,7 @@ from .registry import declare as declare
 from .security import security_settings
 from .storage import storage_settings
 
-__version__ = "0.1.0"
+__version__ = version("modestwear_config")  # declared once, in pyproject.toml
 
 BUILDERS = (
     core_settings,

@@ -133,7 +133,9 @@ def _time_zone(env: Env) -> str:
     name: str = env("TIME_ZONE")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: with PyPI's tzdata installed ZoneInfo opens a file inside that package, and a name
+    # too long (ENAMETOOLONG) or naming a directory ("America") fails there, not as "not found".
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         env.error("TIME_ZONE", "expected an IANA time zone name (like UTC or Europe/Paris)")
         return "UTC"
     return name

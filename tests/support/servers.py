@@ -4,6 +4,7 @@ gunicorn serving the example project)."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -74,6 +75,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# What a server that is still booting (or a machine under load) can answer before it is ready:
+# refused or reset connections, timeouts, a half-written response. All are retried until a deadline.
+TRANSIENT_ERRORS = (OSError, http.client.HTTPException)
 
 
 def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
@@ -291,10 +297,10 @@ class Gunicorn:
                 self.__exit__()
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{output}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as response:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=5) as response:
                     if response.status == 200:
                         return self
-            except OSError:
+            except TRANSIENT_ERRORS:  # HTTPError (a 5xx while booting) is an OSError too
                 time.sleep(0.1)
         output = self.output()
         self.__exit__()
@@ -361,3 +367,26 @@ def shop_manage(*args: str, env: Mapping[str, str] | None = None, timeout: float
         env=dict(env) if env is not None else shop_env(), cwd=project,
         capture_output=True, text=True, timeout=timeout,
     )
+
+
+def wait_for_http(url: str, timeout: float = 120.0, alive: Any = None) -> Any:
+    """GET `url` until it answers below 500; every transient failure (refused, reset, a read timeout
+    under load, a 5xx while booting) is retried until the deadline. `alive()` raises when the server
+    died, so a crash fails at once instead of at the deadline. Returns the requests.Response."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        if alive is not None:
+            alive()
+        try:
+            response = requests.get(url, timeout=min(10.0, max(0.5, deadline - time.monotonic())))
+        except (requests.RequestException, *TRANSIENT_ERRORS) as exc:
+            last = exc
+        else:
+            if response.status_code < 500:
+                return response
+            last = f"HTTP {response.status_code}"
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s (last: {last!r})")

@@ -54,7 +54,10 @@ def _database_probe(alias: str) -> Probe:
         return kept[1]
     probe = _new_database_probe(alias)
     with _LOCK:
+        replaced = _DATABASE_PROBES.get(alias)
         _DATABASE_PROBES[alias] = (copy.deepcopy(current), probe)
+    if replaced is not None:  # its connection would otherwise stay open until garbage collection
+        getattr(replaced[1], "close", lambda: None)()
     return probe
 
 
