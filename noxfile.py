@@ -20,7 +20,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.matrix import MATRIX, floor_constraints  # after the sys.path line
+from tests.support.matrix import MATRIX, floor_constraints  # noqa: E402 - after the sys.path line
 
 RESULTS = ROOT / ".nox" / "results"
 

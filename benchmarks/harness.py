@@ -30,8 +30,12 @@ def summary(values: Iterable[float], digits: int = 3) -> dict[str, Any]:
     data = sorted(values)
     if not data:
         return {"min": None, "median": None, "max": None, "n": 0}
-    return {"min": round(data[0], digits), "median": round(statistics.median(data), digits),
-            "max": round(data[-1], digits), "n": len(data)}
+    return {
+        "min": round(data[0], digits),
+        "median": round(statistics.median(data), digits),
+        "max": round(data[-1], digits),
+        "n": len(data),
+    }
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -70,8 +74,14 @@ def get(port: int, path: str, headers: Mapping[str, str] | None = None, timeout:
         conn.close()
 
 
-def first_200(port: int, path: str, process: subprocess.Popen[Any], start: float, timeout: float,
-              headers: Mapping[str, str] | None = None) -> float:
+def first_200(
+    port: int,
+    path: str,
+    process: subprocess.Popen[Any],
+    start: float,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+) -> float:
     """Seconds from `start` to the first 200 on `path`; polls every 5 ms."""
     extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     deadline = start + timeout
@@ -125,22 +135,36 @@ class Gunicorn:
     boot_seconds: float | None = None
 
     def command(self) -> list[str]:
-        return [*pinned(self.cpus), str(BIN / "gunicorn"), "-c", "python:modestwear_config.gunicorn",
-                "--access-logfile", "/dev/null", self.app]
+        return [
+            *pinned(self.cpus),
+            str(BIN / "gunicorn"),
+            "-c",
+            "python:modestwear_config.gunicorn",
+            "--access-logfile",
+            "/dev/null",
+            self.app,
+        ]
 
     def start(self, timeout: float = 60.0) -> Gunicorn:
-        env = base_env({**self.env, "PORT": str(self.port), "WEB_CONCURRENCY": str(self.workers),
-                        "GUNICORN_THREADS": str(self.threads), "GUNICORN_MAX_REQUESTS": "0",
-                        "GUNICORN_LOG_LEVEL": "warning"})
+        env = base_env(
+            {
+                **self.env,
+                "PORT": str(self.port),
+                "WEB_CONCURRENCY": str(self.workers),
+                "GUNICORN_THREADS": str(self.threads),
+                "GUNICORN_MAX_REQUESTS": "0",
+                "GUNICORN_LOG_LEVEL": "warning",
+            }
+        )
         handle, name = tempfile.mkstemp(prefix="mwc-bench-gunicorn-", suffix=".log")
         self.log = Path(name)
         start = time.perf_counter()
-        self.process = subprocess.Popen(self.command(), cwd=HERE, env=env, stdout=handle,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command(), cwd=HERE, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
         os.close(handle)
         try:
-            self.boot_seconds = first_200(self.port, self.ready_path, self.process, start, timeout,
-                                          self.ready_headers)
+            self.boot_seconds = first_200(self.port, self.ready_path, self.process, start, timeout, self.ready_headers)
         except (RuntimeError, TimeoutError) as exc:
             output = self.output()
             self.stop()
@@ -211,16 +235,25 @@ def split_cpus() -> tuple[str | None, str | None]:
     return str(cores[0]), str(cores[1])
 
 
-def wrk(port: int, path: str, seconds: int, connections: int = 50,
-        headers: Mapping[str, str] | None = None, cpus: str | None = None) -> dict[str, Any]:
+def wrk(
+    port: int,
+    path: str,
+    seconds: int,
+    connections: int = 50,
+    headers: Mapping[str, str] | None = None,
+    cpus: str | None = None,
+) -> dict[str, Any]:
     """`wrk -t1 -c50 -dNs --latency`: requests/s and the latency percentiles in ms."""
     args = [*pinned(cpus), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                         timeout=seconds + 60, check=True).stdout
-    latency = {f"p{m.group(1)}": float(m.group(2)) * _UNITS[m.group(3)]
-               for m in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    out = subprocess.run(
+        [*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=seconds + 60, check=True
+    ).stdout
+    latency = {
+        f"p{m.group(1)}": float(m.group(2)) * _UNITS[m.group(3)]
+        for m in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     total = re.search(r"(\d+) requests in", out)

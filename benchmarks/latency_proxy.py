@@ -21,8 +21,7 @@ from collections import Counter
 COUNTERS: dict[str, Counter[str]] = {}
 
 
-async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float,
-               on_data: object) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float, on_data: object) -> None:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
@@ -76,8 +75,9 @@ def handler(name: str, upstream: int, delay: float):  # type: ignore[no-untyped-
         def server_spoke() -> None:
             last["from"] = "server"
 
-        await asyncio.gather(pipe(client_r, server_w, delay, client_spoke),
-                             pipe(server_r, client_w, delay, server_spoke))
+        await asyncio.gather(
+            pipe(client_r, server_w, delay, client_spoke), pipe(server_r, client_w, delay, server_spoke)
+        )
 
     return handle
 

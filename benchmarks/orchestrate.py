@@ -13,8 +13,18 @@ import report
 import suites
 from harness import HERE
 
-ORDER = ("startup", "memory", "throughput", "liveness", "readiness", "faults", "remote", "wake", "health_remote",
-         "health_expiry")
+ORDER = (
+    "startup",
+    "memory",
+    "throughput",
+    "liveness",
+    "readiness",
+    "faults",
+    "remote",
+    "wake",
+    "health_remote",
+    "health_expiry",
+)
 RESULTS = HERE / "results"
 
 
@@ -29,8 +39,9 @@ def run_all(quick: bool, only: list[str]) -> None:
     suites.log(f"machine: {results['machine']['summary']}")
     results["loadavg_start"] = load_average()
     if results["loadavg_start"] > 0.5:
-        suites.log(f"warning: load average {results['loadavg_start']} before starting; other work will "
-                   "disturb the figures")
+        suites.log(
+            f"warning: load average {results['loadavg_start']} before starting; other work will disturb the figures"
+        )
     results["plain_mirrors_ours"] = suites.check_plain_mirrors_ours()
     with ExitStack() as stack:
         services = suites.Services(stack)
@@ -58,8 +69,9 @@ def load_average() -> float:
 
 
 def command(quick: bool, only: list[str]) -> str:
-    return " ".join(["python benchmarks/run.py", *(["--quick"] if quick else []),
-                     *([f"--only {','.join(only)}"] if only else [])])
+    return " ".join(
+        ["python benchmarks/run.py", *(["--quick"] if quick else []), *([f"--only {','.join(only)}"] if only else [])]
+    )
 
 
 def write(results: dict[str, Any], complete: bool) -> None:
@@ -80,9 +92,12 @@ def write(results: dict[str, Any], complete: bool) -> None:
     import wake
 
     # Their own marked sections of RESULTS.md, written by any full (not --quick) run that has them.
-    for key, name, render in (("remote", "remote-database", remote.section), ("wake", "wake", wake.section),
-                              ("health_remote", "health-remote", remote.health_section),
-                              ("health_expiry", "health-expiry", remote.expiry_section)):
+    for key, name, render in (
+        ("remote", "remote-database", remote.section),
+        ("wake", "wake", wake.section),
+        ("health_remote", "health-remote", remote.health_section),
+        ("health_expiry", "health-expiry", remote.expiry_section),
+    ):
         if key in results:
             print("\n" + render(results[key]))
             if not results["quick"]:

@@ -15,8 +15,14 @@ PACKAGES = ("django", "gunicorn", "psycopg", "redis", "django-redis", "django-he
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
     versions = {}
     for name in PACKAGES:
@@ -34,8 +40,10 @@ def machine() -> dict[str, Any]:
         "packages": versions,
         "wrk": (wrk.stdout or wrk.stderr).split("[")[0].strip(),
     }
-    info["summary"] = (f"{info['nproc']} x {cpu}, {info['memory_gb']} GB, Linux {info['kernel']}, "
-                       f"Python {info['python']}, Django {versions['django']}, gunicorn {versions['gunicorn']}")
+    info["summary"] = (
+        f"{info['nproc']} x {cpu}, {info['memory_gb']} GB, Linux {info['kernel']}, "
+        f"Python {info['python']}, Django {versions['django']}, gunicorn {versions['gunicorn']}"
+    )
     return info
 
 
@@ -65,8 +73,10 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 # -- the table ------------------------------------------------------------------------------------------
 def markdown(r: dict[str, Any]) -> str:
-    parts = [f"Figures: median (min-max) of the runs; ratios are of medians measured in the same run.\n"
-             f"Machine: {r['machine']['summary']}."]
+    parts = [
+        f"Figures: median (min-max) of the runs; ratios are of medians measured in the same run.\n"
+        f"Machine: {r['machine']['summary']}."
+    ]
     summary_rows: list[list[str]] = []
     if "startup" in r:
         parts.append(_startup(r["startup"], summary_rows))
@@ -114,42 +124,112 @@ def anomalies(r: dict[str, Any]) -> list[str]:
 def _startup(s: dict[str, Any], summary_rows: list[list[str]]) -> str:
     setup, boot = s["django_setup_ms"], s["gunicorn_first_200_ms"]
     target = s["target_ratio"]
-    for name, base, label in (("ours_default", "plain_default", "embedded default (SQLite)"),
-                              ("ours_production", "plain", "production environment (PostgreSQL, Redis)")):
-        summary_rows.append([f"`django.setup()`, {label}", mmm(setup[name], " ms"), mmm(setup[base], " ms"),
-                             x(setup[name]["ratio"]), f"< {target:.2f}x", met(setup[name]["ratio"] < target)])
-    summary_rows.append(["gunicorn exec to first 200 on /healthz", mmm(boot["ours"], " ms", 0),
-                         mmm(boot["plain"], " ms", 0), x(boot["ours"]["ratio"]), f"< {target:.2f}x",
-                         met(boot["ours"]["ratio"] < target)])
-    rows = [["embedded default (DEBUG on, SQLite, local memory cache)", mmm(setup["plain_default"], " ms"),
-             mmm(setup["ours_default"], " ms"), x(setup["ours_default"]["ratio"])],
-            ["production environment (PostgreSQL, Redis, ...)", mmm(setup["plain"], " ms"),
-             mmm(setup["ours_production"], " ms"), x(setup["ours_production"]["ratio"])]]
-    boot_rows = [["production environment, 2 workers x 4 threads", mmm(boot["plain"], " ms", 0),
-                  mmm(boot["ours"], " ms", 0), x(boot["ours"]["ratio"])]]
-    return ("### 1. Start-up\n\n`django.setup()` in a fresh interpreter:\n\n"
-            + table(["", "plain project", "ours", "ratio"], rows)
-            + "\n\ngunicorn, exec to the first 200 on /healthz:\n\n"
-            + table(["", "plain project", "ours", "ratio"], boot_rows))
+    for name, base, label in (
+        ("ours_default", "plain_default", "embedded default (SQLite)"),
+        ("ours_production", "plain", "production environment (PostgreSQL, Redis)"),
+    ):
+        summary_rows.append(
+            [
+                f"`django.setup()`, {label}",
+                mmm(setup[name], " ms"),
+                mmm(setup[base], " ms"),
+                x(setup[name]["ratio"]),
+                f"< {target:.2f}x",
+                met(setup[name]["ratio"] < target),
+            ]
+        )
+    summary_rows.append(
+        [
+            "gunicorn exec to first 200 on /healthz",
+            mmm(boot["ours"], " ms", 0),
+            mmm(boot["plain"], " ms", 0),
+            x(boot["ours"]["ratio"]),
+            f"< {target:.2f}x",
+            met(boot["ours"]["ratio"] < target),
+        ]
+    )
+    rows = [
+        [
+            "embedded default (DEBUG on, SQLite, local memory cache)",
+            mmm(setup["plain_default"], " ms"),
+            mmm(setup["ours_default"], " ms"),
+            x(setup["ours_default"]["ratio"]),
+        ],
+        [
+            "production environment (PostgreSQL, Redis, ...)",
+            mmm(setup["plain"], " ms"),
+            mmm(setup["ours_production"], " ms"),
+            x(setup["ours_production"]["ratio"]),
+        ],
+    ]
+    boot_rows = [
+        [
+            "production environment, 2 workers x 4 threads",
+            mmm(boot["plain"], " ms", 0),
+            mmm(boot["ours"], " ms", 0),
+            x(boot["ours"]["ratio"]),
+        ]
+    ]
+    return (
+        "### 1. Start-up\n\n`django.setup()` in a fresh interpreter:\n\n"
+        + table(["", "plain project", "ours", "ratio"], rows)
+        + "\n\ngunicorn, exec to the first 200 on /healthz:\n\n"
+        + table(["", "plain project", "ours", "ratio"], boot_rows)
+    )
 
 
 def _memory(m: dict[str, Any], summary_rows: list[list[str]]) -> str:
     w, seed = m["worker_rss_mb"], m["seed_configuration"]
-    summary_rows.append([f"worker RSS after {m['requests']:,} requests", mmm(w["ours"], " MB"),
-                         mmm(w["plain"], " MB"), f"{w['difference_mb']:+.1f} MB",
-                         f"within {m['target_difference_mb']} MB",
-                         met(abs(w["difference_mb"]) <= m["target_difference_mb"])])
+    summary_rows.append(
+        [
+            f"worker RSS after {m['requests']:,} requests",
+            mmm(w["ours"], " MB"),
+            mmm(w["plain"], " MB"),
+            f"{w['difference_mb']:+.1f} MB",
+            f"within {m['target_difference_mb']} MB",
+            met(abs(w["difference_mb"]) <= m["target_difference_mb"]),
+        ]
+    )
     o = seed["ours"]
-    summary_rows.append(["seed configuration (master + 2 workers x 4 threads), RSS", f"{o['rss_mb']:.1f} MB",
-                         f"{seed['plain']['rss_mb']:.1f} MB (plain)", f"headroom {o['headroom_mb']:.0f} MB",
-                         f"< {m['limit_mb']} MB", met(o["rss_mb"] < m["limit_mb"])])
-    rows = [[name, ", ".join(v["paths"]), f"{v['processes']}", f"{v['master_rss_mb']:.1f}", f"{v['rss_mb']:.1f}", f"{v['pss_mb']:.1f}",
-             f"{v['headroom_mb']:.0f}"] for name, v in seed.items()]
-    return (f"### 2. Memory\n\nOne worker (1 x 4 threads) after {m['requests']:,} requests alternating "
-            f"{' and '.join(m['paths'])}: ours {mmm(w['ours'], ' MB')}, plain {mmm(w['plain'], ' MB')}.\n\n"
-            f"The seed configuration after {2 * m['requests']:,} requests, in turn to each path:\n\n"
-            + table(["", "paths", "processes", "master RSS MB", "total RSS MB", "total PSS MB",
-                     f"headroom to {m['limit_mb']} MB"], rows))
+    summary_rows.append(
+        [
+            "seed configuration (master + 2 workers x 4 threads), RSS",
+            f"{o['rss_mb']:.1f} MB",
+            f"{seed['plain']['rss_mb']:.1f} MB (plain)",
+            f"headroom {o['headroom_mb']:.0f} MB",
+            f"< {m['limit_mb']} MB",
+            met(o["rss_mb"] < m["limit_mb"]),
+        ]
+    )
+    rows = [
+        [
+            name,
+            ", ".join(v["paths"]),
+            f"{v['processes']}",
+            f"{v['master_rss_mb']:.1f}",
+            f"{v['rss_mb']:.1f}",
+            f"{v['pss_mb']:.1f}",
+            f"{v['headroom_mb']:.0f}",
+        ]
+        for name, v in seed.items()
+    ]
+    return (
+        f"### 2. Memory\n\nOne worker (1 x 4 threads) after {m['requests']:,} requests alternating "
+        f"{' and '.join(m['paths'])}: ours {mmm(w['ours'], ' MB')}, plain {mmm(w['plain'], ' MB')}.\n\n"
+        f"The seed configuration after {2 * m['requests']:,} requests, in turn to each path:\n\n"
+        + table(
+            [
+                "",
+                "paths",
+                "processes",
+                "master RSS MB",
+                "total RSS MB",
+                "total PSS MB",
+                f"headroom to {m['limit_mb']} MB",
+            ],
+            rows,
+        )
+    )
 
 
 def _liveness(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
@@ -158,23 +238,49 @@ def _liveness(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
         key = iface.lower()
         for how, label in (("wrapper", "liveness() wrapper"), ("middleware", "LivenessMiddleware only")):
             share, per_round = q[f"{key}_{how}_of_bare"] or 0, paired[f"{key}_{how}_of_bare"]
-            summary_rows.append([f"/healthz req/s, {iface} {label} vs bare {iface} callable",
-                                 mmm(c[f"{iface}: {label}"]["rps"], "", 0),
-                                 mmm(c[f"{iface}: bare callable (ceiling)"]["rps"], "", 0),
-                                 f"{100 * share:.0f}% of it (per round: {_pct(per_round)})",
-                                 f">= {100 * goal:.0f}%" if how == "wrapper" else "report",
-                                 met(min(share, per_round["median"] or 0) >= goal) if how == "wrapper" else ""])
-    summary_rows.append(["/admin/login/ req/s, ASGI vs WSGI (full stack)", mmm(c["ASGI: /admin/login/ (full stack)"]["rps"], "", 0),
-                         mmm(c["WSGI: /admin/login/ (full stack)"]["rps"], "", 0), x(q["admin_asgi_over_wsgi"]), "report", ""])
-    rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
-             str(v["non_2xx"] + v["socket_errors"])] for name, v in c.items()]
+            summary_rows.append(
+                [
+                    f"/healthz req/s, {iface} {label} vs bare {iface} callable",
+                    mmm(c[f"{iface}: {label}"]["rps"], "", 0),
+                    mmm(c[f"{iface}: bare callable (ceiling)"]["rps"], "", 0),
+                    f"{100 * share:.0f}% of it (per round: {_pct(per_round)})",
+                    f">= {100 * goal:.0f}%" if how == "wrapper" else "report",
+                    met(min(share, per_round["median"] or 0) >= goal) if how == "wrapper" else "",
+                ]
+            )
+    summary_rows.append(
+        [
+            "/admin/login/ req/s, ASGI vs WSGI (full stack)",
+            mmm(c["ASGI: /admin/login/ (full stack)"]["rps"], "", 0),
+            mmm(c["WSGI: /admin/login/ (full stack)"]["rps"], "", 0),
+            x(q["admin_asgi_over_wsgi"]),
+            "report",
+            "",
+        ]
+    )
+    rows = [
+        [
+            name,
+            mmm(v["rps"], "", 0),
+            mmm(v["p50_ms"], " ms", 2),
+            mmm(v["p99_ms"], " ms", 2),
+            str(v["non_2xx"] + v["socket_errors"]),
+        ]
+        for name, v in c.items()
+    ]
     micro = t.get("in_process_us", {})
     micro_rows = [[name, f"{us:.2f} us"] for name, us in micro.items()]
-    return (f"### 3b. Liveness at the limit, WSGI and ASGI ({t['server']}; `{t['wrk']}`; access log off)\n\n"
-            + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows)
-            + ("\n\nIn one process, no server and no network (best of 5 repeats): what each layer itself costs "
-               "per /healthz, which other load on the machine blurs far less than the wrk figures.\n\n"
-               + table(["candidate", "per call"], micro_rows) if micro_rows else ""))
+    return (
+        f"### 3b. Liveness at the limit, WSGI and ASGI ({t['server']}; `{t['wrk']}`; access log off)\n\n"
+        + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows)
+        + (
+            "\n\nIn one process, no server and no network (best of 5 repeats): what each layer itself costs "
+            "per /healthz, which other load on the machine blurs far less than the wrk figures.\n\n"
+            + table(["candidate", "per call"], micro_rows)
+            if micro_rows
+            else ""
+        )
+    )
 
 
 def _pct(s: dict[str, Any]) -> str:
@@ -185,63 +291,140 @@ def _pct(s: dict[str, Any]) -> str:
 
 def _throughput(t: dict[str, Any], summary_rows: list[list[str]]) -> str:
     live, ratios = t["healthz"], t["healthz_ratios"]
-    summary_rows.append(["/healthz req/s vs plain view (full stack)", mmm(live["ours"]["rps"], "", 0),
-                         mmm(live["plain view"]["rps"], "", 0), x(ratios["ours_over_plain"]),
-                         f">= {t['target_ratio']:.1f}x", met(ratios["ours_over_plain"] >= t["target_ratio"])])
-    summary_rows.append(["/healthz p99 under load vs plain view", mmm(live["ours"]["p99_ms"], " ms", 1),
-                         mmm(live["plain view"]["p99_ms"], " ms", 1), x(ratios["p99_ours_over_plain"]),
-                         "report", ""])
-    summary_rows.append(["/healthz req/s vs bare WSGI callable (ceiling)", mmm(live["ours"]["rps"], "", 0),
-                         mmm(live["bare WSGI"]["rps"], "", 0), f"{100 * (ratios['ours_of_bare'] or 0):.0f}% of it",
-                         "report", ""])
+    summary_rows.append(
+        [
+            "/healthz req/s vs plain view (full stack)",
+            mmm(live["ours"]["rps"], "", 0),
+            mmm(live["plain view"]["rps"], "", 0),
+            x(ratios["ours_over_plain"]),
+            f">= {t['target_ratio']:.1f}x",
+            met(ratios["ours_over_plain"] >= t["target_ratio"]),
+        ]
+    )
+    summary_rows.append(
+        [
+            "/healthz p99 under load vs plain view",
+            mmm(live["ours"]["p99_ms"], " ms", 1),
+            mmm(live["plain view"]["p99_ms"], " ms", 1),
+            x(ratios["p99_ours_over_plain"]),
+            "report",
+            "",
+        ]
+    )
+    summary_rows.append(
+        [
+            "/healthz req/s vs bare WSGI callable (ceiling)",
+            mmm(live["ours"]["rps"], "", 0),
+            mmm(live["bare WSGI"]["rps"], "", 0),
+            f"{100 * (ratios['ours_of_bare'] or 0):.0f}% of it",
+            "report",
+            "",
+        ]
+    )
     ready = t["health"]
-    summary_rows.append(["/health req/s under load", mmm(ready["ours"]["rps"], "", 0),
-                         "; ".join(f"{k}: {mmm(v['rps'], '', 0)}" for k, v in ready.items() if k.startswith("django-")),
-                         ", ".join(x(_r(ready["ours"]["rps"], v["rps"])) for k, v in ready.items()
-                                   if k.startswith("django-")), "report", ""])
+    summary_rows.append(
+        [
+            "/health req/s under load",
+            mmm(ready["ours"]["rps"], "", 0),
+            "; ".join(f"{k}: {mmm(v['rps'], '', 0)}" for k, v in ready.items() if k.startswith("django-")),
+            ", ".join(x(_r(ready["ours"]["rps"], v["rps"])) for k, v in ready.items() if k.startswith("django-")),
+            "report",
+            "",
+        ]
+    )
     before = next((v for k, v in ready.items() if k.startswith("ours before")), None)
     if before is not None:  # issue 16: the cache window's p99, against the cache off and the runner before
-        summary_rows.append(["/health p99 under load, cache on (stale-while-revalidate)",
-                             mmm(ready["ours"]["p99_ms"], " ms", 1),
-                             f"cache 0: {mmm(ready['ours, cache 0']['p99_ms'], ' ms', 1)}; "
-                             f"runner before: {mmm(before['p99_ms'], ' ms', 1)}",
-                             f"{x(_r(ready['ours']['p99_ms'], ready['ours, cache 0']['p99_ms']))}, "
-                             f"{x(_r(ready['ours']['p99_ms'], before['p99_ms']))}", "<= 1.0x vs cache 0",
-                             met((_r(ready["ours"]["p99_ms"], ready["ours, cache 0"]["p99_ms"]) or 9) <= 1.0)])
+        summary_rows.append(
+            [
+                "/health p99 under load, cache on (stale-while-revalidate)",
+                mmm(ready["ours"]["p99_ms"], " ms", 1),
+                f"cache 0: {mmm(ready['ours, cache 0']['p99_ms'], ' ms', 1)}; "
+                f"runner before: {mmm(before['p99_ms'], ' ms', 1)}",
+                f"{x(_r(ready['ours']['p99_ms'], ready['ours, cache 0']['p99_ms']))}, "
+                f"{x(_r(ready['ours']['p99_ms'], before['p99_ms']))}",
+                "<= 1.0x vs cache 0",
+                met((_r(ready["ours"]["p99_ms"], ready["ours, cache 0"]["p99_ms"]) or 9) <= 1.0),
+            ]
+        )
     sections = []
     for endpoint in ("healthz", "health"):
-        rows = [[name, mmm(v["rps"], "", 0), mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
-                 str(v["non_2xx"] + v["socket_errors"])] for name, v in t[endpoint].items()]
-        sections.append(f"/{endpoint}:\n\n" + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"],
-                                                    rows))
-    return (f"### 3. Throughput on loopback ({t['server']}; `{t['wrk']}`; access log off)\n\n"
-            + "\n\n".join(sections))
+        rows = [
+            [
+                name,
+                mmm(v["rps"], "", 0),
+                mmm(v["p50_ms"], " ms", 2),
+                mmm(v["p99_ms"], " ms", 2),
+                str(v["non_2xx"] + v["socket_errors"]),
+            ]
+            for name, v in t[endpoint].items()
+        ]
+        sections.append(
+            f"/{endpoint}:\n\n" + table(["candidate", "req/s", "p50", "p99", "non-2xx + socket errors"], rows)
+        )
+    return f"### 3. Throughput on loopback ({t['server']}; `{t['wrk']}`; access log off)\n\n" + "\n\n".join(sections)
 
 
 def _readiness(rd: dict[str, Any], summary_rows: list[list[str]]) -> str:
     c = rd["candidates"]
     ours, peers = c["ours /health"], {k: v for k, v in c.items() if k.startswith("django-")}
-    summary_rows.append(["/health p50, sequential probes, services up", mmm(ours["p50_ms"], " ms", 2),
-                         "; ".join(f"{k.split()[0]}: {mmm(v['p50_ms'], ' ms', 2)}" for k, v in peers.items()),
-                         ", ".join(f"{x(_r(ours['p50_ms'], v['p50_ms']))}" for v in peers.values()), "report", ""])
+    summary_rows.append(
+        [
+            "/health p50, sequential probes, services up",
+            mmm(ours["p50_ms"], " ms", 2),
+            "; ".join(f"{k.split()[0]}: {mmm(v['p50_ms'], ' ms', 2)}" for k, v in peers.items()),
+            ", ".join(f"{x(_r(ours['p50_ms'], v['p50_ms']))}" for v in peers.values()),
+            "report",
+            "",
+        ]
+    )
     for key, label in (("pg_connections", "PostgreSQL connections"), ("redis_commands", "Redis commands")):
-        summary_rows.append([f"{label} per 1,000 /health probes", mmm(ours["per_1000"][key], "", 0)
-                             + f" ({mmm(c['ours /health, cache 0']['per_1000'][key], '', 0)} with cache 0)",
-                             "; ".join(f"{k.split()[0]}: {mmm(v['per_1000'][key], '', 0)}" for k, v in peers.items()),
-                             "", "report", ""])
+        summary_rows.append(
+            [
+                f"{label} per 1,000 /health probes",
+                mmm(ours["per_1000"][key], "", 0)
+                + f" ({mmm(c['ours /health, cache 0']['per_1000'][key], '', 0)} with cache 0)",
+                "; ".join(f"{k.split()[0]}: {mmm(v['per_1000'][key], '', 0)}" for k, v in peers.items()),
+                "",
+                "report",
+                "",
+            ]
+        )
     rows = []
     for name, v in rd["candidates"].items():
         p = v["per_1000"]
         idle = v["after_idle"]
-        rows.append([name, mmm(v["p50_ms"], " ms", 2), mmm(v["p99_ms"], " ms", 2),
-                     mmm(p["pg_connections"], "", 0), mmm(p["pg_statements"], "", 0),
-                     mmm(p["redis_commands"], "", 0), _commands(v["redis_by_command"], rd["probes"]),
-                     f"{idle['p50_ms']:.1f} ms", ", ".join(f"{k} x{n}" for k, n in idle["verdicts"].items())])
-    return (f"### 4. Readiness cost ({rd['probes']:,} sequential probes x {rd['runs']}, a new HTTP connection each)\n\n"
-            + table(["candidate", "p50", "p99", "PG connections / 1,000", "PG statements / 1,000",
-                     "Redis commands / 1,000", "commands", "p50 after idle", "answers after idle"], rows)
-            + "\n\n\"After idle\": every PostgreSQL and Redis client connection is terminated before each probe, "
-              "as Neon's scale to zero does between two probes 10 minutes apart.")
+        rows.append(
+            [
+                name,
+                mmm(v["p50_ms"], " ms", 2),
+                mmm(v["p99_ms"], " ms", 2),
+                mmm(p["pg_connections"], "", 0),
+                mmm(p["pg_statements"], "", 0),
+                mmm(p["redis_commands"], "", 0),
+                _commands(v["redis_by_command"], rd["probes"]),
+                f"{idle['p50_ms']:.1f} ms",
+                ", ".join(f"{k} x{n}" for k, n in idle["verdicts"].items()),
+            ]
+        )
+    return (
+        f"### 4. Readiness cost ({rd['probes']:,} sequential probes x {rd['runs']}, a new HTTP connection each)\n\n"
+        + table(
+            [
+                "candidate",
+                "p50",
+                "p99",
+                "PG connections / 1,000",
+                "PG statements / 1,000",
+                "Redis commands / 1,000",
+                "commands",
+                "p50 after idle",
+                "answers after idle",
+            ],
+            rows,
+        )
+        + '\n\n"After idle": every PostgreSQL and Redis client connection is terminated before each probe, '
+        "as Neon's scale to zero does between two probes 10 minutes apart."
+    )
 
 
 def _r(a: dict[str, Any], b: dict[str, Any]) -> float | None:
@@ -256,34 +439,60 @@ def _faults(f: dict[str, Any], summary_rows: list[list[str]]) -> str:
     rows = []
     for scenario, by_name in f["scenarios"].items():
         for name, v in by_name.items():
-            answer = ("never (capped)" if not v["answered"] else
-                      f"{v['statuses'][0]} {v['verdicts'][0]}")
-            rows.append([scenario, name, mmm(v["seconds"], " s", 2) if v["answered"]
-                         else f"> {f['cap_seconds']:g} s", answer])
+            answer = "never (capped)" if not v["answered"] else f"{v['statuses'][0]} {v['verdicts'][0]}"
+            rows.append(
+                [scenario, name, mmm(v["seconds"], " s", 2) if v["answered"] else f"> {f['cap_seconds']:g} s", answer]
+            )
         ours = by_name.get("ours")
         if ours:
-            summary_rows.append([f"/health with a {scenario}", mmm(ours["seconds"], " s", 2),
-                                 "; ".join(f"{n}: " + (mmm(v['seconds'], ' s', 1) if v["answered"]
-                                                       else f"> {f['cap_seconds']:g} s")
-                                           for n, v in by_name.items() if n != "ours"),
-                                 "", "budget 2.5 s", met(ours["answered"] and ours["seconds"]["max"] < 2.5 * 1.1)])
-    return (f"### 5. Deadline under faults ({f['worker']}, a socket that accepts and never answers, "
-            f"cap {f['cap_seconds']:g} s)\n\n" + table(["fault", "candidate", "time to answer", "answer"], rows))
+            summary_rows.append(
+                [
+                    f"/health with a {scenario}",
+                    mmm(ours["seconds"], " s", 2),
+                    "; ".join(
+                        f"{n}: " + (mmm(v["seconds"], " s", 1) if v["answered"] else f"> {f['cap_seconds']:g} s")
+                        for n, v in by_name.items()
+                        if n != "ours"
+                    ),
+                    "",
+                    "budget 2.5 s",
+                    met(ours["answered"] and ours["seconds"]["max"] < 2.5 * 1.1),
+                ]
+            )
+    return (
+        f"### 5. Deadline under faults ({f['worker']}, a socket that accepts and never answers, "
+        f"cap {f['cap_seconds']:g} s)\n\n" + table(["fault", "candidate", "time to answer", "answer"], rows)
+    )
 
 
 def _budget(b: dict[str, Any], rd: dict[str, Any]) -> str:
     rows = []
     for name, v in b["candidates"].items():
-        rows.append([name, f"{v['pg_connections_per_day']:,}", f"{v['pg_statements_per_day']:,}",
-                     f"{v['neon_active_hours_per_day']:.0f} h ({v['neon_active_hours_per_month']} h/month)",
-                     f"{v['redis_commands_per_day']:,} ({100 * v['upstash_share']:.1f}%)"])
-    return (f"### 6. Free-tier budget: a day of the seed's monitor ({b['probes_per_day']} probes, one every 10 minutes)\n\n"
-            + table(["endpoint", "PG connections/day", "PG statements/day",
-                     f"Neon active time (free: {b['neon_free_hours_per_month']} h/month)",
-                     f"Redis commands/day (of Upstash's {b['upstash_free_commands_per_day']:,})"], rows)
-            + f"\n\nFrom the per-probe counts measured after idle (section 4). Any probe that reaches PostgreSQL wakes "
-              f"Neon's compute, which then stays up {b['neon_suspend_minutes']} minutes: every 10 minutes that is "
-              f"half of each day, whichever library runs the query. /healthz touches neither service.")
+        rows.append(
+            [
+                name,
+                f"{v['pg_connections_per_day']:,}",
+                f"{v['pg_statements_per_day']:,}",
+                f"{v['neon_active_hours_per_day']:.0f} h ({v['neon_active_hours_per_month']} h/month)",
+                f"{v['redis_commands_per_day']:,} ({100 * v['upstash_share']:.1f}%)",
+            ]
+        )
+    return (
+        f"### 6. Free-tier budget: a day of the seed's monitor ({b['probes_per_day']} probes, one every 10 minutes)\n\n"
+        + table(
+            [
+                "endpoint",
+                "PG connections/day",
+                "PG statements/day",
+                f"Neon active time (free: {b['neon_free_hours_per_month']} h/month)",
+                f"Redis commands/day (of Upstash's {b['upstash_free_commands_per_day']:,})",
+            ],
+            rows,
+        )
+        + f"\n\nFrom the per-probe counts measured after idle (section 4). Any probe that reaches PostgreSQL wakes "
+        f"Neon's compute, which then stays up {b['neon_suspend_minutes']} minutes: every 10 minutes that is "
+        f"half of each day, whichever library runs the query. /healthz touches neither service."
+    )
 
 
 def results_page(r: dict[str, Any], markdown_table: str) -> str:
@@ -297,7 +506,9 @@ def results_page(r: dict[str, Any], markdown_table: str) -> str:
         f"{packages}; PostgreSQL {m.get('postgresql', '?')}, Redis {m.get('redis', '?')} (private servers on "
         f"loopback); {m['wrk']}.\n\n"
         f"Load average (1 min) when the run started: {r.get('loadavg_start')}.\n\n"
-        + markdown_table + "\n\n![throughput](throughput.png)\n\n" + METHODS
+        + markdown_table
+        + "\n\n![throughput](throughput.png)\n\n"
+        + METHODS
     )
 
 
@@ -364,8 +575,9 @@ def plot(r: dict[str, Any], path: Path) -> None:
     for col, endpoint in enumerate(("healthz", "health")):
         names = list(t[endpoint])
         colours = ["#1f6f43" if n.startswith("ours") else "#888888" for n in names]
-        for row, (key, label) in enumerate((("rps", "requests/s (higher is better)"),
-                                            ("p99_ms", "p99 latency, ms (lower is better)"))):
+        for row, (key, label) in enumerate(
+            (("rps", "requests/s (higher is better)"), ("p99_ms", "p99 latency, ms (lower is better)"))
+        ):
             ax = axes[row][col]
             med = [t[endpoint][n][key]["median"] for n in names]
             low = [m - t[endpoint][n][key]["min"] for n, m in zip(names, med)]
@@ -377,8 +589,9 @@ def plot(r: dict[str, Any], path: Path) -> None:
             if row == 0:
                 ax.set_title(f"/{endpoint}", fontsize=10)
             for i, value in enumerate(med):  # beside the error bar, not on it
-                ax.text(value + high[i], i, f"  {value:,.0f}" if key == "rps" else f"  {value:.1f}",
-                        va="center", fontsize=7)
+                ax.text(
+                    value + high[i], i, f"  {value:,.0f}" if key == "rps" else f"  {value:.1f}", va="center", fontsize=7
+                )
             ax.set_xlim(0, max(m + h for m, h in zip(med, high)) * 1.18)
     fig.suptitle(f"{t['server']}; {t['wrk']}", fontsize=9)
     fig.tight_layout()

@@ -26,7 +26,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VENV = HERE / ".venv-peers"
 REQUIREMENTS = [
-    "-e", f"{ROOT}[all]",  # this package, with every optional driver (psycopg, django-redis, gunicorn, ...)
+    "-e",
+    f"{ROOT}[all]",  # this package, with every optional driver (psycopg, django-redis, gunicorn, ...)
     "django-health-check",
     "django-alive",
     "matplotlib",

@@ -21,9 +21,8 @@ from typing import Any
 from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, pinned, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))  # tests.support.servers: the project's private-server helpers
-from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
-
 from modestwear_config.health.settings import DEFAULT_CACHE_SECONDS  # noqa: E402
+from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -48,10 +47,24 @@ class Scale:
     health_remote_runs: int = 5
 
 
-QUICK = Scale(setup_runs=3, boot_runs=2, memory_runs=1, memory_requests=300, wrk_runs=1, wrk_seconds=2,
-              probe_runs=1, probes=100, idle_probes=3, fault_probes=1, fault_cap=10.0,
-              remote_seconds=(2, 2, 3), remote_repeat=False, wake_cold_runs=1, wake_warm_runs=1,
-              health_remote_runs=1)
+QUICK = Scale(
+    setup_runs=3,
+    boot_runs=2,
+    memory_runs=1,
+    memory_requests=300,
+    wrk_runs=1,
+    wrk_seconds=2,
+    probe_runs=1,
+    probes=100,
+    idle_probes=3,
+    fault_probes=1,
+    fault_cap=10.0,
+    remote_seconds=(2, 2, 3),
+    remote_repeat=False,
+    wake_cold_runs=1,
+    wake_warm_runs=1,
+    health_remote_runs=1,
+)
 FULL = Scale()
 
 JSON = {"Accept": "application/json"}
@@ -94,17 +107,22 @@ class Services:
         time.sleep(0.2)  # let the server write its log lines
         stats = self.redis_admin.info("stats")
         commands = {k.removeprefix("cmdstat_"): v["calls"] for k, v in self.redis_admin.info("commandstats").items()}
-        return {"log_offset": self.log.stat().st_size, "redis_connections": stats["total_connections_received"],
-                "redis_commands": commands}
+        return {
+            "log_offset": self.log.stat().st_size,
+            "redis_connections": stats["total_connections_received"],
+            "redis_commands": commands,
+        }
 
     def counts(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         with self.log.open("rb") as handle:
             handle.seek(before["log_offset"])
             lines = handle.read(after["log_offset"] - before["log_offset"]).decode(errors="replace").splitlines()
         ours = [line for line in lines if not line.startswith("bench-admin|")]
-        commands = {name: calls - before["redis_commands"].get(name, 0)
-                    for name, calls in after["redis_commands"].items()
-                    if name not in ("info", "client|kill")}  # the benchmark's own commands
+        commands = {
+            name: calls - before["redis_commands"].get(name, 0)
+            for name, calls in after["redis_commands"].items()
+            if name not in ("info", "client|kill")
+        }  # the benchmark's own commands
         commands = {name: calls for name, calls in commands.items() if calls}
         return {
             "pg_connections": sum("LOG:  connection authorized" in line for line in ours),
@@ -116,8 +134,10 @@ class Services:
 
     def drop_idle_connections(self) -> None:
         """What Neon's scale to zero (and a Redis idle timeout) do between two probes 10 minutes apart."""
-        self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        self.admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
         self.redis_admin.execute_command("CLIENT", "KILL", "TYPE", "normal")  # SKIPME yes: not this one
 
 
@@ -151,8 +171,9 @@ def collectstatic(stack: ExitStack, prod: dict[str, str]) -> dict[str, str]:
     """deploy.sh's collectstatic into a scratch BASE_DIR: production static storage needs its manifest."""
     base = stack.enter_context(tempfile.TemporaryDirectory(prefix="mwc-bench-base-"))
     env = {**prod, "BASE_DIR": base, "DJANGO_SETTINGS_MODULE": "ours.settings"}
-    subprocess.run([sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"], cwd=HERE,
-                   env=base_env(env), check=True)
+    subprocess.run(
+        [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"], cwd=HERE, env=base_env(env), check=True
+    )
     return {**prod, "BASE_DIR": base}
 
 
@@ -167,8 +188,9 @@ BEFORE_SWR = "f45a9f8"  # the library before /health served a stale result while
 def library_at(rev: str) -> Iterator[str]:
     """This package's source at an earlier commit, for PYTHONPATH: the same run measures before and after."""
     with tempfile.TemporaryDirectory(prefix="mwc-bench-src-") as tmp:
-        archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", rev, "src/modestwear_config"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(HERE.parent), "archive", rev, "src/modestwear_config"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         yield f"{tmp}/src:{HERE}"
 
@@ -194,14 +216,17 @@ def log(message: str) -> None:
 
 # -- sanity: the plain project mirrors ours ------------------------------------------------------------
 def check_plain_mirrors_ours() -> dict[str, Any]:
-    code = ("import json; from modestwear_config.core import _installed_apps, _middleware; "
-            "import plain.settings as p; w = True; "
-            "apps = [a for a in _installed_apps(w) if a != 'modestwear_config']; "
-            "mw = [m.replace('modestwear_config.staticfiles', 'whitenoise.middleware') for m in _middleware(w) "
-            "if 'LivenessMiddleware' not in m]; "
-            "print(json.dumps({'apps': apps == p.INSTALLED_APPS, 'middleware': mw == p.MIDDLEWARE}))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=base_env({}), capture_output=True,
-                         text=True, check=True).stdout
+    code = (
+        "import json; from modestwear_config.core import _installed_apps, _middleware; "
+        "import plain.settings as p; w = True; "
+        "apps = [a for a in _installed_apps(w) if a != 'modestwear_config']; "
+        "mw = [m.replace('modestwear_config.staticfiles', 'whitenoise.middleware') for m in _middleware(w) "
+        "if 'LivenessMiddleware' not in m]; "
+        "print(json.dumps({'apps': apps == p.INSTALLED_APPS, 'middleware': mw == p.MIDDLEWARE}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=HERE, env=base_env({}), capture_output=True, text=True, check=True
+    ).stdout
     result: dict[str, Any] = json.loads(out)
     if not all(result.values()):
         raise SystemExit(f"plain/settings.py no longer mirrors our INSTALLED_APPS/MIDDLEWARE: {result}")
@@ -209,8 +234,7 @@ def check_plain_mirrors_ours() -> dict[str, Any]:
 
 
 # -- 1. start-up ---------------------------------------------------------------------------------------
-SETUP_CODE = ("import time; t = time.perf_counter(); import django; django.setup(); "
-              "print(time.perf_counter() - t)")
+SETUP_CODE = "import time; t = time.perf_counter(); import django; django.setup(); print(time.perf_counter() - t)"
 
 
 def startup(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
@@ -223,8 +247,14 @@ def startup(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
     times: dict[str, list[float]] = {name: [] for name in variants}
     for run in range(scale.setup_runs + 1):  # run 0 warms the bytecode cache, not counted
         for name, env in rotated(variants, run):  # interleaved: drift hits every variant alike
-            out = subprocess.run([sys.executable, "-c", SETUP_CODE], cwd=HERE, env=base_env(env),
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", SETUP_CODE],
+                cwd=HERE,
+                env=base_env(env),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             if run:
                 times[name].append(float(out) * 1000)
     setup = {name: summary(values) for name, values in times.items()}
@@ -268,13 +298,18 @@ def memory(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
                 rss[name].append(memory_kb(worker)["rss"] / 1024)
     worker = {name: summary(values, 1) for name, values in rss.items()}
     worker["difference_mb"] = round(worker["ours"]["median"] - worker["plain"]["median"], 1)
-    log(f"worker RSS MB after {scale.memory_requests} requests: "
-        f"{ {k: v['median'] for k, v in worker.items() if isinstance(v, dict)} }")
+    log(
+        f"worker RSS MB after {scale.memory_requests} requests: "
+        f"{ {k: v['median'] for k, v in worker.items() if isinstance(v, dict)} }"
+    )
 
     # The seed's whole configuration: master + 2 workers x 4 threads, /health in the mix.
     seed = {}
-    mixes = {"plain": ((), plain(prod)), "ours": (("/health",), ours(prod)),
-             "peers": (("/ht/", "/-/health/"), peers(prod))}
+    mixes = {
+        "plain": ((), plain(prod)),
+        "ours": (("/health",), ours(prod)),
+        "peers": (("/ht/", "/-/health/"), peers(prod)),
+    }
     for name, (readiness_paths, (app, env)) in mixes.items():
         with Gunicorn(app, env, workers=2, threads=4) as server:
             mix = paths + readiness_paths
@@ -283,13 +318,25 @@ def memory(scale: Scale, prod: dict[str, str]) -> dict[str, Any]:
             pids = [server.process.pid, *server.workers_pids()]
             mem = [memory_kb(pid) for pid in pids]
             total_rss = sum(m["rss"] for m in mem) / 1024
-            seed[name] = {"paths": list(mix), "statuses": answered, "processes": len(pids), "rss_mb": round(total_rss, 1),
-                          "pss_mb": round(sum(m["pss"] for m in mem) / 1024, 1),
-                          "master_rss_mb": round(mem[0]["rss"] / 1024, 1),
-                          "headroom_mb": round(512 - total_rss, 1)}
+            seed[name] = {
+                "paths": list(mix),
+                "statuses": answered,
+                "processes": len(pids),
+                "rss_mb": round(total_rss, 1),
+                "pss_mb": round(sum(m["pss"] for m in mem) / 1024, 1),
+                "master_rss_mb": round(mem[0]["rss"] / 1024, 1),
+                "headroom_mb": round(512 - total_rss, 1),
+            }
     log(f"seed configuration RSS MB: { {k: v['rss_mb'] for k, v in seed.items()} }")
-    return {"worker_rss_mb": worker, "requests": scale.memory_requests, "paths": list(paths),
-            "statuses": statuses, "seed_configuration": seed, "limit_mb": 512, "target_difference_mb": 3}
+    return {
+        "worker_rss_mb": worker,
+        "requests": scale.memory_requests,
+        "paths": list(paths),
+        "statuses": statuses,
+        "seed_configuration": seed,
+        "limit_mb": 512,
+        "target_difference_mb": 3,
+    }
 
 
 # -- 3 and 4 under load: throughput --------------------------------------------------------------------------
@@ -301,31 +348,47 @@ def servers(specs: dict[str, tuple[str, dict[str, str]]], **options: Any) -> Ite
 
 def throughput(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
     with library_at(BEFORE_SWR) as before_path:
-        specs = {"ours": ours(prod), "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
-                 "ours_before": ours(prod, PYTHONPATH=before_path), "plain": plain(prod), "peers": peers(prod)}
+        specs = {
+            "ours": ours(prod),
+            "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
+            "ours_before": ours(prod, PYTHONPATH=before_path),
+            "plain": plain(prod),
+            "peers": peers(prod),
+        }
         return _throughput(scale, specs)
 
 
 def _throughput(scale: Scale, specs: dict[str, tuple[str, dict[str, str]]]) -> dict[str, Any]:
     # (server, path) of each candidate; /health candidates are asked for JSON.
-    liveness = {"ours": ("ours", "/healthz"), "plain view": ("plain", "/healthz"),
-                "bare WSGI": ("plain", "/bare/healthz"), "django-alive /-/alive/": ("peers", "/-/alive/")}
-    readiness = {"ours": ("ours", "/health"), "ours, cache 0": ("ours_nocache", "/health"),
-                 f"ours before stale-while-revalidate ({BEFORE_SWR})": ("ours_before", "/health"),
-                 "django-health-check": ("peers", "/ht/"), "django-alive": ("peers", "/-/health/")}
-    runs: dict[str, dict[str, list[dict[str, Any]]]] = {"healthz": {k: [] for k in liveness},
-                                                         "health": {k: [] for k in readiness}}
+    liveness = {
+        "ours": ("ours", "/healthz"),
+        "plain view": ("plain", "/healthz"),
+        "bare WSGI": ("plain", "/bare/healthz"),
+        "django-alive /-/alive/": ("peers", "/-/alive/"),
+    }
+    readiness = {
+        "ours": ("ours", "/health"),
+        "ours, cache 0": ("ours_nocache", "/health"),
+        f"ours before stale-while-revalidate ({BEFORE_SWR})": ("ours_before", "/health"),
+        "django-health-check": ("peers", "/ht/"),
+        "django-alive": ("peers", "/-/health/"),
+    }
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        "healthz": {k: [] for k in liveness},
+        "health": {k: [] for k in readiness},
+    }
     server_cpu, client_cpu = split_cpus()
     # One worker (4 threads): wrk's 50 keep-alive connections stay on the worker that accepted
     # them, so with two workers a run measures one or both of them, by chance.
     with servers(specs, workers=1, cpus=server_cpu) as running:
         for endpoint, table in (("healthz", liveness), ("health", readiness)):
-            for name, (server, path) in table.items():  # warm-up: connections, caches, lazy imports
+            for _name, (server, path) in table.items():  # warm-up: connections, caches, lazy imports
                 wrk(running[server].port, path, 1, headers=JSON, cpus=client_cpu)
             for run in range(scale.wrk_runs):
                 for name, (server, path) in rotated(table, run):
-                    runs[endpoint][name].append(wrk(running[server].port, path, scale.wrk_seconds,
-                                                    headers=JSON, cpus=client_cpu))
+                    runs[endpoint][name].append(
+                        wrk(running[server].port, path, scale.wrk_seconds, headers=JSON, cpus=client_cpu)
+                    )
     result: dict[str, Any] = {}
     for endpoint, by_name in runs.items():
         result[endpoint] = {}
@@ -346,7 +409,8 @@ def _throughput(scale: Scale, specs: dict[str, tuple[str, dict[str, str]]]) -> d
     result["target_ratio"] = 1.3
     result["wrk"] = f"wrk -t1 -c50 -d{scale.wrk_seconds}s --latency"
     result["server"] = "gunicorn, 1 worker x 4 threads (gthread)" + (
-        f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else "")
+        f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""
+    )
     log(f"req/s: { {e: {k: v['rps']['median'] for k, v in result[e].items()} for e in ('healthz', 'health')} }")
     return result
 
@@ -420,8 +484,15 @@ def in_process(prod: dict[str, str]) -> dict[str, float]:
     """Microseconds per /healthz call, in one process, no server and no network: each layer's own
     cost, which the other load on the machine cannot blur the way it blurs the wrk figures."""
     env = base_env({**prod, "DJANGO_SETTINGS_MODULE": "ours.settings", "BEHIND_TLS_PROXY": "true"})
-    out = subprocess.run([*pinned(split_cpus()[0]), sys.executable, "-c", IN_PROCESS_CODE], cwd=HERE, env=env,
-                         capture_output=True, text=True, check=True, timeout=600).stdout
+    out = subprocess.run(
+        [*pinned(split_cpus()[0]), sys.executable, "-c", IN_PROCESS_CODE],
+        cwd=HERE,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     log(f"in-process us per /healthz: {result}")
     return result
@@ -434,7 +505,8 @@ def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str
     proxied = {"BEHIND_TLS_PROXY": "true"}  # /admin/login/ over "https" (X-Forwarded-Proto), not a 301
     asgi = {**proxied, "SERVER_INTERFACE": "asgi"}
     specs = {  # name: (app, env); the ASGI ones run uvicorn's worker under the same gunicorn config
-        "ours": ours(prod, **proxied), "ours_wrapped": ("ours.wrapped:application", ours(prod, **proxied)[1]),
+        "ours": ours(prod, **proxied),
+        "ours_wrapped": ("ours.wrapped:application", ours(prod, **proxied)[1]),
         "wsgi_bare": ("ours.wrapped:bare", ours(prod, **proxied)[1]),
         "asgi_wrapped": ("ours.asgi:application", ours(prod, **asgi)[1]),
         "asgi_middleware": ("ours.asgi:django_application", ours(prod, **asgi)[1]),
@@ -454,7 +526,7 @@ def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in candidates}
     server_cpu, client_cpu = split_cpus()
     with servers(specs, workers=1, cpus=server_cpu) as running:
-        for name, (server, path) in candidates.items():
+        for _name, (server, path) in candidates.items():
             wrk(running[server].port, path, 1, headers=https, cpus=client_cpu)
         for run in range(scale.wrk_runs):
             for name, (server, path) in rotated(candidates, run):
@@ -476,16 +548,21 @@ def liveness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str
     result["in_process_us"] = in_process(prod)
     result["target_of_bare"] = 0.95
     result["wrk"] = f"wrk -t1 -c50 -d{scale.wrk_seconds}s --latency"
-    result["server"] = ("gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)"
-                        + (f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""))
+    result["server"] = "gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)" + (
+        f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""
+    )
     log(f"liveness req/s: {c}; ratios {result['ratios']}")
     return result
 
 
 # -- 4. readiness cost: sequential probes, counted ------------------------------------------------------------
 def readiness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
-    specs = {"ours": ours(prod), "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
-             "plain": plain(prod), "peers": peers(prod)}
+    specs = {
+        "ours": ours(prod),
+        "ours_nocache": ours(prod, HEALTH_CACHE_SECONDS="0"),
+        "plain": plain(prod),
+        "peers": peers(prod),
+    }
     candidates = {  # name: (server, path, seconds a result is reused)
         "ours /health": ("ours", "/health", DEFAULT_CACHE_SECONDS),
         "ours /health, cache 0": ("ours_nocache", "/health", 0.0),
@@ -519,15 +596,18 @@ def readiness(scale: Scale, services: Services, prod: dict[str, str]) -> dict[st
                     "p50_ms": summary([percentile(r, 50) for r in latencies], 2),
                     "p99_ms": summary([percentile(r, 99) for r in latencies], 2),
                     "statuses": statuses,
-                    "per_1000": {key: summary([c[key] * per_1000 for c in counted], 1)
-                                 for key in ("pg_connections", "pg_statements", "redis_connections",
-                                             "redis_commands")},
+                    "per_1000": {
+                        key: summary([c[key] * per_1000 for c in counted], 1)
+                        for key in ("pg_connections", "pg_statements", "redis_connections", "redis_commands")
+                    },
                     "redis_by_command": counted[-1]["redis_by_command"],
                 }
                 result[name]["after_idle"] = _after_idle(scale, services, port, path, reuse)
-                log(f"readiness {name}: p50 {result[name]['p50_ms']['median']} ms, per 1000 "
+                log(
+                    f"readiness {name}: p50 {result[name]['p50_ms']['median']} ms, per 1000 "
                     f"{ {k: v['median'] for k, v in result[name]['per_1000'].items()} }, "
-                    f"after idle {result[name]['after_idle']['per_probe']}")
+                    f"after idle {result[name]['after_idle']['per_probe']}"
+                )
     finally:
         services.log_statements(False)
     return {"candidates": result, "probes": scale.probes, "runs": scale.probe_runs}
@@ -548,10 +628,17 @@ def _after_idle(scale: Scale, services: Services, port: int, path: str, reuse: f
         verdict = _verdict(reply.body)
         bodies[verdict] = bodies.get(verdict, 0) + 1
     counted = services.counts(before, services.snapshot())
-    per_probe = {key: round(counted[key] / scale.idle_probes, 2)
-                 for key in ("pg_connections", "pg_statements", "redis_connections", "redis_commands")}
-    return {"per_probe": per_probe, "p50_ms": round(percentile(latencies, 50), 2), "statuses": statuses,
-            "verdicts": bodies, "redis_by_command": counted["redis_by_command"]}
+    per_probe = {
+        key: round(counted[key] / scale.idle_probes, 2)
+        for key in ("pg_connections", "pg_statements", "redis_connections", "redis_commands")
+    }
+    return {
+        "per_probe": per_probe,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "statuses": statuses,
+        "verdicts": bodies,
+        "redis_by_command": counted["redis_by_command"],
+    }
 
 
 def _verdict(body: bytes) -> str:
@@ -570,8 +657,11 @@ def _verdict(body: bytes) -> str:
 # -- 5. deadline under faults -----------------------------------------------------------------------------
 def faults(scale: Scale, services: Services, prod: dict[str, str]) -> dict[str, Any]:
     """Silent PostgreSQL / silent Redis, gunicorn sync workers; each candidate's own server."""
-    candidates = {"ours": ("ours", "/health", DEFAULT_CACHE_SECONDS), "django-health-check": ("peers", "/ht/", 0.0),
-                  "django-alive": ("peers", "/-/health/", 0.0)}
+    candidates = {
+        "ours": ("ours", "/health", DEFAULT_CACHE_SECONDS),
+        "django-health-check": ("peers", "/ht/", 0.0),
+        "django-alive": ("peers", "/-/health/", 0.0),
+    }
     result: dict[str, Any] = {}
     with SilentServer() as silent_pg, SilentServer() as silent_redis:
         scenarios = {
@@ -612,7 +702,9 @@ def _probe_until_cap(scale: Scale, job: tuple[str, str, Gunicorn, str, float], r
         if reply.status is None:
             break  # a worker that never answers stays stuck: more probes would only wait again
     result.setdefault(scenario, {})[name] = {
-        "seconds": summary(seconds, 2), "statuses": statuses, "verdicts": verdicts,
+        "seconds": summary(seconds, 2),
+        "statuses": statuses,
+        "verdicts": verdicts,
         "answered": all(s is not None for s in statuses),
     }
 
@@ -633,10 +725,13 @@ def budget(ready: dict[str, Any]) -> dict[str, Any]:
             "neon_active_hours_per_day": round(active_hours, 1),
             "neon_active_hours_per_month": round(active_hours * 30),
         }
-    return {"probes_per_day": SEED_PROBES_PER_DAY, "neon_suspend_minutes": NEON_SUSPEND_MINUTES,
-            "neon_free_hours_per_month": NEON_FREE_HOURS_PER_MONTH,
-            "upstash_free_commands_per_day": UPSTASH_FREE_COMMANDS_PER_DAY, "candidates": rows}
-
+    return {
+        "probes_per_day": SEED_PROBES_PER_DAY,
+        "neon_suspend_minutes": NEON_SUSPEND_MINUTES,
+        "neon_free_hours_per_month": NEON_FREE_HOURS_PER_MONTH,
+        "upstash_free_commands_per_day": UPSTASH_FREE_COMMANDS_PER_DAY,
+        "candidates": rows,
+    }
 
 
 # -- 7. a remote database (remote.py): PostgreSQL over TLS and Redis behind a delay proxy ------------------------------

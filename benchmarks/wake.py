@@ -36,11 +36,20 @@ DELAY_MS = 10.0
 def exec_to_200(app: str, env: dict[str, str], path: str, timeout: float = 90.0) -> float:
     server = Gunicorn(app, env, workers=2, threads=4)
     command = server.command()
-    run_env = base_env({**server.env, "PORT": str(server.port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
-                        "GUNICORN_MAX_REQUESTS": "0", "GUNICORN_LOG_LEVEL": "warning"})
+    run_env = base_env(
+        {
+            **server.env,
+            "PORT": str(server.port),
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+    )
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=HERE, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=HERE, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     server.process = process
     try:
         return _answer(server.port, path, process, start, timeout)
@@ -71,8 +80,14 @@ def _answer(port: int, path: str, process: subprocess.Popen[bytes], start: float
 
 def importtime(env: dict[str, str], module: str, top: int = 12) -> dict[str, Any]:
     """Import time of the worker's application module (django.setup() included), by top-level package."""
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], cwd=HERE,
-                         env=base_env(env), capture_output=True, text=True, check=True).stderr
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        cwd=HERE,
+        env=base_env(env),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     by_package: dict[str, int] = {}
     for line in out.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
@@ -81,9 +96,11 @@ def importtime(env: dict[str, str], module: str, top: int = 12) -> dict[str, Any
             by_package[package] = by_package.get(package, 0) + int(match.group(1))
     total = sum(by_package.values())
     ranked = sorted(by_package.items(), key=lambda item: -item[1])[:top]
-    return {"total_ms": round(total / 1000, 1),
-            "modestwear_config_self_ms": round(by_package.get("modestwear_config", 0) / 1000, 1),
-            "top": [{"module": name, "self_ms": round(us / 1000, 1)} for name, us in ranked]}
+    return {
+        "total_ms": round(total / 1000, 1),
+        "modestwear_config_self_ms": round(by_package.get("modestwear_config", 0) / 1000, 1),
+        "top": [{"module": name, "self_ms": round(us / 1000, 1)} for name, us in ranked],
+    }
 
 
 def wake(prod: dict[str, str], cold_runs: int, warm_runs: int, log: Any) -> dict[str, Any]:
@@ -96,7 +113,7 @@ def wake(prod: dict[str, str], cold_runs: int, warm_runs: int, log: Any) -> dict
             for path in PATHS:
                 times: dict[str, list[float]] = {f"{c} {k}": [] for k in ("cold", "warm") for c in specs}
                 for run in range(max(cold_runs, warm_runs) + 1):  # run 0 warms the bytecode cache
-                    for short, (app, env) in (list(specs.items()) if run % 2 else list(specs.items())[::-1]):
+                    for short, (app, env) in list(specs.items()) if run % 2 else list(specs.items())[::-1]:
                         if run and run <= warm_runs:
                             times[f"{short} warm"].append(exec_to_200(app, env, path) * 1000)
                         elif not run:
@@ -107,7 +124,9 @@ def wake(prod: dict[str, str], cold_runs: int, warm_runs: int, log: Any) -> dict
                                 times[f"{short} cold"].append(exec_to_200(app, cold, path) * 1000)
                 figures = {k: summary(v, 1) for k, v in times.items()}
                 for kind in ("cold", "warm"):
-                    figures[f"ratio {kind}"] = ratio(figures[f"ours {kind}"]["median"], figures[f"plain {kind}"]["median"])
+                    figures[f"ratio {kind}"] = ratio(
+                        figures[f"ours {kind}"]["median"], figures[f"plain {kind}"]["median"]
+                    )
                 result["paths"][path] = figures
                 log(f"wake {path}: { {k: (v['median'] if isinstance(v, dict) else v) for k, v in figures.items()} }")
             result["importtime"] = {short: importtime(env, app.split(":")[0]) for short, (app, env) in specs.items()}
@@ -117,24 +136,38 @@ def wake(prod: dict[str, str], cold_runs: int, warm_runs: int, log: Any) -> dict
 
 
 def section(data: dict[str, Any]) -> str:
-    lines = ["## Waking from sleep (exec to the first 200)", "",
-             f"Reproduce: `python benchmarks/run.py --only wake`. {data['server']}, the seed's environment; "
-             f"PostgreSQL (TLS only) and Redis behind the delay proxy at {data['delay_ms']:g} ms per direction. "
-             "Cold: no bytecode cache (an empty PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE=1), every module "
-             "compiled from source; warm: the bytecode cache in place. The page cache stays warm (no root). "
-             "The request waits on the first connection the master accepts: no polling error.", "",
-             "| page | | plain project | ours | ratio |", "|---|---|---|---|---|"]
+    lines = [
+        "## Waking from sleep (exec to the first 200)",
+        "",
+        f"Reproduce: `python benchmarks/run.py --only wake`. {data['server']}, the seed's environment; "
+        f"PostgreSQL (TLS only) and Redis behind the delay proxy at {data['delay_ms']:g} ms per direction. "
+        "Cold: no bytecode cache (an empty PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE=1), every module "
+        "compiled from source; warm: the bytecode cache in place. The page cache stays warm (no root). "
+        "The request waits on the first connection the master accepts: no polling error.",
+        "",
+        "| page | | plain project | ours | ratio |",
+        "|---|---|---|---|---|",
+    ]
     for path, figures in data["paths"].items():
         for kind in ("cold", "warm"):
             plain, ours = figures[f"plain {kind}"], figures[f"ours {kind}"]
-            lines.append(f"| {path} | {kind} | {plain['median']:.0f} ms ({plain['min']:.0f}-{plain['max']:.0f}) | "
-                         f"{ours['median']:.0f} ms ({ours['min']:.0f}-{ours['max']:.0f}) | {figures[f'ratio {kind}']}x |")
-    lines += ["", "Where the worker's start-up goes (`python -X importtime -c 'import <project>.wsgi'`, which "
-              "runs django.setup(); warm; self time summed by top-level package):", ""]
+            lines.append(
+                f"| {path} | {kind} | {plain['median']:.0f} ms ({plain['min']:.0f}-{plain['max']:.0f}) | "
+                f"{ours['median']:.0f} ms ({ours['min']:.0f}-{ours['max']:.0f}) | {figures[f'ratio {kind}']}x |"
+            )
+    lines += [
+        "",
+        "Where the worker's start-up goes (`python -X importtime -c 'import <project>.wsgi'`, which "
+        "runs django.setup(); warm; self time summed by top-level package):",
+        "",
+    ]
     imports = data["importtime"]
-    lines += ["| | plain project | ours |", "|---|---|---|",
-              f"| all imports | {imports['plain']['total_ms']} ms | {imports['ours']['total_ms']} ms |",
-              f"| of which modestwear_config's own modules | - | {imports['ours']['modestwear_config_self_ms']} ms |"]
+    lines += [
+        "| | plain project | ours |",
+        "|---|---|---|",
+        f"| all imports | {imports['plain']['total_ms']} ms | {imports['ours']['total_ms']} ms |",
+        f"| of which modestwear_config's own modules | - | {imports['ours']['modestwear_config_self_ms']} ms |",
+    ]
     lines += ["", "| rank | plain project | ms | ours | ms |", "|---|---|---|---|---|"]
     for rank, (p, o) in enumerate(zip(imports["plain"]["top"], imports["ours"]["top"], strict=False), start=1):
         lines.append(f"| {rank} | {p['module']} | {p['self_ms']} | {o['module']} | {o['self_ms']} |")

@@ -19,11 +19,21 @@ def redis_url() -> str:
 
 # Modules whose fast tests assert durations (deadlines, socket timeouts): they run on the serial worker
 # too, never beside a test that starts servers, wrk or a browser (measured: a 0.55 s bound missed by 1 ms).
-TIMED_MODULES = frozenset({
-    "test_cache", "test_celery", "test_database", "test_email", "test_faults", "test_health_checks",
-    "test_health_gunicorn", "test_health_postgres", "test_health_redis_probe", "test_health_runner",
-    "test_health_views",
-})
+TIMED_MODULES = frozenset(
+    {
+        "test_cache",
+        "test_celery",
+        "test_database",
+        "test_email",
+        "test_faults",
+        "test_health_checks",
+        "test_health_gunicorn",
+        "test_health_postgres",
+        "test_health_redis_probe",
+        "test_health_runner",
+        "test_health_views",
+    }
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,5 +1,7 @@
 """A view that fails with connection details in its frame, for the DEBUG error page tests."""
 
+from __future__ import annotations
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 

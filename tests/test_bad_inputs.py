@@ -70,8 +70,16 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("db_unclosed_bracket", {"DATABASE_URL": f"postgresql://app:{CANARY}@[::1/shop"}, {"DATABASE_URL"}),
     ("db_newline_inside", {"DATABASE_URL": f"{PG}/sh\nop"}, {"DATABASE_URL"}),
     ("db_url_file_missing", {"DATABASE_URL_FILE": "{tmp}/missing"}, {"DATABASE_URL"}),
-    ("replica_no_database_name", {"DATABASE_REPLICA_URLS": f"{PG.replace('db.', 'replica.')}"}, {"DATABASE_REPLICA_URLS"}),
-    ("replica_unknown_scheme", {"DATABASE_REPLICA_URLS": f"{PG}/shop,redis://r:{CANARY}@h/0"}, {"DATABASE_REPLICA_URLS"}),
+    (
+        "replica_no_database_name",
+        {"DATABASE_REPLICA_URLS": f"{PG.replace('db.', 'replica.')}"},
+        {"DATABASE_REPLICA_URLS"},
+    ),
+    (
+        "replica_unknown_scheme",
+        {"DATABASE_REPLICA_URLS": f"{PG}/shop,redis://r:{CANARY}@h/0"},
+        {"DATABASE_REPLICA_URLS"},
+    ),
     ("celery_broker_without_scheme", {"CELERY_BROKER_URL": f"guest:{CANARY}@mq.example.com"}, {"CELERY_BROKER_URL"}),
     ("celery_backend_bad_port", {"CELERY_RESULT_BACKEND": f"redis://:{CANARY}@h:port/0"}, {"CELERY_RESULT_BACKEND"}),
     ("redis_wrong_scheme", {"REDIS_URL": f"http://default:{CANARY}@cache.example.com:6379"}, {"REDIS_URL"}),
@@ -87,8 +95,11 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("origin_wildcard_subdomain_in_cors", {"CORS_ALLOWED_ORIGINS": "https://*.example.com"}, {"CORS_ALLOWED_ORIGINS"}),
     ("origin_ftp", {"CORS_ALLOWED_ORIGINS": "ftp://files.example.com"}, {"CORS_ALLOWED_ORIGINS"}),
     ("origin_user_info", {"CORS_ALLOWED_ORIGINS": f"https://u:{CANARY}@app.example.com"}, {"CORS_ALLOWED_ORIGINS"}),
-    ("origin_one_bad_of_two", {"CORS_ALLOWED_ORIGINS": "https://ok.example.com,https//typo.example.com"},
-     {"CORS_ALLOWED_ORIGINS"}),
+    (
+        "origin_one_bad_of_two",
+        {"CORS_ALLOWED_ORIGINS": "https://ok.example.com,https//typo.example.com"},
+        {"CORS_ALLOWED_ORIGINS"},
+    ),
     ("csrf_origin_with_query", {"CSRF_TRUSTED_ORIGINS": "https://admin.example.com?next=/"}, {"CSRF_TRUSTED_ORIGINS"}),
     ("csrf_origin_without_scheme", {"CSRF_TRUSTED_ORIGINS": ".example.com"}, {"CSRF_TRUSTED_ORIGINS"}),
     # hosts
@@ -96,7 +107,11 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("hosts_with_port", {"ALLOWED_HOSTS": "shop.example.com:8000"}, {"ALLOWED_HOSTS"}),
     ("hosts_missing_in_production", {"ALLOWED_HOSTS": DELETE}, {"ALLOWED_HOSTS"}),
     ("hosts_only_commas", {"ALLOWED_HOSTS": " , "}, {"ALLOWED_HOSTS"}),
-    ("render_hostname_is_a_url", {"RENDER_EXTERNAL_HOSTNAME": "https://shop.onrender.com"}, {"RENDER_EXTERNAL_HOSTNAME"}),
+    (
+        "render_hostname_is_a_url",
+        {"RENDER_EXTERNAL_HOSTNAME": "https://shop.onrender.com"},
+        {"RENDER_EXTERNAL_HOSTNAME"},
+    ),
     # SECRET_KEY
     ("key_missing_in_production", {"SECRET_KEY": DELETE}, {"SECRET_KEY"}),
     ("key_empty_in_production", {"SECRET_KEY": ""}, {"SECRET_KEY"}),
@@ -123,14 +138,20 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("email_tls_on_port_465", {**SMTP, "EMAIL_PORT": "465", "EMAIL_USE_TLS": "true"}, {"EMAIL_USE_TLS"}),
     # Cloudinary
     ("cloudinary_only_cloud_name", {"CLOUDINARY_CLOUD_NAME": "shop"}, {"CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET"}),
-    ("cloudinary_secret_missing", {"CLOUDINARY_CLOUD_NAME": "shop", "CLOUDINARY_API_KEY": "123"},
-     {"CLOUDINARY_API_SECRET"}),
+    (
+        "cloudinary_secret_missing",
+        {"CLOUDINARY_CLOUD_NAME": "shop", "CLOUDINARY_API_KEY": "123"},
+        {"CLOUDINARY_API_SECRET"},
+    ),
     ("cloudinary_only_secret", {"CLOUDINARY_API_SECRET": CANARY}, {"CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY"}),
     ("cloudinary_url_wrong_scheme", {"CLOUDINARY_URL": f"https://123:{CANARY}@shop"}, {"CLOUDINARY_URL"}),
     ("cloudinary_url_missing_secret", {"CLOUDINARY_URL": "cloudinary://123@shop"}, {"CLOUDINARY_URL"}),
     ("cloudinary_url_without_scheme", {"CLOUDINARY_URL": f"123:{CANARY}@shop"}, {"CLOUDINARY_URL"}),
-    ("cloudinary_url_and_parts", {"CLOUDINARY_URL": f"cloudinary://123:{CANARY}@shop", "CLOUDINARY_API_SECRET": CANARY},
-     {"CLOUDINARY_URL"}),
+    (
+        "cloudinary_url_and_parts",
+        {"CLOUDINARY_URL": f"cloudinary://123:{CANARY}@shop", "CLOUDINARY_API_SECRET": CANARY},
+        {"CLOUDINARY_URL"},
+    ),
     # paths and .env
     ("base_dir_blank", {"BASE_DIR": "  "}, {"BASE_DIR"}),
     ("env_file_missing", {"ENV_FILE": "{tmp}/missing.env"}, {"ENV_FILE"}),
@@ -149,8 +170,11 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("db_url_file_dev_null", {"DATABASE_URL_FILE": "/dev/null"}, {"DATABASE_URL"}),
     # values that used to crash later, or unnamed
     ("path_unknown_user", {"BASE_DIR": "~no-such-user-mwc/project"}, {"BASE_DIR"}),
-    ("path_unknown_user_ca", {"REDIS_URL": REDISS, "REDIS_SSL_CA_CERTS": "~no-such-user-mwc/ca.pem"},
-     {"REDIS_SSL_CA_CERTS"}),
+    (
+        "path_unknown_user_ca",
+        {"REDIS_URL": REDISS, "REDIS_SSL_CA_CERTS": "~no-such-user-mwc/ca.pem"},
+        {"REDIS_SSL_CA_CERTS"},
+    ),
     ("int_overflows_a_float", {"DATABASE_CONN_MAX_AGE": "9" * 400}, {"DATABASE_CONN_MAX_AGE"}),
     ("int_hsts_huge", {"SECURE_HSTS_SECONDS": "9" * 30}, {"SECURE_HSTS_SECONDS"}),
     ("int_email_timeout_huge", {**SMTP, "EMAIL_TIMEOUT": "9" * 20}, {"EMAIL_TIMEOUT"}),
@@ -284,22 +308,37 @@ def test_canary__never_in_the_error_nor_any_log_output(files, caplog, monkeypatc
         env, error = build(environ)
         assert error is not None
         logging.getLogger("modestwear.test").exception("startup failed", exc_info=error)
-    assert {"SECRET_KEY", "DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL", "CELERY_RESULT_BACKEND",
-            "CLOUDINARY_URL"} <= set(env.problems)
+    assert {
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "DATABASE_REPLICA_URLS",
+        "REDIS_URL",
+        "CELERY_RESULT_BACKEND",
+        "CLOUDINARY_URL",
+    } <= set(env.problems)
     assert CANARY not in str(error)
     assert CANARY not in caplog.text
-    formatted = [formatter.format(record) for formatter in (RedactingFormatter(), JsonFormatter())
-                 for record in caplog.records]
+    formatted = [
+        formatter.format(record) for formatter in (RedactingFormatter(), JsonFormatter()) for record in caplog.records
+    ]
     assert formatted and all(CANARY not in line for line in formatted)
-    assert all("startup failed" in json.loads(line)["message"] for line in formatted[len(caplog.records):]
-               if "startup failed" in line)
+    assert all(
+        "startup failed" in json.loads(line)["message"]
+        for line in formatted[len(caplog.records) :]
+        if "startup failed" in line
+    )
 
 
 def test_canary__in_every_variable_is_never_echoed(files, caplog):
     """A secret pasted into the wrong variable: whatever the variable, its value is not shown."""
     environ = {var.name: f"{CANARY}" for var in VARIABLES if var.kind != "path"}
-    environ.update({var.name: f"https://user:{CANARY}@{CANARY}.example.com:{CANARY}/{CANARY}"
-                    for var in VARIABLES if var.kind == "url"})
+    environ.update(
+        {
+            var.name: f"https://user:{CANARY}@{CANARY}.example.com:{CANARY}/{CANARY}"
+            for var in VARIABLES
+            if var.kind == "url"
+        }
+    )
     environ["BASE_DIR"] = str(files)
     with caplog.at_level(logging.DEBUG):
         env, error = build(environ)

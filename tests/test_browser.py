@@ -20,8 +20,15 @@ from tests.support.tls_proxy import TLSProxy
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 ADMIN = {"username": "browser-admin", "email": "browser-admin@example.com", "password": "Tr1cky-Browser-Pass!"}
 FRONTEND_PAGE = """<!doctype html><title>frontend</title><script>
 window.apiResult = fetch(new URLSearchParams(location.search).get("api") + "/api/hello/", {credentials: "include"})
@@ -68,13 +75,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, frontend: int) -> Iterator[tu
     import trustme
 
     base = tmp_path_factory.mktemp("browser-site")
-    env = project_env({
-        "SECRET_KEY": "browser-" + "Kx9-" * 14, "ALLOWED_HOSTS": "127.0.0.1,localhost", "BASE_DIR": str(base),
-        "CORS_ALLOWED_ORIGINS": f"http://localhost:{frontend}",
-        "GUNICORN_THREADS": "1", "WEB_CONCURRENCY": "2",
-        "DJANGO_SUPERUSER_USERNAME": ADMIN["username"], "DJANGO_SUPERUSER_EMAIL": ADMIN["email"],
-        "DJANGO_SUPERUSER_PASSWORD": ADMIN["password"],
-    }, debug=False)
+    env = project_env(
+        {
+            "SECRET_KEY": "browser-" + "Kx9-" * 14,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "BASE_DIR": str(base),
+            "CORS_ALLOWED_ORIGINS": f"http://localhost:{frontend}",
+            "GUNICORN_THREADS": "1",
+            "WEB_CONCURRENCY": "2",
+            "DJANGO_SUPERUSER_USERNAME": ADMIN["username"],
+            "DJANGO_SUPERUSER_EMAIL": ADMIN["email"],
+            "DJANGO_SUPERUSER_PASSWORD": ADMIN["password"],
+        },
+        debug=False,
+    )
     for step in (("migrate", "--no-input"), ("collectstatic", "--no-input"), ("createsuperuser", "--no-input")):
         result = manage(*step, env=env)
         assert result.returncode == 0, result.stderr
@@ -154,4 +168,3 @@ def test_plain_http__redirects_to_https_but_health_probe_does_not(site):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
-

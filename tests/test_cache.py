@@ -125,16 +125,14 @@ def test_cache__round_trip_over_tls_with_the_ca(tls_redis, prefix):
 def test_cache__tls_without_the_ca_fails_verification(tls_redis):
     # db 1, not 0: django-redis shares one pool per LOCATION whatever its TLS kwargs.
     environ = {"REDIS_URL": tls_redis.url.replace("/0", "/1"), "REDIS_IGNORE_EXCEPTIONS": "false"}
-    with override_settings(**built(environ)):
-        with pytest.raises(redis.ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            caches["default"].get("k")
+    with override_settings(**built(environ)), pytest.raises(redis.ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        caches["default"].get("k")
 
 
 @pytest.mark.slow
 def test_cache__tls_verification_failure_is_logged_when_ignored(tls_redis, caplog):
-    with override_settings(**built({"REDIS_URL": tls_redis.url.replace("/0", "/2")})):
-        with caplog.at_level(logging.WARNING):
-            assert caches["default"].get("k") is None
+    with override_settings(**built({"REDIS_URL": tls_redis.url.replace("/0", "/2")})), caplog.at_level(logging.WARNING):
+        assert caches["default"].get("k") is None
     errors = ignored_errors(caplog)
     assert errors, "an ignored TLS failure must be logged"
     assert "CERTIFICATE_VERIFY_FAILED" in str(errors[0].exc_info[1])
@@ -160,11 +158,10 @@ def silent_redis() -> Iterator[str]:
 @pytest.mark.parametrize("server", ["stopped_redis", "silent_redis"])
 def test_cache__get_returns_none_within_the_socket_timeout_and_logs(server, request, caplog):
     url = request.getfixturevalue(server)
-    with override_settings(**built(failing_environ(url))):
-        with caplog.at_level(logging.WARNING):
-            started = time.monotonic()
-            value = caches["default"].get("anything")
-            elapsed = time.monotonic() - started
+    with override_settings(**built(failing_environ(url))), caplog.at_level(logging.WARNING):
+        started = time.monotonic()
+        value = caches["default"].get("anything")
+        elapsed = time.monotonic() - started
     assert value is None
     assert elapsed <= TIMEOUT * SLACK, f"cache.get took {elapsed:.3f} s"
     errors = ignored_errors(caplog)
@@ -177,9 +174,8 @@ def test_cache__get_returns_none_within_the_socket_timeout_and_logs(server, requ
 def test_cache__page_using_the_cache_still_answers(server, request, client, caplog, tmp_path):
     url = request.getfixturevalue(server)
     # An existing STATIC_ROOT: WhiteNoise warns (an error here) when collectstatic never ran.
-    with override_settings(**built(failing_environ(url)), STATIC_ROOT=tmp_path):
-        with caplog.at_level(logging.WARNING):
-            response = client.get("/api/hello/")
+    with override_settings(**built(failing_environ(url)), STATIC_ROOT=tmp_path), caplog.at_level(logging.WARNING):
+        response = client.get("/api/hello/")
     assert response.status_code == 200
     assert response.json()["visits"] == 1  # every read is a miss
     assert len(ignored_errors(caplog)) >= 2  # the get and the set, each logged

@@ -19,7 +19,14 @@ import pytest
 
 from modestwear_config.registry import VARIABLES
 from tests.support.servers import (
-    ROOT, Gunicorn, RedisServer, SilentServer, fresh_postgres_database, free_port, manage, project_env,
+    ROOT,
+    Gunicorn,
+    RedisServer,
+    SilentServer,
+    free_port,
+    fresh_postgres_database,
+    manage,
+    project_env,
 )
 
 pytestmark = pytest.mark.slow
@@ -40,12 +47,21 @@ PRIVATE_HOST_HINTS = ("127.0.0.1", "localhost")
 def canary_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     env = {
         **PASSWORDS,
-        "ALLOWED_HOSTS": "127.0.0.1,testserver", "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url, "DATABASE_REPLICA_URLS": database_url,
-        "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url,
-        "EMAIL_HOST": "127.0.0.1", "EMAIL_HOST_USER": "shop@example.com", "DJANGO_SUPERUSER_EMAIL": "canary-admin@example.com",
-        "REDIS_SOCKET_TIMEOUT": "0.5", "REDIS_SOCKET_CONNECT_TIMEOUT": "0.5",
-        "HEALTH_BUDGET_SECONDS": "1.5", "HEALTH_CACHE_SECONDS": "0", "DATABASE_CONNECT_TIMEOUT": "2",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url,
+        "DATABASE_REPLICA_URLS": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_HOST_USER": "shop@example.com",
+        "DJANGO_SUPERUSER_EMAIL": "canary-admin@example.com",
+        "REDIS_SOCKET_TIMEOUT": "0.5",
+        "REDIS_SOCKET_CONNECT_TIMEOUT": "0.5",
+        "HEALTH_BUDGET_SECONDS": "1.5",
+        "HEALTH_CACHE_SECONDS": "0",
+        "DATABASE_CONNECT_TIMEOUT": "2",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         **extra,
     }
@@ -70,14 +86,21 @@ def up_services() -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def down_services() -> Iterator[tuple[str, str]]:
     with SilentServer() as silent_redis:
-        yield (f"postgresql://postgres:{CANARY}-db@127.0.0.1:{free_port()}/gone",
-               f"redis://:{CANARY}-redis@127.0.0.1:{silent_redis.port}/0")
+        yield (
+            f"postgresql://postgres:{CANARY}-db@127.0.0.1:{free_port()}/gone",
+            f"redis://:{CANARY}-redis@127.0.0.1:{silent_redis.port}/0",
+        )
 
 
 def test_settings_import_and_checks(up_services):
     env = canary_env(*up_services)
-    imported = subprocess.run([sys.executable, "-c", "import django; django.setup(); print('ok')"],
-                              env=env, capture_output=True, text=True, timeout=60)
+    imported = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert imported.returncode == 0, imported.stderr
     assert_clean(imported.stdout + imported.stderr, "settings import")
     for args in (("check",), ("check", "--deploy")):
@@ -89,8 +112,15 @@ def test_settings_import_and_checks(up_services):
 def test_management_commands(up_services, down_services, log_format):
     for services in (up_services, down_services):
         env = canary_env(*services, LOG_FORMAT=log_format, LOG_LEVEL="DEBUG")
-        runs = [("config",), ("config", "--json"), ("config", "--connections"), ("health",), ("health", "--json"),
-                ("ensure_superuser",), ("ensure_superuser", "--update-password")]
+        runs = [
+            ("config",),
+            ("config", "--json"),
+            ("config", "--connections"),
+            ("health",),
+            ("health", "--json"),
+            ("ensure_superuser",),
+            ("ensure_superuser", "--update-password"),
+        ]
         if services is up_services:
             runs.insert(0, ("migrate", "--no-input"))
         for args in runs:
@@ -121,8 +151,12 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str
 @pytest.mark.parametrize("state", ["up", "down"])
 def test_http_entry_points(up_services, down_services, state, log_format):
     services = up_services if state == "up" else down_services
-    env = canary_env(*services, LOG_FORMAT=log_format, PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
-                     DJANGO_SETTINGS_MODULE="tests.canary_project.settings")
+    env = canary_env(
+        *services,
+        LOG_FORMAT=log_format,
+        PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
+        DJANGO_SETTINGS_MODULE="tests.canary_project.settings",
+    )
     if state == "up":
         assert manage("migrate", "--no-input", env=env).returncode == 0
     with Gunicorn(env) as server:
@@ -164,8 +198,15 @@ def test_celery_worker__task_logs_and_errors_are_redacted(tmp_path):
     password = f"{CANARY}-worker"
     with RedisServer(extra_args=("--requirepass", password)) as redis_server:
         url = f"redis://:{password}@127.0.0.1:{redis_server.port}/0"
-        env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}",
-                           "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_USE_REDIS_URL": "true"})
+        env = project_env(
+            {
+                "REDIS_URL": url,
+                "BASE_DIR": str(tmp_path),
+                "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}",
+                "CELERY_TASK_ALWAYS_EAGER": "false",
+                "CELERY_USE_REDIS_URL": "true",
+            }
+        )
         queue = "mwc-canary"
         with Worker(env, queue, ("--include", "tests.canary_project.tasks")) as worker:
             sent = manage("shell", "-c", SEND_LEAK.format(queue=queue), env=env, timeout=90)
@@ -185,9 +226,13 @@ def test_celery_worker__task_logs_and_errors_are_redacted(tmp_path):
 def test_debug_error_page__no_canary_over_http(up_services, accept):
     """DEBUG on: Django's technical 500 page lists every setting (CACHES LOCATION, CELERY_BROKER_URL,
     DATABASES) and the exception text (here it carries REDIS_URL and DATABASE_URL)."""
-    env = canary_env(*up_services, DEBUG="true", PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
-                     DJANGO_SETTINGS_MODULE="tests.canary_project.settings",
-                     CELERY_BROKER_URL=f"{up_services[1]};{up_services[1].replace('-redis@', '-failover@')}")
+    env = canary_env(
+        *up_services,
+        DEBUG="true",
+        PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
+        DJANGO_SETTINGS_MODULE="tests.canary_project.settings",
+        CELERY_BROKER_URL=f"{up_services[1]};{up_services[1].replace('-redis@', '-failover@')}",
+    )
     with Gunicorn(env) as server:
         status, headers, body = _get(f"{server.base_url}/boom/", {"Accept": accept})
         server.stop()
@@ -205,10 +250,11 @@ def url_shapes_env(database_url: str, redis_url: str) -> dict[str, str]:
     redis_host = redis_url.rpartition("@")[2]
     database_host = database_url.rpartition("@")[2]
     return canary_env(
-        database_url, redis_url,
+        database_url,
+        redis_url,
         DATABASE_URL=f"postgresql://postgres@{database_host}?password={CANARY}-query",
         DATABASE_REPLICA_URLS=f"postgresql://ro@{database_host}?sslpassword={CANARY}-replica,"
-                              f"postgresql://ro:{CANARY}-second@{database_host}",
+        f"postgresql://ro:{CANARY}-second@{database_host}",
         REDIS_URL=f"redis://{redis_host},redis://:{CANARY}-second@{redis_host}",
         CELERY_BROKER_URL=f"redis://{redis_host};redis://:{CANARY}-failover@{redis_host}",
         CELERY_RESULT_BACKEND=f"redis://{redis_host}?password={CANARY}-backend",
@@ -223,8 +269,15 @@ def test_doctor__url_shapes_never_print_the_canary(up_services):
     runs = [manage("config", env=env), manage("config", "--json", env=env)]
     for environ in (env, broken):
         for args in ((), ("--json",)):
-            runs.append(subprocess.run([sys.executable, "-m", "modestwear_config.doctor", *args], env=environ,
-                                       capture_output=True, text=True, timeout=60))
+            runs.append(
+                subprocess.run(
+                    [sys.executable, "-m", "modestwear_config.doctor", *args],
+                    env=environ,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+            )
     for result in runs:
         assert "DATABASE_URL" in result.stdout, result.stderr[-2000:]
         assert "Traceback" not in result.stderr, result.stderr[-2000:]

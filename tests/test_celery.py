@@ -70,16 +70,27 @@ def test_celery_settings__broker_and_backend_reuse_redis_url_when_asked():
 
 
 def test_celery_settings__explicit_urls_and_eager_win():
-    settings = built({"REDIS_URL": "redis://cache:6379/0", "CELERY_BROKER_URL": "amqp://guest:guest@mq:5672//",
-                      "CELERY_RESULT_BACKEND": "redis://cache:6379/2", "CELERY_TASK_ALWAYS_EAGER": "true"})
+    settings = built(
+        {
+            "REDIS_URL": "redis://cache:6379/0",
+            "CELERY_BROKER_URL": "amqp://guest:guest@mq:5672//",
+            "CELERY_RESULT_BACKEND": "redis://cache:6379/2",
+            "CELERY_TASK_ALWAYS_EAGER": "true",
+        }
+    )
     assert settings["CELERY_BROKER_URL"] == "amqp://guest:guest@mq:5672//"
     assert settings["CELERY_RESULT_BACKEND"] == "redis://cache:6379/2"
     assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
 
 
 def test_celery_settings__rediss_carries_cert_required_and_the_ca(ca_file):
-    settings = built({"REDIS_URL": "rediss://default:tok@h.upstash.io:6379", "REDIS_SSL_CA_CERTS": str(ca_file),
-                      "CELERY_USE_REDIS_URL": "true"})
+    settings = built(
+        {
+            "REDIS_URL": "rediss://default:tok@h.upstash.io:6379",
+            "REDIS_SSL_CA_CERTS": str(ca_file),
+            "CELERY_USE_REDIS_URL": "true",
+        }
+    )
     expected = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(ca_file)}
     assert settings["CELERY_BROKER_USE_SSL"] == expected
     assert settings["CELERY_REDIS_BACKEND_USE_SSL"] == expected
@@ -109,8 +120,9 @@ def test_celery_settings__reach_kombu_and_the_redis_backend_as_verified_tls(ca_f
     from celery import Celery
     from redis import SSLConnection
 
-    settings = built({"REDIS_URL": "rediss://127.0.0.1:6390/3", "REDIS_SSL_CA_CERTS": str(ca_file),
-                      "CELERY_USE_REDIS_URL": "true"})
+    settings = built(
+        {"REDIS_URL": "rediss://127.0.0.1:6390/3", "REDIS_SSL_CA_CERTS": str(ca_file), "CELERY_USE_REDIS_URL": "true"}
+    )
     app = Celery("probe", set_as_current=False)
     app.config_from_object(SimpleNamespace(**settings), namespace="CELERY")
     try:
@@ -139,8 +151,11 @@ def probe_app(settings: dict[str, Any]) -> Any:
 
 @pytest.mark.slow
 def test_celery_settings__broker_and_backend_verify_the_tls_server(tls_redis):
-    trusted = probe_app(built({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path),
-                               "CELERY_USE_REDIS_URL": "true"}))
+    trusted = probe_app(
+        built(
+            {"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path), "CELERY_USE_REDIS_URL": "true"}
+        )
+    )
     # db 1: a pool of its own, not the trusted one's.
     untrusted = probe_app(built({"REDIS_URL": tls_redis.url.replace("/0", "/1"), "CELERY_USE_REDIS_URL": "true"}))
     try:
@@ -171,7 +186,6 @@ def test_celery_settings__why_explicit_options_kombu_alone_skips_verification(tl
 # -- eager mode: no broker at all --------------------------------------------------
 def test_create_celery_app__eager_runs_the_task_inline_without_a_broker(settings):
     from celery.result import EagerResult
-
     from core.celery import app
     from shop.tasks import add
 
@@ -212,10 +226,31 @@ class Worker:
 
     def start(self, timeout: float = WORKER_START_TIMEOUT) -> Worker:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "core", "worker", "--pool", "solo", "--queues", self.queue,
-             "--hostname", f"{self.queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO", *self.args],
-            cwd=EXAMPLE_PROJECT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "core",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                self.queue,
+                "--hostname",
+                f"{self.queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+                *self.args,
+            ],
+            cwd=EXAMPLE_PROJECT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -310,8 +345,14 @@ def test_worker__runs_a_task_sent_from_the_example_project(redis_url, tmp_path):
 
 @pytest.mark.slow
 def test_worker__runs_a_task_over_verified_tls(tls_redis, tmp_path):
-    env = project_env({"REDIS_URL": tls_redis.url, "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path),
-                       "CELERY_USE_REDIS_URL": "true", "BASE_DIR": str(tmp_path)})
+    env = project_env(
+        {
+            "REDIS_URL": tls_redis.url,
+            "REDIS_SSL_CA_CERTS": str(tls_redis.ca_path),
+            "CELERY_USE_REDIS_URL": "true",
+            "BASE_DIR": str(tmp_path),
+        }
+    )
     with Worker(env, "mwc-tls") as worker:
         reply = send_from_example_project(env, "mwc-tls")
         assert_ran_in_worker(reply, worker)
@@ -340,8 +381,9 @@ def test_health_settings__a_broker_turns_the_celery_check_on():
     assert health_settings(Env({"REDIS_URL": "redis://c:6379"}))["MODESTWEAR_HEALTH_CHECKS"] == ()
     with_broker = health_settings(Env({"CELERY_BROKER_URL": "redis://mq:6379"}))
     assert with_broker["MODESTWEAR_HEALTH_CHECKS"] == ("celery",)
-    reused = health_settings(Env({"REDIS_URL": "redis://c:6379", "CELERY_USE_REDIS_URL": "true",
-                                  "HEALTH_CHECKS": "migrations"}))
+    reused = health_settings(
+        Env({"REDIS_URL": "redis://c:6379", "CELERY_USE_REDIS_URL": "true", "HEALTH_CHECKS": "migrations"})
+    )
     assert reused["MODESTWEAR_HEALTH_CHECKS"] == ("migrations", "celery")
 
 
@@ -394,8 +436,14 @@ def test_create_celery_app__beat_and_worker_logging_goes_through_the_redacting_f
     """Celery's logging set-up (shared by beat and the worker) leaves the root logger to LOGGING."""
     url = "redis://:Beat-Canary-pw@127.0.0.1:1/0"
     env = project_env({"REDIS_URL": url, "BASE_DIR": str(tmp_path)})
-    result = subprocess.run([sys.executable, "-c", BEAT_LOGGING.format(url=url)], cwd=EXAMPLE_PROJECT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", BEAT_LOGGING.format(url=url)],
+        cwd=EXAMPLE_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "False ['RedactingFormatter']" in result.stdout
     assert "broker ***" in result.stdout

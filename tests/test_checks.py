@@ -18,8 +18,13 @@ from modestwear_config import BUILDERS, checks
 from modestwear_config.env import Env, build_settings
 
 ALL_CHECKS = [*checks.ALWAYS, *checks.DEPLOY_ONLY]
-REDIS_TLS_OFF = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "rediss://h:6379",
-                             "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": None}}}}
+REDIS_TLS_OFF = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "rediss://h:6379",
+        "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": None}},
+    }
+}
 PG = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop", "HOST": "db.example.com"}
 ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
@@ -27,43 +32,91 @@ ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting
 TRIGGERS = [
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
-    (checks.check_conn_health_checks,
-     {"DATABASES": {"default": {**PG, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": False}}}, "W002"),
+    (
+        checks.check_conn_health_checks,
+        {"DATABASES": {"default": {**PG, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": False}}},
+        "W002",
+    ),
     (checks.check_conn_health_checks, {"DATABASES": {"default": {**PG, "CONN_MAX_AGE": None}}}, "W002"),
     (checks.check_redis_tls_verification, {"CACHES": REDIS_TLS_OFF}, "W003"),
     (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_NONE}}, "W003"),
     (checks.check_redis_tls_verification, {"CELERY_REDIS_BACKEND_USE_SSL": {"ssl_cert_reqs": ssl.CERT_NONE}}, "W003"),
-    (checks.check_redis_tls_verification,
-     {"CACHES": {"default": {**REDIS_TLS_OFF["default"], "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": 0}}}}},
-     "W003"),
-    (checks.check_redis_tls_verification,
-     {"CACHES": {"default": {**REDIS_TLS_OFF["default"], "LOCATION": "rediss://h:6379/0?ssl_cert_reqs=CERT_NONE",
-                             "OPTIONS": {}}}}, "W003"),
+    (
+        checks.check_redis_tls_verification,
+        {
+            "CACHES": {
+                "default": {**REDIS_TLS_OFF["default"], "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": 0}}}
+            }
+        },
+        "W003",
+    ),
+    (
+        checks.check_redis_tls_verification,
+        {
+            "CACHES": {
+                "default": {
+                    **REDIS_TLS_OFF["default"],
+                    "LOCATION": "rediss://h:6379/0?ssl_cert_reqs=CERT_NONE",
+                    "OPTIONS": {},
+                }
+            }
+        },
+        "W003",
+    ),
     (checks.check_redis_tls_verification, {"CELERY_BROKER_URL": "rediss://h:6379/0?ssl_cert_reqs=none"}, "W003"),
     (checks.check_redis_tls_verification, {"CELERY_RESULT_BACKEND": "rediss://h:6379/1?SSL_CERT_REQS=none"}, "W003"),
     (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": "CERT_NONE"}}, "W003"),
     (checks.check_cors_allow_all, {"CORS_ALLOW_ALL_ORIGINS": True, "CORS_ALLOW_CREDENTIALS": True}, "W009"),
-    (checks.check_sqlite_in_production,
-     {"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}}, "W004"),
+    (
+        checks.check_sqlite_in_production,
+        {"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}},
+        "W004",
+    ),
     (checks.check_cors_https, {"CORS_ALLOWED_ORIGINS": ["https://a.example.com", "http://b.example.com"]}, "W005"),
     (checks.check_proxy_header, {"SECURE_SSL_REDIRECT": True, "SECURE_PROXY_SSL_HEADER": None}, "W006"),
-    (checks.check_redis_logging,
-     {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h",
-                             "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}, "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS": False},
-     "W007"),
+    (
+        checks.check_redis_logging,
+        {
+            "CACHES": {
+                "default": {
+                    "BACKEND": "django_redis.cache.RedisCache",
+                    "LOCATION": "redis://h",
+                    "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+                }
+            },
+            "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS": False,
+        },
+        "W007",
+    ),
     (checks.check_removed_xss_filter, {"SECURE_BROWSER_XSS_FILTER": True}, "W008"),
-    (checks.check_eager_with_broker, {"CELERY_TASK_ALWAYS_EAGER": True, "CELERY_BROKER_URL": "redis://h:6379/0"}, "W032"),
+    (
+        checks.check_eager_with_broker,
+        {"CELERY_TASK_ALWAYS_EAGER": True, "CELERY_BROKER_URL": "redis://h:6379/0"},
+        "W032",
+    ),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),
-    (checks.check_static_storage,
-     {"STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                   "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticHashedCloudinaryStorage"}}}, "E001"),
+    (
+        checks.check_static_storage,
+        {
+            "STORAGES": {
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticHashedCloudinaryStorage"},
+            }
+        },
+        "E001",
+    ),
     (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": []}, "W010"),
     (checks.check_frontend_url, {"CSRF_COOKIE_SAMESITE": "None", "CORS_ALLOWED_ORIGINS": []}, "W010"),
-    (checks.check_cache_clear_spares_celery,
-     {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h:6379/0"}},
-      "CELERY_BROKER_URL": "redis://h/0"}, "W020"),
+    (
+        checks.check_cache_clear_spares_celery,
+        {
+            "CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h:6379/0"}},
+            "CELERY_BROKER_URL": "redis://h/0",
+        },
+        "W020",
+    ),
 ]
 
 
@@ -72,8 +125,9 @@ def run(check) -> list[CheckMessage]:
 
 
 @ignore_databases_warning
-@pytest.mark.parametrize(("check", "overrides", "expected"), TRIGGERS,
-                         ids=[f"{t[2]}-{i}" for i, t in enumerate(TRIGGERS)])
+@pytest.mark.parametrize(
+    ("check", "overrides", "expected"), TRIGGERS, ids=[f"{t[2]}-{i}" for i, t in enumerate(TRIGGERS)]
+)
 def test_check__fires(check, overrides, expected):
     with override_settings(**overrides):
         messages = run(check)
@@ -83,12 +137,18 @@ def test_check__fires(check, overrides, expected):
 
 REDIS_CACHE = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "rediss://h:6379/0"}
 SAFE_VARIANTS = [
-    (checks.check_redis_tls_verification,
-     {"CACHES": {"default": {**REDIS_CACHE, "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "required"}}}}}),
-    (checks.check_redis_tls_verification,
-     {"CACHES": {"default": {**REDIS_CACHE, "LOCATION": "rediss://h:6379/0?ssl_cert_reqs=required"}}}),
-    (checks.check_redis_tls_verification,
-     {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_REQUIRED}, "CELERY_BROKER_URL": "rediss://h:6379/0"}),
+    (
+        checks.check_redis_tls_verification,
+        {"CACHES": {"default": {**REDIS_CACHE, "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "required"}}}}},
+    ),
+    (
+        checks.check_redis_tls_verification,
+        {"CACHES": {"default": {**REDIS_CACHE, "LOCATION": "rediss://h:6379/0?ssl_cert_reqs=required"}}},
+    ),
+    (
+        checks.check_redis_tls_verification,
+        {"CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_REQUIRED}, "CELERY_BROKER_URL": "rediss://h:6379/0"},
+    ),
     (checks.check_redis_tls_verification, {"CELERY_BROKER_USE_SSL": {"ssl_ca_certs": "/ca.pem"}}),
     (checks.check_cors_allow_all, {"CORS_ALLOW_ALL_ORIGINS": True, "CORS_ALLOW_CREDENTIALS": False}),
     (checks.check_frontend_url, {"SESSION_COOKIE_SAMESITE": "None", "FRONTEND_URL": "https://app.example.com"}),
@@ -108,11 +168,13 @@ def test_check__cloudinary_app_before_staticfiles(monkeypatch):
     # the check only reads the list, so hand it one.
     from types import SimpleNamespace
 
-    monkeypatch.setattr(checks, "settings", SimpleNamespace(
-        INSTALLED_APPS=["cloudinary_storage", "django.contrib.staticfiles"]))
+    monkeypatch.setattr(
+        checks, "settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage", "django.contrib.staticfiles"])
+    )
     assert [m.id for m in run(checks.check_cloudinary_app_order)] == ["modestwear_config.E002"]
-    monkeypatch.setattr(checks, "settings", SimpleNamespace(
-        INSTALLED_APPS=["django.contrib.staticfiles", "cloudinary_storage"]))
+    monkeypatch.setattr(
+        checks, "settings", SimpleNamespace(INSTALLED_APPS=["django.contrib.staticfiles", "cloudinary_storage"])
+    )
     assert run(checks.check_cloudinary_app_order) == []
     monkeypatch.setattr(checks, "settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage"]))
     assert run(checks.check_cloudinary_app_order) == []
@@ -126,9 +188,13 @@ def test_check__silent_on_the_test_settings(check):
 def production_settings(tmp_path: Path, ca_file: Path) -> dict:
     ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
     environ = {
-        "DEBUG": "false", "SECRET_KEY": "prod-" + "x1y2z3" * 10, "ALLOWED_HOSTS": "shop.example.com",
-        "BASE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db.example.com/shop",
-        "REDIS_URL": "rediss://default:t@cache.example.com:6379", "REDIS_SSL_CA_CERTS": str(ca_file),
+        "DEBUG": "false",
+        "SECRET_KEY": "prod-" + "x1y2z3" * 10,
+        "ALLOWED_HOSTS": "shop.example.com",
+        "BASE_DIR": str(tmp_path),
+        "DATABASE_URL": "postgresql://u:p@db.example.com/shop",
+        "REDIS_URL": "rediss://default:t@cache.example.com:6379",
+        "REDIS_SSL_CA_CERTS": str(ca_file),
         "CELERY_USE_REDIS_URL": "true",
         "CORS_ALLOWED_ORIGINS": "https://modestwear-app.vercel.app",
     }
@@ -139,16 +205,28 @@ def production_settings(tmp_path: Path, ca_file: Path) -> dict:
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
 def test_check__silent_on_the_production_settings_the_library_builds(check, tmp_path):
     built = production_settings(tmp_path, tmp_path / "ca.pem")
-    keys = ("ALLOWED_HOSTS", "DATABASES", "CACHES", "CORS_ALLOWED_ORIGINS", "SECURE_SSL_REDIRECT",
-            "SECURE_PROXY_SSL_HEADER", "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS", "STORAGES",
-            "CELERY_BROKER_USE_SSL", "CELERY_REDIS_BACKEND_USE_SSL")
+    keys = (
+        "ALLOWED_HOSTS",
+        "DATABASES",
+        "CACHES",
+        "CORS_ALLOWED_ORIGINS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
+        "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS",
+        "STORAGES",
+        "CELERY_BROKER_USE_SSL",
+        "CELERY_REDIS_BACKEND_USE_SSL",
+    )
     with override_settings(**{key: built[key] for key in keys}):
         assert run(check) == []
 
 
 def declared_ids() -> list[str]:
-    constants = [value.id for name, value in vars(checks).items()
-                 if isinstance(value, CheckMessage) and name == value.id.rpartition(".")[2]]
+    constants = [
+        value.id
+        for name, value in vars(checks).items()
+        if isinstance(value, CheckMessage) and name == value.id.rpartition(".")[2]
+    ]
     texts = [f"{checks.ID}{name.partition('_')[0]}" for name in vars(checks) if re.fullmatch(r"[EW]\d{3}_TEXT", name)]
     return constants + texts
 
@@ -187,10 +265,12 @@ def test_call_command_check__sees_the_checks():
     with override_settings(SECURE_BROWSER_XSS_FILTER=True):
         call_command("check", stdout=out, stderr=err)
     assert "modestwear_config.W008" in out.getvalue() + err.getvalue()
-    with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                                     "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticCloudinaryStorage"}}):
-        with pytest.raises(SystemCheckError, match=r"modestwear_config\.E001"):
-            call_command("check", stdout=StringIO(), stderr=StringIO())
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "cloudinary_storage.storage.StaticCloudinaryStorage"},
+    }
+    with override_settings(STORAGES=storages), pytest.raises(SystemCheckError, match=r"modestwear_config\.E001"):
+        call_command("check", stdout=StringIO(), stderr=StringIO())
 
 
 def check_output(**options) -> str:

@@ -7,12 +7,11 @@ The server is a private PostgreSQL cluster logging every statement, so the check
 
 from __future__ import annotations
 
+import socket
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-
-import socket
 
 import psycopg
 import pytest
@@ -21,9 +20,17 @@ from modestwear_config.connections import _quiet
 from tests.support.servers import Gunicorn, PostgresCluster, manage, project_env
 
 IDLE = 2  # DATABASE_CONN_HEALTH_CHECKS_IDLE for the test: seconds
-SERVER_ENV = {"SECRET_KEY": "conns-" + "Kp4-" * 14, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-              "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1", "GUNICORN_MAX_REQUESTS": "0",
-              "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning", "DATABASE_CONN_HEALTH_CHECKS_IDLE": str(IDLE)}
+SERVER_ENV = {
+    "SECRET_KEY": "conns-" + "Kp4-" * 14,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "WEB_CONCURRENCY": "1",
+    "GUNICORN_THREADS": "1",
+    "GUNICORN_MAX_REQUESTS": "0",
+    "LOG_LEVEL": "WARNING",
+    "GUNICORN_LOG_LEVEL": "warning",
+    "DATABASE_CONN_HEALTH_CHECKS_IDLE": str(IDLE),
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +66,7 @@ def health_checks_in(cluster: PostgresCluster, action) -> int:  # type: ignore[n
 def terminate_app_connections(cluster: PostgresCluster) -> int:
     """What Neon's suspend does to every open session; waits until the backends are gone."""
     with psycopg.connect(cluster.url, autocommit=True, application_name="mwc-admin") as admin:
-        query = ("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                 "AND pid <> pg_backend_pid()")
+        query = "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
         pids = [row[0] for row in admin.execute(query)]
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))

@@ -77,7 +77,7 @@ def test_debug__without_key_uses_the_stable_development_key(tmp_path):
     settings = build(tmp_path, DEBUG="true")
     assert settings["SECRET_KEY"] == development_secret_key(tmp_path.resolve())
     assert settings["SECRET_KEY"].startswith(INSECURE_PREFIX)  # check --deploy flags it
-    assert not is_weak_secret_key(settings["SECRET_KEY"][len(INSECURE_PREFIX):])
+    assert not is_weak_secret_key(settings["SECRET_KEY"][len(INSECURE_PREFIX) :])
 
 
 def test_debug__development_key_differs_per_project(tmp_path):
@@ -96,8 +96,9 @@ def test_debug__development_key_same_in_separate_processes(tmp_path):
     """Several gunicorn workers, and a restart, must sign sessions with the same key."""
     environ = {"PATH": "/usr/bin:/bin", "DEBUG": "true", "BASE_DIR": str(tmp_path)}
     keys = [
-        subprocess.run([sys.executable, "-c", KEY_SCRIPT], env=environ, capture_output=True, text=True,
-                       check=True, cwd=cwd).stdout.strip()
+        subprocess.run(
+            [sys.executable, "-c", KEY_SCRIPT], env=environ, capture_output=True, text=True, check=True, cwd=cwd
+        ).stdout.strip()
         for cwd in (tmp_path, Path("/"))
     ]
     assert keys[0] == keys[1] == development_secret_key(tmp_path.resolve())
@@ -169,8 +170,13 @@ def test_core__locale_and_ids(tmp_path):
 
 
 def test_core__frontend_and_social_ids(tmp_path):
-    settings = build(tmp_path, **PRODUCTION, FRONTEND_URL="https://modestwear-app.vercel.app",
-                     GOOGLE_CLIENT_ID="gid", FACEBOOK_APP_ID="fid")
+    settings = build(
+        tmp_path,
+        **PRODUCTION,
+        FRONTEND_URL="https://modestwear-app.vercel.app",
+        GOOGLE_CLIENT_ID="gid",
+        FACEBOOK_APP_ID="fid",
+    )
     assert settings["FRONTEND_URL"] == "https://modestwear-app.vercel.app"
     assert (settings["GOOGLE_CLIENT_ID"], settings["FACEBOOK_APP_ID"]) == ("gid", "fid")
 
@@ -186,7 +192,8 @@ def test_core__liveness_middleware_first_and_whitenoise_after_security(tmp_path)
     security = middleware.index("django.middleware.security.SecurityMiddleware")
     assert middleware[security + 1] == "modestwear_config.staticfiles.WhiteNoiseMiddleware"
     assert middleware.index("corsheaders.middleware.CorsMiddleware") < middleware.index(
-        "django.middleware.common.CommonMiddleware")
+        "django.middleware.common.CommonMiddleware"
+    )
 
 
 def test_core__installed_apps_without_cloudinary_storage(tmp_path):

@@ -28,11 +28,18 @@ def test_cors__frontend_url_is_allowed_and_trusted():
 
 
 def test_cors__list_plus_frontend_deduplicated_in_order():
-    result = settings(CORS_ALLOWED_ORIGINS=f"http://localhost:3000, {FRONTEND}", FRONTEND_URL=FRONTEND,
-                      CSRF_TRUSTED_ORIGINS="https://*.modestwear.com,https://admin.modestwear.com")
+    result = settings(
+        CORS_ALLOWED_ORIGINS=f"http://localhost:3000, {FRONTEND}",
+        FRONTEND_URL=FRONTEND,
+        CSRF_TRUSTED_ORIGINS="https://*.modestwear.com,https://admin.modestwear.com",
+    )
     assert result["CORS_ALLOWED_ORIGINS"] == ["http://localhost:3000", FRONTEND]
-    assert result["CSRF_TRUSTED_ORIGINS"] == ["http://localhost:3000", FRONTEND, "https://*.modestwear.com",
-                                              "https://admin.modestwear.com"]
+    assert result["CSRF_TRUSTED_ORIGINS"] == [
+        "http://localhost:3000",
+        FRONTEND,
+        "https://*.modestwear.com",
+        "https://admin.modestwear.com",
+    ]
 
 
 def test_cors__render_hostname_trusted_for_csrf_only():
@@ -61,8 +68,9 @@ def test_normalise_origin__as_a_browser_sends_it(value, expected):
     assert normalise_origin(value) == expected
 
 
-@pytest.mark.parametrize("value", ["https://a.example.com", "http://localhost:3000", "https://a.example.com/",
-                                   "https://[::1]:8000"])
+@pytest.mark.parametrize(
+    "value", ["https://a.example.com", "http://localhost:3000", "https://a.example.com/", "https://[::1]:8000"]
+)
 def test_origin_problem__accepts(value):
     assert origin_problem(value) is None
 
@@ -98,7 +106,8 @@ def test_cors__normalised_origin_matches_the_browser_in_corsheaders(rf, settings
     from django.http import HttpResponse
 
     settings.CORS_ALLOWED_ORIGINS = cors_settings(Env({"CORS_ALLOWED_ORIGINS": "https://App.Example.com:443/"}))[
-        "CORS_ALLOWED_ORIGINS"]
+        "CORS_ALLOWED_ORIGINS"
+    ]
     middleware = CorsMiddleware(lambda request: HttpResponse())
     response = middleware(rf.get("/api/hello/", HTTP_ORIGIN="https://app.example.com"))
     assert response["access-control-allow-origin"] == "https://app.example.com"

@@ -41,8 +41,11 @@ def query(config: dict, sql: str, django_db_blocker) -> tuple:
 def test_database__query_runs_through_the_configured_alias(postgres_url, django_db_blocker):
     with fresh_postgres_database(postgres_url) as url:
         config = default_db(DATABASE_URL=url)
-        name, ssl = query(config, "SELECT current_database(), (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
-                          django_db_blocker)
+        name, ssl = query(
+            config,
+            "SELECT current_database(), (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
+            django_db_blocker,
+        )
     assert name == urlsplit(url).path.lstrip("/")
     assert ssl is False  # a local server: no sslmode=require was added
     assert "sslmode" not in config["OPTIONS"]
@@ -70,7 +73,10 @@ def test_database__explicit_sslmode_disable_respected(postgres_url, django_db_bl
 def test_database__example_project_uses_database_url(postgres_url):
     with fresh_postgres_database(postgres_url) as url:
         result = manage(
-            "shell", "--verbosity", "0", "-c",
+            "shell",
+            "--verbosity",
+            "0",
+            "-c",
             "from django.db import connection; c = connection.cursor(); c.execute('SELECT current_database()');"
             " print(c.fetchone()[0], connection.settings_dict['CONN_MAX_AGE'])",
             env=project_env({"DATABASE_URL": url}),
@@ -84,8 +90,10 @@ def test_database__silent_server_fails_within_connect_timeout(django_db_blocker)
     """A server that accepts and never answers (a hung Neon endpoint) costs connect_timeout, not forever."""
     timeout = 2
     with SilentServer() as server:
-        config = default_db(DATABASE_URL=f"postgresql://app:{CANARY}@127.0.0.1:{server.port}/shop",
-                            DATABASE_CONNECT_TIMEOUT=str(timeout))
+        config = default_db(
+            DATABASE_URL=f"postgresql://app:{CANARY}@127.0.0.1:{server.port}/shop",
+            DATABASE_CONNECT_TIMEOUT=str(timeout),
+        )
         started = time.monotonic()
         with pytest.raises(OperationalError) as raised:
             query(config, "SELECT 1", django_db_blocker)
@@ -108,8 +116,11 @@ def test_database__psycopg_turns_one_second_into_two():
 # -- pure settings ------------------------------------------------------------------------------------
 def test_database__embedded_sqlite_by_default(tmp_path):
     config = default_db(tmp_path)
-    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path.resolve() / "db.sqlite3",
-                      "CONN_MAX_AGE": 0}
+    assert config == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": tmp_path.resolve() / "db.sqlite3",
+        "CONN_MAX_AGE": 0,
+    }
 
 
 def test_database__postgres_defaults():
@@ -134,8 +145,12 @@ def test_database__health_check_idle_threshold_rejects_negative():
 
 
 def test_database__connection_options_overridable():
-    config = default_db(DATABASE_URL="postgresql://u:p@db.example.com/shop", DATABASE_CONN_MAX_AGE="0",
-                        DATABASE_CONN_HEALTH_CHECKS="false", DATABASE_CONNECT_TIMEOUT="9")
+    config = default_db(
+        DATABASE_URL="postgresql://u:p@db.example.com/shop",
+        DATABASE_CONN_MAX_AGE="0",
+        DATABASE_CONN_HEALTH_CHECKS="false",
+        DATABASE_CONNECT_TIMEOUT="9",
+    )
     assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, False)
     assert config["OPTIONS"]["connect_timeout"] == 9
 

@@ -43,11 +43,15 @@ class Deploy:
     def __init__(self, project: Path, env: dict[str, str]) -> None:
         self.project = project
         self.port = int(env.get("PORT", README_PORT))
-        self.log = tempfile.NamedTemporaryFile(prefix="mwc-deploy-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="mwc-deploy-", suffix=".log", delete=False)  # noqa: SIM115 - lives as long as the server; closed in stop()
         # From another directory: deploy.sh must find its project by itself.
         self.process = subprocess.Popen(
-            ["bash", str(project / "deploy.sh")], cwd=project.parent, env=env,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            ["bash", str(project / "deploy.sh")],
+            cwd=project.parent,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     @property
@@ -103,8 +107,13 @@ def test_deploy__fresh_copy_with_only_debug_and_path(tmp_path: Path, deploys: li
     assert health.json() == {"status": "ok"}
 
     output = deploy.output()
-    steps = ["==> checking the gunicorn", "==> manage.py migrate", "==> manage.py collectstatic",
-             "==> manage.py ensure_superuser", "==> starting gunicorn"]
+    steps = [
+        "==> checking the gunicorn",
+        "==> manage.py migrate",
+        "==> manage.py collectstatic",
+        "==> manage.py ensure_superuser",
+        "==> starting gunicorn",
+    ]
     assert [output.index(step) for step in steps] == sorted(output.index(step) for step in steps)
     assert "Skipped: DJANGO_SUPERUSER_EMAIL is not set" in output
     assert f"Serving on 0.0.0.0:{deploy.port}: {readme_url(deploy.port)}" in output
@@ -125,8 +134,14 @@ def readme_url(port: int) -> str:
 
 def test_deploy__readme_port_is_what_deploy_prints_without_port() -> None:
     """With only DEBUG and PATH (the README's command), deploy.sh's first step prints the README's URL."""
-    where = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--where"], env=readme_environment(),
-                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    where = subprocess.run(
+        [sys.executable, "-m", "modestwear_config.gunicorn", "--where"],
+        env=readme_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert where.returncode == 0, where.stderr
     assert where.stdout.startswith(f"Serving on 0.0.0.0:{README_PORT}: {readme_url(README_PORT)}")
 
@@ -134,8 +149,13 @@ def test_deploy__readme_port_is_what_deploy_prints_without_port() -> None:
 @pytest.mark.slow
 def test_deploy__superuser_logs_in_to_the_admin_over_http(tmp_path: Path, deploys: list[Deploy]) -> None:
     project = fresh_copy(tmp_path)
-    env = readme_environment(PORT=str(free_port()), WEB_CONCURRENCY="1", DJANGO_SUPERUSER_EMAIL="boss@example.com",
-                             DJANGO_SUPERUSER_USERNAME="boss", DJANGO_SUPERUSER_PASSWORD=CANARY)
+    env = readme_environment(
+        PORT=str(free_port()),
+        WEB_CONCURRENCY="1",
+        DJANGO_SUPERUSER_EMAIL="boss@example.com",
+        DJANGO_SUPERUSER_USERNAME="boss",
+        DJANGO_SUPERUSER_PASSWORD=CANARY,
+    )
     deploys.append(deploy := Deploy(project, env))
     deploy.wait_healthy()
     login = f"{deploy.base_url}/admin/login/?next=/admin/"
@@ -145,8 +165,11 @@ def test_deploy__superuser_logs_in_to_the_admin_over_http(tmp_path: Path, deploy
         form = session.get(login, timeout=5)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
         assert form.status_code == 200 and token is not None
-        return session.post(login, data={"csrfmiddlewaretoken": token.group(1), "username": "boss",
-                                         "password": password, "next": "/admin/"}, timeout=10)
+        return session.post(
+            login,
+            data={"csrfmiddlewaretoken": token.group(1), "username": "boss", "password": password, "next": "/admin/"},
+            timeout=10,
+        )
 
     refused = log_in("not-" + CANARY)
     assert refused.url == login and "Please enter the correct username and password" in refused.text
@@ -163,11 +186,16 @@ def test_deploy__asgi_from_one_variable(tmp_path: Path, deploys: list[Deploy]) -
     """The README's command with SERVER_INTERFACE=asgi: the same steps, then uvicorn workers on core.asgi."""
     pytest.importorskip("uvicorn_worker", reason="the asgi extra is not installed")
     project = fresh_copy(tmp_path)
-    deploys.append(deploy := Deploy(project, readme_environment(PORT=str(free_port()), WEB_CONCURRENCY="1",
-                                                                SERVER_INTERFACE="asgi")))
+    deploys.append(
+        deploy := Deploy(
+            project, readme_environment(PORT=str(free_port()), WEB_CONCURRENCY="1", SERVER_INTERFACE="asgi")
+        )
+    )
     assert deploy.wait_healthy().json() == {"status": "ok"}
-    answers = {path: requests.get(f"{deploy.base_url}{path}", timeout=10)
-               for path in ("/health", "/admin/login/", "/api/hello/", "/static/admin/css/base.css")}
+    answers = {
+        path: requests.get(f"{deploy.base_url}{path}", timeout=10)
+        for path in ("/health", "/admin/login/", "/api/hello/", "/static/admin/css/base.css")
+    }
     output = deploy.output()
     assert "==> starting gunicorn (asgi)" in output and "worker_class=uvicorn_worker.UvicornWorker" in output
     assert {path: a.status_code for path, a in answers.items()} == dict.fromkeys(answers, 200)

@@ -14,22 +14,31 @@ from tests.support.servers import manage, project_env
 
 CANARY = "Canary5ecretXyz"
 STRONG_KEY = "prod-" + "s3cr3t-K3y-" * 6 + CANARY
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com",
-              "DATABASE_URL": f"postgresql://owner:{CANARY}@db.example.com/neondb"}
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": f"postgresql://owner:{CANARY}@db.example.com/neondb",
+}
 
 
 def canary_environment() -> dict[str, str]:
     """A canary in every secret variable (and in every URL's password)."""
     env = dict(PRODUCTION)
-    env.update({
-        "DATABASE_REPLICA_URLS": f"postgresql://ro:{CANARY}@replica.example.com/neondb",
-        "REDIS_URL": f"rediss://default:{CANARY}@cache.upstash.io:6379",
-        "CELERY_BROKER_URL": f"rediss://default:{CANARY}@broker.upstash.io:6379",
-        "CELERY_RESULT_BACKEND": f"rediss://default:{CANARY}@results.upstash.io:6379",
-        "CLOUDINARY_URL": f"cloudinary://1234:{CANARY}@modestwear",
-        "EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com", "EMAIL_HOST_PASSWORD": CANARY,
-        "HEALTH_TOKEN": CANARY * 2, "DJANGO_SUPERUSER_PASSWORD": CANARY,
-    })
+    env.update(
+        {
+            "DATABASE_REPLICA_URLS": f"postgresql://ro:{CANARY}@replica.example.com/neondb",
+            "REDIS_URL": f"rediss://default:{CANARY}@cache.upstash.io:6379",
+            "CELERY_BROKER_URL": f"rediss://default:{CANARY}@broker.upstash.io:6379",
+            "CELERY_RESULT_BACKEND": f"rediss://default:{CANARY}@results.upstash.io:6379",
+            "CLOUDINARY_URL": f"cloudinary://1234:{CANARY}@modestwear",
+            "EMAIL_HOST": "smtp.example.com",
+            "EMAIL_HOST_USER": "shop@example.com",
+            "EMAIL_HOST_PASSWORD": CANARY,
+            "HEALTH_TOKEN": CANARY * 2,
+            "DJANGO_SUPERUSER_PASSWORD": CANARY,
+        }
+    )
     return env
 
 
@@ -60,7 +69,9 @@ def test_diagnose__source_file(tmp_path):
 
 
 def test_diagnose__source_dotenv_and_environment_wins():
-    report = doctor.diagnose(Env({"DEBUG": "true", "LOG_LEVEL": "ERROR"}, {"LOG_LEVEL": "DEBUG", "TIME_ZONE": "Europe/Berlin"}))
+    report = doctor.diagnose(
+        Env({"DEBUG": "true", "LOG_LEVEL": "ERROR"}, {"LOG_LEVEL": "DEBUG", "TIME_ZONE": "Europe/Berlin"})
+    )
     assert (entry(report, "TIME_ZONE").source, entry(report, "TIME_ZONE").value) == ("dotenv", "Europe/Berlin")
     assert (entry(report, "LOG_LEVEL").source, entry(report, "LOG_LEVEL").value) == ("environment", "ERROR")
 
@@ -109,8 +120,7 @@ def test_diagnose__check_messages_attached_to_their_variable():
 
     from modestwear_config import checks
 
-    messages = [checks.W004, checks.W005, Warning("hsts", id="security.W004"), Error("other", id="x.E001"),
-                checks.W032]
+    messages = [checks.W004, checks.W005, Warning("hsts", id="security.W004"), Error("other", id="x.E001"), checks.W032]
     report = doctor.diagnose(Env(PRODUCTION), messages=messages)
     assert [p.id for p in entry(report, "DATABASE_URL").problems] == ["modestwear_config.W004"]
     assert [p.id for p in entry(report, "CORS_ALLOWED_ORIGINS").problems] == ["modestwear_config.W005"]
@@ -145,11 +155,19 @@ def test_diagnose__redis_cert_reqs_bad_without_rediss_fails_like_the_app():
 
 # -- effective values -------------------------------------------------------------------
 def test_effective__allowed_hosts_derived_from_render_hostname():
-    report = doctor.diagnose(Env({**PRODUCTION, "ALLOWED_HOSTS": "", "RENDER_EXTERNAL_HOSTNAME": "mysite.onrender.com"}))
+    report = doctor.diagnose(
+        Env({**PRODUCTION, "ALLOWED_HOSTS": "", "RENDER_EXTERNAL_HOSTNAME": "mysite.onrender.com"})
+    )
     hosts = entry(report, "ALLOWED_HOSTS")
-    assert (hosts.value, hosts.source, hosts.origin) == ("mysite.onrender.com", "environment", "RENDER_EXTERNAL_HOSTNAME")
+    assert (hosts.value, hosts.source, hosts.origin) == (
+        "mysite.onrender.com",
+        "environment",
+        "RENDER_EXTERNAL_HOSTNAME",
+    )
     no_hosts = {k: v for k, v in PRODUCTION.items() if k != "ALLOWED_HOSTS"}
-    hosts = entry(doctor.diagnose(Env({**no_hosts, "RENDER_EXTERNAL_HOSTNAME": "mysite.onrender.com"})), "ALLOWED_HOSTS")
+    hosts = entry(
+        doctor.diagnose(Env({**no_hosts, "RENDER_EXTERNAL_HOSTNAME": "mysite.onrender.com"})), "ALLOWED_HOSTS"
+    )
     assert (hosts.value, hosts.source, hosts.origin) == ("mysite.onrender.com", "derived", "RENDER_EXTERNAL_HOSTNAME")
     assert report.settings["core"]["ALLOWED_HOSTS"] == "['mysite.onrender.com']"
 
@@ -157,31 +175,50 @@ def test_effective__allowed_hosts_derived_from_render_hostname():
 def test_effective__debug_defaults_derived_from_debug():
     report = doctor.diagnose(Env({"DEBUG": "true"}))
     assert (entry(report, "ALLOWED_HOSTS").value, entry(report, "ALLOWED_HOSTS").origin) == (
-        "localhost,127.0.0.1,[::1]", "DEBUG")
-    assert (entry(report, "SECURE_SSL_REDIRECT").value, entry(report, "SECURE_SSL_REDIRECT").source) == ("false", "derived")
+        "localhost,127.0.0.1,[::1]",
+        "DEBUG",
+    )
+    assert (entry(report, "SECURE_SSL_REDIRECT").value, entry(report, "SECURE_SSL_REDIRECT").source) == (
+        "false",
+        "derived",
+    )
     assert entry(report, "SECRET_KEY").value == "set"  # the development key, derived, still masked
     assert entry(report, "SECRET_KEY").source == "derived"
 
 
-@pytest.mark.parametrize(("environment", "eager", "broker"), [
-    ({}, "true", "memory://localhost/"),
-    # REDIS_URL alone is the cache, never a broker nobody consumes.
-    ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379"}, "true", "memory://localhost/"),
-    ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379", "CELERY_USE_REDIS_URL": "true"}, "false",
-     "redis://***@cache.example.com:6379"),
-])
+@pytest.mark.parametrize(
+    ("environment", "eager", "broker"),
+    [
+        ({}, "true", "memory://localhost/"),
+        # REDIS_URL alone is the cache, never a broker nobody consumes.
+        ({"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379"}, "true", "memory://localhost/"),
+        (
+            {"REDIS_URL": f"redis://:{CANARY}@cache.example.com:6379", "CELERY_USE_REDIS_URL": "true"},
+            "false",
+            "redis://***@cache.example.com:6379",
+        ),
+    ],
+)
 def test_effective__celery_eagerness_and_broker_are_values(environment, eager, broker):
     report = doctor.diagnose(Env({**PRODUCTION, **environment}))
     assert (entry(report, "CELERY_TASK_ALWAYS_EAGER").value, entry(report, "CELERY_TASK_ALWAYS_EAGER").source) == (
-        eager, "derived")
+        eager,
+        "derived",
+    )
     assert (entry(report, "CELERY_BROKER_URL").value, entry(report, "CELERY_BROKER_URL").origin) == (
-        broker, "CELERY_USE_REDIS_URL, REDIS_URL")
+        broker,
+        "CELERY_USE_REDIS_URL, REDIS_URL",
+    )
 
 
 def test_effective__sqlite_default_shown_as_its_path(tmp_path):
     report = doctor.diagnose(Env({"DEBUG": "true", "BASE_DIR": str(tmp_path)}))
     database = entry(report, "DATABASE_URL")
-    assert (database.value, database.source, database.origin) == (f"sqlite:///{tmp_path}/db.sqlite3", "derived", "BASE_DIR")
+    assert (database.value, database.source, database.origin) == (
+        f"sqlite:///{tmp_path}/db.sqlite3",
+        "derived",
+        "BASE_DIR",
+    )
 
 
 def test_effective__dotenv_source_names_the_file(tmp_path):
@@ -267,7 +304,10 @@ def test_main__works_without_importable_settings(monkeypatch):
 
 @pytest.mark.slow
 def test_config_command__production_example_project_exit_codes():
-    clean = manage("config", env=project_env({**PRODUCTION, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, debug=False))
+    clean = manage(
+        "config",
+        env=project_env({**PRODUCTION, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, debug=False),
+    )
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "No problems found." in clean.stdout
     flagged_env = project_env({**canary_environment(), "SECURE_HSTS_SECONDS": "0"}, debug=False)

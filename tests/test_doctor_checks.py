@@ -22,8 +22,12 @@ from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_
 
 CANARY = "Canary0verride5"
 STRONG_KEY = "prod-" + "s3cr3t-K3y-" * 6
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com",
-              "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+}
 STOCK_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,8 +60,12 @@ def kept(built: dict, *names: str) -> dict:
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_check_overrides__startproject_lines_below_the_import(star_import):
-    stock = {"DEBUG": True, "ALLOWED_HOSTS": [], "MIDDLEWARE": STOCK_MIDDLEWARE,
-             "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}}
+    stock = {
+        "DEBUG": True,
+        "ALLOWED_HOSTS": [],
+        "MIDDLEWARE": STOCK_MIDDLEWARE,
+        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}},
+    }
     with override_settings(**kept(star_import, "CACHES", "STORAGES", "SECURE_SSL_REDIRECT"), **stock):
         messages = checks.check_overrides()
     assert {m.id for m in messages} == {"modestwear_config.W030"}
@@ -92,8 +100,7 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
         MIDDLEWARE = {STOCK_MIDDLEWARE!r}
     """)
     (tmp_path / "stock_settings.py").write_text(settings)
-    (tmp_path / "silenced_settings.py").write_text(
-        settings + 'SILENCED_SYSTEM_CHECKS = ["modestwear_config.W030"]\n')
+    (tmp_path / "silenced_settings.py").write_text(settings + 'SILENCED_SYSTEM_CHECKS = ["modestwear_config.W030"]\n')
     environment = project_env(PRODUCTION, debug=False)
     environment["PYTHONPATH"] = f"{EXAMPLE_PROJECT}:{tmp_path}"
     result = manage("check", env={**environment, "DJANGO_SETTINGS_MODULE": "stock_settings"})
@@ -106,29 +113,73 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
 
 
 # -- W031: typos -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "meant"), [
-    ("DATABSE_URL", "DATABASE_URL"),
-    ("DATABASE_ULR", "DATABASE_URL"),
-    ("database_url", "DATABASE_URL"),
-    ("DJANGO_DEBUG", "DEBUG"),
-    ("DJANGO_SECRET_KEY", "SECRET_KEY"),
-    ("REDIS_URI", "REDIS_URL"),
-    ("ALLOWED_HOST", "ALLOWED_HOSTS"),
-    ("TIMEZONE", "TIME_ZONE"),
-    ("CELERY_BROKER_ULR", "CELERY_BROKER_URL"),
-])
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("DATABSE_URL", "DATABASE_URL"),
+        ("DATABASE_ULR", "DATABASE_URL"),
+        ("database_url", "DATABASE_URL"),
+        ("DJANGO_DEBUG", "DEBUG"),
+        ("DJANGO_SECRET_KEY", "SECRET_KEY"),
+        ("REDIS_URI", "REDIS_URL"),
+        ("ALLOWED_HOST", "ALLOWED_HOSTS"),
+        ("TIMEZONE", "TIME_ZONE"),
+        ("CELERY_BROKER_ULR", "CELERY_BROKER_URL"),
+    ],
+)
 def test_typos__close_names_suggested(name, meant):
     assert suggestions([name]) == {name: meant}
 
 
 USUAL_ENVIRONMENT = [
-    "PATH", "HOME", "USER", "SHELL", "LANG", "LC_ALL", "TERM", "PWD", "HOSTNAME", "TZ", "TMPDIR", "PYTHONPATH",
-    "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHON_VERSION", "PIP_NO_CACHE_DIR", "VIRTUAL_ENV",
-    "DJANGO_SETTINGS_MODULE", "RENDER", "RENDER_EXTERNAL_HOSTNAME", "RENDER_EXTERNAL_URL", "RENDER_SERVICE_ID",
-    "RENDER_SERVICE_NAME", "RENDER_GIT_COMMIT", "RENDER_INSTANCE_ID", "IS_PULL_REQUEST", "CI", "GITHUB_ACTIONS",
-    "WEB_CONCURRENCY", "PORT", "DATABASE_URL", "SECRET_KEY_FILE", "GUNICORN_CMD_ARGS", "SERVER_SOFTWARE",
-    "DEBIAN_FRONTEND", "HOME", "LOGNAME", "SHLVL", "OLDPWD", "_", "REDIS_HOST", "REDIS_PORT", "NODE_ENV",
-    "DATABASE_HOST", "EMAIL_USER", "SENTRY_DSN", "STRIPE_SECRET_KEY", "AWS_ACCESS_KEY_ID",
+    "PATH",
+    "HOME",
+    "USER",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "PWD",
+    "HOSTNAME",
+    "TZ",
+    "TMPDIR",
+    "PYTHONPATH",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHON_VERSION",
+    "PIP_NO_CACHE_DIR",
+    "VIRTUAL_ENV",
+    "DJANGO_SETTINGS_MODULE",
+    "RENDER",
+    "RENDER_EXTERNAL_HOSTNAME",
+    "RENDER_EXTERNAL_URL",
+    "RENDER_SERVICE_ID",
+    "RENDER_SERVICE_NAME",
+    "RENDER_GIT_COMMIT",
+    "RENDER_INSTANCE_ID",
+    "IS_PULL_REQUEST",
+    "CI",
+    "GITHUB_ACTIONS",
+    "WEB_CONCURRENCY",
+    "PORT",
+    "DATABASE_URL",
+    "SECRET_KEY_FILE",
+    "GUNICORN_CMD_ARGS",
+    "SERVER_SOFTWARE",
+    "DEBIAN_FRONTEND",
+    "HOME",
+    "LOGNAME",
+    "SHLVL",
+    "OLDPWD",
+    "_",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "NODE_ENV",
+    "DATABASE_HOST",
+    "EMAIL_USER",
+    "SENTRY_DSN",
+    "STRIPE_SECRET_KEY",
+    "AWS_ACCESS_KEY_ID",
 ]
 
 
@@ -161,18 +212,27 @@ def test_replicas_without_primary__error_names_both():
     assert "DATABASE_URL" in found["DATABASE_REPLICA_URLS"]
 
 
-@pytest.mark.parametrize(("environ", "missing", "variable", "extra"), [
-    ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django_redis", "REDIS_URL", "redis"),
-    ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "redis", "REDIS_URL", "redis"),
-    ({"CLOUDINARY_URL": "cloudinary://1234:secret@cloud"}, "cloudinary_storage", "CLOUDINARY_URL", "cloudinary"),
-    ({"CLOUDINARY_CLOUD_NAME": "c", "CLOUDINARY_API_KEY": "k", "CLOUDINARY_API_SECRET": "s"}, "cloudinary",
-     "CLOUDINARY_CLOUD_NAME", "cloudinary"),
-    ({"CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//"}, "celery", "CELERY_BROKER_URL", "celery"),
-])
+@pytest.mark.parametrize(
+    ("environ", "missing", "variable", "extra"),
+    [
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django_redis", "REDIS_URL", "redis"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "redis", "REDIS_URL", "redis"),
+        ({"CLOUDINARY_URL": "cloudinary://1234:secret@cloud"}, "cloudinary_storage", "CLOUDINARY_URL", "cloudinary"),
+        (
+            {"CLOUDINARY_CLOUD_NAME": "c", "CLOUDINARY_API_KEY": "k", "CLOUDINARY_API_SECRET": "s"},
+            "cloudinary",
+            "CLOUDINARY_CLOUD_NAME",
+            "cloudinary",
+        ),
+        ({"CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//"}, "celery", "CELERY_BROKER_URL", "celery"),
+    ],
+)
 def test_missing_extra__one_error_naming_variable_and_extra(monkeypatch, environ, missing, variable, extra):
     monkeypatch.setitem(sys.modules, missing, None)  # find_spec() then reports it absent
     found = problems({"DEBUG": "true", **environ})
-    assert found == {variable: f'needs the {extra} extra, which is not installed: pip install "modestwear_config[{extra}]"'}
+    assert found == {
+        variable: f'needs the {extra} extra, which is not installed: pip install "modestwear_config[{extra}]"'
+    }
 
 
 def test_missing_extra__redis_for_the_cache_alone_needs_no_celery(monkeypatch):
@@ -183,8 +243,14 @@ def test_missing_extra__redis_for_the_cache_alone_needs_no_celery(monkeypatch):
 def test_missing_extra__nothing_heavy_imported(monkeypatch):
     for name in ("django_redis", "celery", "cloudinary_storage"):
         monkeypatch.delitem(sys.modules, name, raising=False)
-    problems({"DEBUG": "true", "REDIS_URL": "redis://h:6379/0", "CELERY_BROKER_URL": "redis://h:6379/1",
-              "CLOUDINARY_URL": "cloudinary://1:2@c"})
+    problems(
+        {
+            "DEBUG": "true",
+            "REDIS_URL": "redis://h:6379/0",
+            "CELERY_BROKER_URL": "redis://h:6379/1",
+            "CLOUDINARY_URL": "cloudinary://1:2@c",
+        }
+    )
     assert not {"django_redis", "celery", "cloudinary_storage"} & set(sys.modules)
 
 
@@ -226,8 +292,11 @@ def test_cache_probe__backend_that_cannot_load_fails(monkeypatch, clean_health):
 # -- one count of problems --------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_config_command__sqlite_and_http_origin_are_exactly_two_problems():
-    environment = {**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/mwc-doctor.sqlite3",
-                   "CORS_ALLOWED_ORIGINS": "http://shop.example.com"}
+    environment = {
+        **PRODUCTION,
+        "DATABASE_URL": "sqlite:////tmp/mwc-doctor.sqlite3",
+        "CORS_ALLOWED_ORIGINS": "http://shop.example.com",
+    }
     result = manage("config", "--json", env=project_env(environment, debug=False))
     data = json.loads(result.stdout)
     assert data["problems"] == 2, result.stdout
@@ -269,8 +338,12 @@ def venv_with_only(tmp_path_factory):
             target = tmp_path_factory.mktemp(f"venv-{extra}")
             venv.create(target, with_pip=True)
             python = target / "bin" / "python"
-            subprocess.run([str(python), "-m", "pip", "install", "-q", f"{REPOSITORY}[{extra}]"],
-                           check=True, capture_output=True, timeout=600)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", f"{REPOSITORY}[{extra}]"],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
             built[extra] = python
         return built[extra]
 
@@ -278,21 +351,37 @@ def venv_with_only(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("extra", "environ", "variable", "needed"), [
-    ("celery", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, "REDIS_URL", "redis"),  # kombu brings redis-py, not django-redis
-    ("redis", {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, "CELERY_BROKER_URL", "celery"),
-    ("redis", {"CLOUDINARY_URL": "cloudinary://1234:secret@cloud"}, "CLOUDINARY_URL", "cloudinary"),
-    ("redis", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, None, None),  # its own feature works
-])
+@pytest.mark.parametrize(
+    ("extra", "environ", "variable", "needed"),
+    [
+        (
+            "celery",
+            {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+            "REDIS_URL",
+            "redis",
+        ),  # kombu brings redis-py, not django-redis
+        ("redis", {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, "CELERY_BROKER_URL", "celery"),
+        ("redis", {"CLOUDINARY_URL": "cloudinary://1234:secret@cloud"}, "CLOUDINARY_URL", "cloudinary"),
+        ("redis", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, None, None),  # its own feature works
+    ],
+)
 def test_extra_alone__missing_one_is_a_startup_error_naming_it(venv_with_only, extra, environ, variable, needed):
     import subprocess
 
     python = venv_with_only(extra)
-    result = subprocess.run([str(python), str(EXAMPLE_PROJECT / "manage.py"), "check"],
-                            env=project_env(environ), cwd=EXAMPLE_PROJECT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(python), str(EXAMPLE_PROJECT / "manage.py"), "check"],
+        env=project_env(environ),
+        cwd=EXAMPLE_PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if variable is None:
         assert result.returncode == 0, result.stderr
         return
     assert result.returncode == 1
-    expected = f'{variable}: needs the {needed} extra, which is not installed: pip install "modestwear_config[{needed}]"'
+    expected = (
+        f'{variable}: needs the {needed} extra, which is not installed: pip install "modestwear_config[{needed}]"'
+    )
     assert expected in result.stderr

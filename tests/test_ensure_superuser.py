@@ -46,10 +46,18 @@ CUSTOM = "tests.settings_customuser"
 
 
 # -- running the command ------------------------------------------------------------------------
-def environment(url: str, extra: dict[str, str] | None = None, *, debug: bool = True,
-                settings: str = "core.settings") -> dict[str, str]:
-    env = project_env({"DATABASE_URL": url, "LOG_LEVEL": "DEBUG", "DJANGO_SETTINGS_MODULE": settings,
-                       "PYTHONPATH": f"{EXAMPLE_PROJECT}{os.pathsep}{ROOT}"}, debug=debug)
+def environment(
+    url: str, extra: dict[str, str] | None = None, *, debug: bool = True, settings: str = "core.settings"
+) -> dict[str, str]:
+    env = project_env(
+        {
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "DEBUG",
+            "DJANGO_SETTINGS_MODULE": settings,
+            "PYTHONPATH": f"{EXAMPLE_PROJECT}{os.pathsep}{ROOT}",
+        },
+        debug=debug,
+    )
     if not debug:
         env.update({"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com"})
     env.update(extra or {})
@@ -62,8 +70,14 @@ def assert_no_secret(*texts: str) -> None:
             assert secret not in text
 
 
-def run(url: str, *args: str, env: dict[str, str] | None = None, debug: bool = True,
-        settings: str = "core.settings", **extra: str) -> subprocess.CompletedProcess[str]:
+def run(
+    url: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    debug: bool = True,
+    settings: str = "core.settings",
+    **extra: str,
+) -> subprocess.CompletedProcess[str]:
     result = manage("ensure_superuser", *args, env=env or environment(url, extra, debug=debug, settings=settings))
     assert_no_secret(result.stdout, result.stderr)
     return result
@@ -213,11 +227,17 @@ def test_ensure_superuser__custom_user_model_logs_in_by_email(custom_db_url: str
     assert again.returncode == 0 and "already exists; nothing changed" in again.stdout
 
     # Django's own authentication, by email, in the project's process (password from the environment).
-    login = manage("shell", "-c", (
-        "import os; from django.contrib.auth import authenticate; "
-        "u = authenticate(username=os.environ['DJANGO_SUPERUSER_EMAIL'], "
-        "password=os.environ['DJANGO_SUPERUSER_PASSWORD']); "
-        "print('login', u is not None and u.is_superuser)"), env=environment(url, superuser_env(), settings=CUSTOM))
+    login = manage(
+        "shell",
+        "-c",
+        (
+            "import os; from django.contrib.auth import authenticate; "
+            "u = authenticate(username=os.environ['DJANGO_SUPERUSER_EMAIL'], "
+            "password=os.environ['DJANGO_SUPERUSER_PASSWORD']); "
+            "print('login', u is not None and u.is_superuser)"
+        ),
+        env=environment(url, superuser_env(), settings=CUSTOM),
+    )
     assert "login True" in login.stdout, login.stderr
     assert_no_secret(login.stdout, login.stderr)
 
@@ -225,8 +245,11 @@ def test_ensure_superuser__custom_user_model_logs_in_by_email(custom_db_url: str
 @pytest.mark.slow
 def test_ensure_superuser__custom_user_model_refuses_an_email_sign_up(custom_db_url: str) -> None:
     with psycopg.connect(custom_db_url) as conn:
-        conn.execute("INSERT INTO customuser_emailuser (password, is_superuser, email, full_name, is_staff, is_active)"
-                     " VALUES ('!', false, %s, 'Eve', false, true)", [EMAIL])
+        conn.execute(
+            "INSERT INTO customuser_emailuser (password, is_superuser, email, full_name, is_staff, is_active)"
+            " VALUES ('!', false, %s, 'Eve', false, true)",
+            [EMAIL],
+        )
     refused = run(custom_db_url, settings=CUSTOM, **superuser_env())
     assert refused.returncode == command.EXIT_REFUSED
     promoted = run(custom_db_url, "--promote", settings=CUSTOM, **superuser_env())
@@ -274,8 +297,14 @@ def test_ensure_superuser__password_from_file(db_url: str, tmp_path: Path) -> No
 def test_ensure_superuser__ten_concurrent_runs_make_one_superuser(db_url: str) -> None:
     env = environment(db_url, superuser_env())
     processes = [
-        subprocess.Popen([sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"], env=env,
-                         cwd=EXAMPLE_PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"],
+            env=env,
+            cwd=EXAMPLE_PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(10)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
@@ -325,7 +354,13 @@ def refused_with(code: int, *args: str, **options: Any) -> str:
 
 def test_help__documents_the_exit_codes_and_has_no_password_option() -> None:
     text = command.Command().create_parser("manage.py", "ensure_superuser").format_help()
-    for code in (command.EXIT_OK, command.EXIT_DATABASE, command.EXIT_CONFIGURATION, command.EXIT_REFUSED, command.EXIT_WEAK_PASSWORD):
+    for code in (
+        command.EXIT_OK,
+        command.EXIT_DATABASE,
+        command.EXIT_CONFIGURATION,
+        command.EXIT_REFUSED,
+        command.EXIT_WEAK_PASSWORD,
+    ):
         assert f"\n  {code}  " in text
     assert "--password" not in text and "--database" in text and "--promote" in text
 
@@ -367,7 +402,8 @@ def test_ensure_superuser__weak_password_messages_only(clean_environ: pytest.Mon
 
 @pytest.mark.django_db
 def test_ensure_superuser__weak_password_is_a_warning_with_debug_on(
-        clean_environ: pytest.MonkeyPatch, settings: Any) -> None:
+    clean_environ: pytest.MonkeyPatch, settings: Any
+) -> None:
     settings.DEBUG = True
     clean_environ.setenv("DJANGO_SUPERUSER_PASSWORD", WEAK)
     out, err = call(email=EMAIL)
@@ -384,7 +420,8 @@ def test_ensure_superuser__superuser_with_the_email_counts_as_present(clean_envi
 
 @pytest.mark.django_db
 def test_ensure_superuser__later_sign_ups_with_the_email_do_not_break_deploys(
-        clean_environ: pytest.MonkeyPatch) -> None:
+    clean_environ: pytest.MonkeyPatch,
+) -> None:
     user_model = get_user_model()
     user_model.objects.create_superuser("admin", EMAIL, SECOND)
     user_model.objects.create_user("mallory", EMAIL, SECOND)
@@ -394,7 +431,8 @@ def test_ensure_superuser__later_sign_ups_with_the_email_do_not_break_deploys(
 
 @pytest.mark.django_db
 def test_ensure_superuser__several_sign_ups_with_the_email_are_never_promoted(
-        clean_environ: pytest.MonkeyPatch) -> None:
+    clean_environ: pytest.MonkeyPatch,
+) -> None:
     user_model = get_user_model()
     user_model.objects.create_user("eve", EMAIL, SECOND)
     user_model.objects.create_user("mallory", EMAIL, SECOND)
@@ -411,8 +449,16 @@ def test_create__a_concurrent_winner_is_not_an_error(clean_environ: pytest.Monke
     user_model = get_user_model()
     user_model.objects.create_superuser("admin", EMAIL, SECOND)
     cmd = command.Command(stdout=StringIO())
-    wanted = command.Wanted(email=EMAIL, login="admin", database="default", password=CANARY, extra={},
-                            missing=[], update_password=False, promote=False)
+    wanted = command.Wanted(
+        email=EMAIL,
+        login="admin",
+        database="default",
+        password=CANARY,
+        extra={},
+        missing=[],
+        update_password=False,
+        promote=False,
+    )
     cmd._create(user_model, wanted)
     assert "created by a concurrent run" in cmd.stdout.getvalue()  # type: ignore[attr-defined]
     assert user_model.objects.count() == 1
@@ -470,9 +516,11 @@ def test_ensure_superuser__email_login_with_required_username(shop_db_url: str) 
 @pytest.mark.slow
 def test_ensure_superuser__required_username_taken_by_a_sign_up_is_never_promoted(shop_db_url: str) -> None:
     with psycopg.connect(shop_db_url) as conn:
-        conn.execute("INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,"
-                     " is_staff, is_active, date_joined) VALUES ('!', false, 'boss', '', '', 'eve@x.example',"
-                     " false, true, now())")
+        conn.execute(
+            "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,"
+            " is_staff, is_active, date_joined) VALUES ('!', false, 'boss', '', '', 'eve@x.example',"
+            " false, true, now())"
+        )
     refused = shop_run(shop_db_url, **superuser_env(DJANGO_SUPERUSER_USERNAME="boss"))
     assert refused.returncode == command.EXIT_REFUSED, refused.stderr
     assert "'eve@x.example'" in refused.stderr and "NOT promoted" in refused.stderr
@@ -497,8 +545,14 @@ def test_ensure_superuser__ten_concurrent_runs_on_sqlite_make_one_superuser(tmp_
     assert migrated.returncode == 0, migrated.stderr
     env = environment(url, superuser_env())
     processes = [
-        subprocess.Popen([sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"], env=env,
-                         cwd=EXAMPLE_PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"],
+            env=env,
+            cwd=EXAMPLE_PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(10)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]

@@ -237,7 +237,8 @@ def test_dotenv__bad_lines_counted_never_logged(tmp_path, caplog):
         env = Env.with_dotenv({"BASE_DIR": str(tmp_path)})
     assert env.problems == {}  # the other lines load: a warning (W033), so `manage.py config` can still run
     assert env.warnings["ENV_FILE"] == (
-        f"{tmp_path / '.env'}: line(s) 2, 3, 4 are not KEY=VALUE and were ignored (contents not shown)")
+        f"{tmp_path / '.env'}: line(s) 2, 3, 4 are not KEY=VALUE and were ignored (contents not shown)"
+    )
     assert not env.is_set("DEBUG") and env.names() == {"BASE_DIR", "GOOD"}  # bad lines are not read either
     assert CANARY not in caplog.text
     assert CANARY not in env.warnings["ENV_FILE"]
@@ -300,13 +301,15 @@ def test_env__is_set():
 
 def test_env__secret_values_include_url_passwords_encoded_and_decoded(tmp_path):
     (tmp_path / "pw").write_text(" padded-secret \n")
-    env = Env({
-        "DATABASE_URL": f" postgresql://u:{CANARY}%40x@h/db ",
-        "DATABASE_REPLICA_URLS": "postgresql://u:replica-pass@r1/db, postgresql://r2/db, postgresql://u:p@[::1/db",
-        "EMAIL_HOST_PASSWORD_FILE": str(tmp_path / "pw"),
-        "HEALTH_TOKEN": "",
-        "GOOGLE_CLIENT_ID": "not-a-secret",
-    })
+    env = Env(
+        {
+            "DATABASE_URL": f" postgresql://u:{CANARY}%40x@h/db ",
+            "DATABASE_REPLICA_URLS": "postgresql://u:replica-pass@r1/db, postgresql://r2/db, postgresql://u:p@[::1/db",
+            "EMAIL_HOST_PASSWORD_FILE": str(tmp_path / "pw"),
+            "HEALTH_TOKEN": "",
+            "GOOGLE_CLIENT_ID": "not-a-secret",
+        }
+    )
     values = set(env.secret_values())
     assert {f"{CANARY}%40x", f"{CANARY}@x", "replica-pass", " padded-secret ", "padded-secret"} <= values
     assert f"postgresql://u:{CANARY}%40x@h/db" in values  # stripped form too

@@ -49,8 +49,12 @@ def test_example_project__refuses_production_without_key_and_hosts(no_dotenv):
 
 @pytest.mark.slow
 def test_example_project__bad_environment_error_never_shows_the_secret(no_dotenv):
-    environ = {**no_dotenv, "SECRET_KEY": CANARY, "ALLOWED_HOSTS": "shop.example.com",
-               "DATABASE_URL": f"postgresql://app:{CANARY}@db.example.com:port/shop"}
+    environ = {
+        **no_dotenv,
+        "SECRET_KEY": CANARY,
+        "ALLOWED_HOSTS": "shop.example.com",
+        "DATABASE_URL": f"postgresql://app:{CANARY}@db.example.com:port/shop",
+    }
     result = manage("check", env=project_env(environ, debug=False))
     assert result.returncode != 0
     assert [line.split(":")[0] for line in problem_lines(result.stderr)] == ["DATABASE_URL", "SECRET_KEY"]
@@ -61,13 +65,25 @@ def test_example_project__bad_environment_error_never_shows_the_secret(no_dotenv
 @pytest.mark.services
 def test_example_project__production_passes_check_deploy_without_warnings(no_dotenv, postgres_url):
     with fresh_postgres_database(postgres_url) as url:
-        environ = {**no_dotenv, "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "modestwear.example.com",
-                   "DATABASE_URL": url,
-                   # Production sends mail (Django 6.1's deploy check mail.E001 rejects the console backend).
-                   "EMAIL_PROVIDER": "resend", "EMAIL_API_KEY": "re_test_key",
-                   "DEFAULT_FROM_EMAIL": "no-reply@modestwear.example.com"}
-        result = manage("check", "--deploy", "--fail-level", "WARNING", "--database", "default",
-                        env=project_env(environ, debug=False))
+        environ = {
+            **no_dotenv,
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "modestwear.example.com",
+            "DATABASE_URL": url,
+            # Production sends mail (Django 6.1's deploy check mail.E001 rejects the console backend).
+            "EMAIL_PROVIDER": "resend",
+            "EMAIL_API_KEY": "re_test_key",
+            "DEFAULT_FROM_EMAIL": "no-reply@modestwear.example.com",
+        }
+        result = manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            "--database",
+            "default",
+            env=project_env(environ, debug=False),
+        )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
@@ -89,8 +105,24 @@ def build_wheel(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, tree / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-cache-dir",
-                    "-q", "-w", str(tmp_path / "dist"), str(tree)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-cache-dir",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(tree),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     (wheel,) = (tmp_path / "dist").glob("modestwear_config-*.whl")
     return wheel
 
@@ -107,15 +139,31 @@ def test_package__wheel_installs_in_a_fresh_venv_with_py_typed(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     # Dependencies (Django, ...) come from this venv's site-packages; the package itself from the fresh venv.
-    code = ("import modestwear_config, pathlib; from modestwear_config import *; "
-            "print(modestwear_config.__file__); print((pathlib.Path(modestwear_config.__file__).parent / 'py.typed').exists());"
-            " print(DEBUG)")
-    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": sysconfig.get_paths()["purelib"],
-                                 "DEBUG": "true", "BASE_DIR": str(tmp_path)})
+    code = (
+        "import modestwear_config, pathlib; from modestwear_config import *; "
+        "print(modestwear_config.__file__); print((pathlib.Path(modestwear_config.__file__).parent / 'py.typed').exists());"
+        " print(DEBUG)"
+    )
+    result = subprocess.run(
+        [str(python), "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": sysconfig.get_paths()["purelib"],
+            "DEBUG": "true",
+            "BASE_DIR": str(tmp_path),
+        },
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     location, typed, debug = result.stdout.split()
     assert Path(location).is_relative_to(venv)

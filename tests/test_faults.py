@@ -15,9 +15,15 @@ from tests.support.servers import Gunicorn, PostgresCluster, RedisServer, manage
 
 pytestmark = pytest.mark.slow
 
-SERVER_ENV = {"SECRET_KEY": "faults-" + "Qw3-" * 14, "ALLOWED_HOSTS": "127.0.0.1",
-              "SECURE_SSL_REDIRECT": "false", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
-              "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning"}
+SERVER_ENV = {
+    "SECRET_KEY": "faults-" + "Qw3-" * 14,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "WEB_CONCURRENCY": "2",
+    "GUNICORN_THREADS": "4",
+    "LOG_LEVEL": "WARNING",
+    "GUNICORN_LOG_LEVEL": "warning",
+}
 
 
 @pytest.fixture
@@ -45,14 +51,24 @@ def test_postgres_restart_under_load__no_failures_after_it_completes(postgres, t
     # CONN_HEALTH_CHECKS notices the dead connection and reconnects: nothing fails afterwards.
     assert failed(after) == [], [(o.status, o.error) for o in failed(after)][:5]
     during = load.between(restart_started, restart_done)
-    print(f"\nPostgreSQL restart: {len(load.outcomes)} requests, {len(failed(during))} failed during the "
-          f"{restart_done - restart_started:.2f} s restart, {len(failed(after))} after it")
+    print(
+        f"\nPostgreSQL restart: {len(load.outcomes)} requests, {len(failed(during))} failed during the "
+        f"{restart_done - restart_started:.2f} s restart, {len(failed(after))} after it"
+    )
 
 
 def test_redis_killed_and_restarted_under_load__pages_keep_answering(tmp_path):
     with RedisServer() as redis_server:
-        env = project_env({**SERVER_ENV, "REDIS_URL": redis_server.url, "BASE_DIR": str(tmp_path),
-                           "REDIS_SOCKET_TIMEOUT": "0.5", "REDIS_SOCKET_CONNECT_TIMEOUT": "0.5"}, debug=False)
+        env = project_env(
+            {
+                **SERVER_ENV,
+                "REDIS_URL": redis_server.url,
+                "BASE_DIR": str(tmp_path),
+                "REDIS_SOCKET_TIMEOUT": "0.5",
+                "REDIS_SOCKET_CONNECT_TIMEOUT": "0.5",
+            },
+            debug=False,
+        )
         with Gunicorn(env) as server, LoadLoop(f"{server.base_url}/api/hello/", clients=8) as load:
             start = time.monotonic()
             load.wait_for(100, after=start)

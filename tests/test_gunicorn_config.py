@@ -113,8 +113,17 @@ def test_gunicorn_settings__defaults(tmp_path: Path) -> None:
 
 
 def test_gunicorn_settings__each_value_from_the_environment(tmp_path: Path) -> None:
-    env = Env({"PORT": "9123", "GUNICORN_THREADS": "1", "GUNICORN_TIMEOUT": "30", "GUNICORN_LOG_LEVEL": "WARNING",
-               "GUNICORN_MAX_REQUESTS": "500", "GUNICORN_MAX_REQUESTS_JITTER": "50", "BEHIND_TLS_PROXY": "false"})
+    env = Env(
+        {
+            "PORT": "9123",
+            "GUNICORN_THREADS": "1",
+            "GUNICORN_TIMEOUT": "30",
+            "GUNICORN_LOG_LEVEL": "WARNING",
+            "GUNICORN_MAX_REQUESTS": "500",
+            "GUNICORN_MAX_REQUESTS_JITTER": "50",
+            "BEHIND_TLS_PROXY": "false",
+        }
+    )
     s = config.gunicorn_settings(env, tmp_path, affinity={0}).settings
     assert s["bind"] == ["0.0.0.0:9123"]
     assert (s["threads"], s["worker_class"]) == (1, "sync")
@@ -128,8 +137,16 @@ def test_gunicorn_settings__no_recycling_means_no_jitter(tmp_path: Path) -> None
     assert (s["max_requests"], s["max_requests_jitter"]) == (0, 0)
 
 
-@pytest.mark.parametrize(("name", "value"), [("WEB_CONCURRENCY", "abc"), ("PORT", "70000"), ("PORT", "0"),
-                                             ("GUNICORN_THREADS", "0"), ("GUNICORN_LOG_LEVEL", "loud")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WEB_CONCURRENCY", "abc"),
+        ("PORT", "70000"),
+        ("PORT", "0"),
+        ("GUNICORN_THREADS", "0"),
+        ("GUNICORN_LOG_LEVEL", "loud"),
+    ],
+)
 def test_gunicorn_settings__bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ImproperlyConfigured) as caught:
         config.gunicorn_settings(Env({name: value}), tmp_path, affinity={0})
@@ -186,7 +203,11 @@ def run_gunicorn(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     binary = require_binary("gunicorn")
     return subprocess.run(
         [binary, "-c", "python:modestwear_config.gunicorn", "core.wsgi:application"],
-        cwd=EXAMPLE_PROJECT, env=project_env(extra), capture_output=True, text=True, timeout=60,
+        cwd=EXAMPLE_PROJECT,
+        env=project_env(extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -210,8 +231,13 @@ def test_gunicorn_process__bad_web_concurrency_exits_non_zero_naming_it() -> Non
 @pytest.mark.slow
 def test_check_command__bad_web_concurrency_is_one_clear_line() -> None:
     """deploy.sh runs this before gunicorn: the clean message gunicorn itself cannot give."""
-    result = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn"], env=project_env(
-        {"WEB_CONCURRENCY": "abc"}), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "modestwear_config.gunicorn"],
+        env=project_env({"WEB_CONCURRENCY": "abc"}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "WEB_CONCURRENCY: expected an integer, got an unrecognised value" in result.stderr
     assert "Traceback" not in result.stderr
@@ -242,8 +268,9 @@ def test_gunicorn_settings__wsgi_by_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["asgi", "ASGI"])
 def test_gunicorn_settings__asgi_runs_uvicorns_worker(tmp_path: Path, value: str) -> None:
     pytest.importorskip("uvicorn_worker")
-    s = config.gunicorn_settings(Env({"SERVER_INTERFACE": value, "GUNICORN_THREADS": "4"}), tmp_path,
-                                 affinity={0}).settings
+    s = config.gunicorn_settings(
+        Env({"SERVER_INTERFACE": value, "GUNICORN_THREADS": "4"}), tmp_path, affinity={0}
+    ).settings
     assert (s["interface"], s["worker_class"]) == ("asgi", "uvicorn_worker.UvicornWorker")
     assert s["workers"] == 3 and s["timeout"] == BY_NAME["GUNICORN_TIMEOUT"].default  # the same plan otherwise
 
@@ -265,12 +292,21 @@ def test_gunicorn_settings__asgi_without_the_extra_names_it(tmp_path: Path, monk
 @pytest.mark.slow
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])
 def test_gunicorn_process__interface_printed_for_deploy_sh(interface: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
-                            env=project_env({"SERVER_INTERFACE": interface}), capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
+        env=project_env({"SERVER_INTERFACE": interface}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout) == (0, f"{interface}\n")
-    bad = subprocess.run([sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
-                         env=project_env({"SERVER_INTERFACE": "both"}), capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "modestwear_config.gunicorn", "--interface"],
+        env=project_env({"SERVER_INTERFACE": "both"}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "SERVER_INTERFACE" in bad.stderr and bad.stdout == ""
 
 

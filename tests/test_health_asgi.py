@@ -68,7 +68,9 @@ def test_health_asgi__healthz_health_admin_api_answer_under_uvicorn_workers(tmp_
             assert result.returncode == 0, result.stderr[-2000:]
         with AsgiGunicorn(env) as server, psycopg.connect(POSTGRES_URL, autocommit=True) as pg:
             before = database_stats(pg, name)
-            live = [fetch(server.port, path, method) for path in ("/healthz", "/healthz/") for method in ("GET", "HEAD")]
+            live = [
+                fetch(server.port, path, method) for path in ("/healthz", "/healthz/") for method in ("GET", "HEAD")
+            ]
             time.sleep(1.1)  # PostgreSQL flushes a backend's counters at most once a second
             after = database_stats(pg, name)
             health = fetch(server.port, "/health")
@@ -90,14 +92,19 @@ def test_health_asgi__healthz_health_admin_api_answer_under_uvicorn_workers(tmp_
 
 def test_health_asgi__silent_dependencies_keep_the_deadline_and_the_loop_free(tmp_path):
     with SilentServer() as silent_pg, SilentServer() as silent_redis:
-        env = production_env(f"postgresql://postgres@127.0.0.1:{silent_pg.port}/app",
-                             f"redis://127.0.0.1:{silent_redis.port}/0", threads=1, BEHIND_TLS_PROXY="true",
-                             BASE_DIR=str(tmp_path))
+        env = production_env(
+            f"postgresql://postgres@127.0.0.1:{silent_pg.port}/app",
+            f"redis://127.0.0.1:{silent_redis.port}/0",
+            threads=1,
+            BEHIND_TLS_PROXY="true",
+            BASE_DIR=str(tmp_path),
+        )
         collected = manage("collectstatic", "--no-input", env=env)  # the admin page's static files
         assert collected.returncode == 0, collected.stderr[-2000:]
         with AsgiGunicorn(env) as server, ThreadPoolExecutor(4) as pool:
-            assert_state(fetch(server.port, "/health", token=True), 503, "fail", {"database", "cache"},
-                         {"database", "cache"})
+            assert_state(
+                fetch(server.port, "/health", token=True), 503, "fail", {"database", "cache"}, {"database", "cache"}
+            )
             waiting = [pool.submit(fetch, server.port, "/health", "GET", ALIEN_HOST, True) for _ in range(3)]
             time.sleep(0.05)  # the probes are in: their checks are waiting on the silent servers
             page = timed(https_fetch, server.port, "/admin/login/")  # a sync Django view, meanwhile
@@ -112,9 +119,11 @@ def test_health_asgi__silent_dependencies_keep_the_deadline_and_the_loop_free(tm
     assert max(a.elapsed for a in live) < BUDGET / 4, [round(a.elapsed, 3) for a in live]
     # The waiting probes hold neither the event loop nor the thread Django runs sync views in.
     assert page[0] == 200 and page[1] < BUDGET / 2, page[:2]
-    print(f"\nASGI, silent PostgreSQL and Redis: 3 /health in {[round(a.elapsed, 3) for a in answers]} s "
-          f"(budget {BUDGET} s + {NETWORK_SLACK}); meanwhile /admin/login/ in {page[1] * 1000:.0f} ms and "
-          f"{len(live)} /healthz, slowest {max(a.elapsed for a in live) * 1000:.1f} ms")
+    print(
+        f"\nASGI, silent PostgreSQL and Redis: 3 /health in {[round(a.elapsed, 3) for a in answers]} s "
+        f"(budget {BUDGET} s + {NETWORK_SLACK}); meanwhile /admin/login/ in {page[1] * 1000:.0f} ms and "
+        f"{len(live)} /healthz, slowest {max(a.elapsed for a in live) * 1000:.1f} ms"
+    )
 
 
 def timed(call, *args):
@@ -128,8 +137,15 @@ def test_health_asgi__django_never_adapts_the_middleware_chain(tmp_path):
     on, for every sync-only middleware it must wrap under ASGI (the old LivenessMiddleware and
     WhiteNoise's were). LOG_LEVEL=DEBUG sets the django loggers to DEBUG; the control: a 404's
     django.request record does reach this log."""
-    env = production_env("sqlite:///" + str(tmp_path / "db.sqlite3"), "", threads=1, DEBUG="true",
-                         LOG_LEVEL="DEBUG", BASE_DIR=str(tmp_path), ALLOWED_HOSTS="127.0.0.1")
+    env = production_env(
+        "sqlite:///" + str(tmp_path / "db.sqlite3"),
+        "",
+        threads=1,
+        DEBUG="true",
+        LOG_LEVEL="DEBUG",
+        BASE_DIR=str(tmp_path),
+        ALLOWED_HOSTS="127.0.0.1",
+    )
     env.pop("REDIS_URL")
     migrated = manage("migrate", "--no-input", env=env)
     assert migrated.returncode == 0, migrated.stderr[-2000:]

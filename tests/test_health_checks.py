@@ -46,8 +46,13 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 def django_redis(url: str, **options: object) -> dict:
-    return {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url,
-                        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_TIMEOUT": 5, **options}}}
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_TIMEOUT": 5, **options},
+        }
+    }
 
 
 def statuses(**run: object) -> dict[str, tuple[str, str | None]]:
@@ -84,14 +89,19 @@ def test_checks__every_alias_checked_replica_failure_is_critical(settings, monke
 def test_checks__database_probe_kept_until_its_settings_change(settings, monkeypatch):
     first = checks.database_checks()["database"]
     assert checks.database_checks()["database"] is first
-    monkeypatch.setitem(settings.DATABASES["default"], "OPTIONS", {**settings.DATABASES["default"]["OPTIONS"],
-                                                                    "connect_timeout": 3})
+    monkeypatch.setitem(
+        settings.DATABASES["default"], "OPTIONS", {**settings.DATABASES["default"]["OPTIONS"], "connect_timeout": 3}
+    )
     assert checks.database_checks()["database"] is not first
 
 
 def test_checks__other_engines_use_a_kept_django_connection(settings, monkeypatch, tmp_path, django_db_blocker):
-    sqlite = {**copy.deepcopy(settings.DATABASES["default"]), "ENGINE": "django.db.backends.sqlite3",
-              "NAME": str(tmp_path / "db.sqlite3"), "OPTIONS": {}}
+    sqlite = {
+        **copy.deepcopy(settings.DATABASES["default"]),
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "db.sqlite3"),
+        "OPTIONS": {},
+    }
     monkeypatch.setitem(settings.DATABASES, "local", sqlite)
     probe = checks.database_checks()["database:local"]
     assert isinstance(probe, checks.DjangoProbe)
@@ -139,11 +149,16 @@ def test_checks__django_builtin_redis_backend(redis_server):
 
 
 def test_checks__second_cache_alias_is_its_own_check(redis_server):
-    config = {**django_redis(redis_server.url),
-              "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    config = {
+        **django_redis(redis_server.url),
+        "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     with override_settings(CACHES=config):
-        assert statuses() == {"database": statuses()["database"], "cache": ("ok", None),
-                              "cache:sessions": ("skipped", None)}
+        assert statuses() == {
+            "database": statuses()["database"],
+            "cache": ("ok", None),
+            "cache:sessions": ("skipped", None),
+        }
 
 
 def test_checks__sentinel_like_client_pinged_through_the_cache_client(redis_server):
@@ -154,7 +169,9 @@ def test_checks__sentinel_like_client_pinged_through_the_cache_client(redis_serv
 
     module.HealthTestClient = CountingClient  # type: ignore[attr-defined]
     try:
-        with override_settings(CACHES=django_redis(redis_server.url, CLIENT_CLASS="django_redis.client.HealthTestClient")):
+        with override_settings(
+            CACHES=django_redis(redis_server.url, CLIENT_CLASS="django_redis.client.HealthTestClient")
+        ):
             assert statuses()["cache"] == ("ok", None)
             redis_server.stop()
             assert statuses()["cache"][0] == "fail"
@@ -327,8 +344,12 @@ def test_checks__forked_child_forgets_parent_connections(redis_server, monkeypat
 def test_checks__replaced_database_probe_is_closed(settings, monkeypatch, tmp_path, django_db_blocker):
     """A settings change replaces the kept probe: the old one's connection is closed, not left to
     the garbage collector (Python 3.13 warns "unclosed database" for SQLite)."""
-    sqlite = {**copy.deepcopy(settings.DATABASES["default"]), "ENGINE": "django.db.backends.sqlite3",
-              "NAME": str(tmp_path / "one.sqlite3"), "OPTIONS": {}}
+    sqlite = {
+        **copy.deepcopy(settings.DATABASES["default"]),
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "one.sqlite3"),
+        "OPTIONS": {},
+    }
     monkeypatch.setitem(settings.DATABASES, "local", sqlite)
     first = checks.database_checks()["database:local"]
     with django_db_blocker.unblock():  # a private SQLite file, not the test database

@@ -110,8 +110,11 @@ def test_health_command__logger_restored_after_run(db):
 @pytest.mark.slow
 def test_health_command__exit_codes_in_a_real_process(postgres_url):
     up = manage("health", env=project_env({"DATABASE_URL": postgres_url}))
-    down = manage("health", "--json", env=project_env({
-        "DATABASE_URL": f"postgresql://shop:{CANARY}@127.0.0.1:{free_port()}/shop"}))
+    down = manage(
+        "health",
+        "--json",
+        env=project_env({"DATABASE_URL": f"postgresql://shop:{CANARY}@127.0.0.1:{free_port()}/shop"}),
+    )
     assert up.returncode == 0, up.stderr
     assert up.stdout.splitlines()[-1] == "health: ok"
     assert down.returncode == 1
@@ -123,8 +126,13 @@ def test_health_command__exit_codes_in_a_real_process(postgres_url):
 @pytest.mark.slow
 def test_health_command__silent_database_bounded_by_budget():
     with SilentServer() as silent:
-        result = manage("health", "--json", "--budget", "0.5",
-                        env=project_env({"DATABASE_URL": f"postgresql://shop@127.0.0.1:{silent.port}/shop"}))
+        result = manage(
+            "health",
+            "--json",
+            "--budget",
+            "0.5",
+            env=project_env({"DATABASE_URL": f"postgresql://shop@127.0.0.1:{silent.port}/shop"}),
+        )
     body = json.loads(result.stdout)
     assert result.returncode == 1
     assert body["checks"]["database"]["timed_out"] is True

@@ -18,9 +18,13 @@ def test_health_conf__values_from_test_settings():
 
 
 def test_health_conf__override_settings_seen_at_once():
-    with override_settings(MODESTWEAR_HEALTH_BUDGET=1, MODESTWEAR_HEALTH_CACHE_SECONDS=0,
-                           MODESTWEAR_HEALTH_CRITICAL=["Database", "cache"], MODESTWEAR_HEALTH_CHECKS=("celery",),
-                           MODESTWEAR_HEALTH_TOKEN="tok-0123456789abcdef"):
+    with override_settings(
+        MODESTWEAR_HEALTH_BUDGET=1,
+        MODESTWEAR_HEALTH_CACHE_SECONDS=0,
+        MODESTWEAR_HEALTH_CRITICAL=["Database", "cache"],
+        MODESTWEAR_HEALTH_CHECKS=("celery",),
+        MODESTWEAR_HEALTH_TOKEN="tok-0123456789abcdef",
+    ):
         assert (conf.budget, conf.cache_seconds) == (1.0, 0.0)
         assert conf.critical == frozenset({"database", "cache"})
         assert conf.checks == ("celery",)
@@ -29,24 +33,41 @@ def test_health_conf__override_settings_seen_at_once():
 
 
 def test_health_conf__defaults_when_settings_absent(settings):
-    for name in ("MODESTWEAR_HEALTH_BUDGET", "MODESTWEAR_HEALTH_CACHE_SECONDS", "MODESTWEAR_HEALTH_CRITICAL",
-                 "MODESTWEAR_HEALTH_CHECKS", "MODESTWEAR_HEALTH_TOKEN"):
+    for name in (
+        "MODESTWEAR_HEALTH_BUDGET",
+        "MODESTWEAR_HEALTH_CACHE_SECONDS",
+        "MODESTWEAR_HEALTH_CRITICAL",
+        "MODESTWEAR_HEALTH_CHECKS",
+        "MODESTWEAR_HEALTH_TOKEN",
+    ):
         delattr(settings, name)
     assert (conf.budget, conf.cache_seconds, conf.critical, conf.checks, conf.token) == (
-        2.5, 2.0, frozenset({"database"}), (), None)
+        2.5,
+        2.0,
+        frozenset({"database"}),
+        (),
+        None,
+    )
 
 
-@pytest.mark.parametrize("name, value", [
-    ("MODESTWEAR_HEALTH_BUDGET", 0),
-    ("MODESTWEAR_HEALTH_BUDGET", "2"),
-    ("MODESTWEAR_HEALTH_BUDGET", True),
-    ("MODESTWEAR_HEALTH_BUDGET", float("inf")),
-    ("MODESTWEAR_HEALTH_CACHE_SECONDS", -1),
-    ("MODESTWEAR_HEALTH_CRITICAL", "database"),
-    ("MODESTWEAR_HEALTH_CHECKS", [1]),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("MODESTWEAR_HEALTH_BUDGET", 0),
+        ("MODESTWEAR_HEALTH_BUDGET", "2"),
+        ("MODESTWEAR_HEALTH_BUDGET", True),
+        ("MODESTWEAR_HEALTH_BUDGET", float("inf")),
+        ("MODESTWEAR_HEALTH_CACHE_SECONDS", -1),
+        ("MODESTWEAR_HEALTH_CRITICAL", "database"),
+        ("MODESTWEAR_HEALTH_CHECKS", [1]),
+    ],
+)
 def test_health_conf__bad_setting_named(name, value):
-    attribute = {"MODESTWEAR_HEALTH_BUDGET": "budget", "MODESTWEAR_HEALTH_CACHE_SECONDS": "cache_seconds",
-                 "MODESTWEAR_HEALTH_CRITICAL": "critical", "MODESTWEAR_HEALTH_CHECKS": "checks"}[name]
+    attribute = {
+        "MODESTWEAR_HEALTH_BUDGET": "budget",
+        "MODESTWEAR_HEALTH_CACHE_SECONDS": "cache_seconds",
+        "MODESTWEAR_HEALTH_CRITICAL": "critical",
+        "MODESTWEAR_HEALTH_CHECKS": "checks",
+    }[name]
     with override_settings(**{name: value}), pytest.raises(ImproperlyConfigured, match=name):
         getattr(conf, attribute)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT, Gunicorn, POSTGRES_URL, project_env, which
+from tests.support.servers import POSTGRES_URL, ROOT, Gunicorn, project_env, which
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +30,12 @@ def slow_resolver(tmp_path_factory) -> Path:
     if which("gcc") is None:
         pytest.skip("gcc is needed to build the resolver shim")
     library = tmp_path_factory.mktemp("shim") / "slow_resolver.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(library), str(ROOT / "tests/support/slow_resolver.c"), "-ldl"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-o", str(library), str(ROOT / "tests/support/slow_resolver.c"), "-ldl"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return library
 
 
@@ -48,11 +52,18 @@ def timed_get(url: str, results: dict[str, tuple[float, int]], key: str) -> None
 def test_health__slow_dns_stays_within_budget_and_healthz_stays_fast(slow_resolver, tmp_path):
     database = POSTGRES_URL.replace("@127.0.0.1:", f"@{SLOW_HOST}:").replace("@localhost:", f"@{SLOW_HOST}:")
     assert SLOW_HOST in database
-    env = project_env({
-        "DATABASE_URL": f"{database}?sslmode=disable", "BASE_DIR": str(tmp_path),
-        "HEALTH_BUDGET_SECONDS": str(BUDGET), "HEALTH_CACHE_SECONDS": "0", "GUNICORN_THREADS": "4",
-        "LD_PRELOAD": str(slow_resolver), "MWC_SLOW_HOST": SLOW_HOST, "MWC_SLOW_SECONDS": str(RESOLVER_DELAY),
-    })
+    env = project_env(
+        {
+            "DATABASE_URL": f"{database}?sslmode=disable",
+            "BASE_DIR": str(tmp_path),
+            "HEALTH_BUDGET_SECONDS": str(BUDGET),
+            "HEALTH_CACHE_SECONDS": "0",
+            "GUNICORN_THREADS": "4",
+            "LD_PRELOAD": str(slow_resolver),
+            "MWC_SLOW_HOST": SLOW_HOST,
+            "MWC_SLOW_SECONDS": str(RESOLVER_DELAY),
+        }
+    )
     results: dict[str, tuple[float, int]] = {}
     with Gunicorn(env) as server:
         health = threading.Thread(target=timed_get, args=(f"{server.base_url}/health", results, "health"))

@@ -90,9 +90,13 @@ def production_env(database_url: str, redis_url: str, threads: int, **extra: str
         **SECRETS,
         "EMAIL_HOST_USER": "shop@example.com",  # with EMAIL_HOST_PASSWORD: both or neither
         "ALLOWED_HOSTS": "shop.example.com",  # SECURE_SSL_REDIRECT is on: DEBUG is off
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-        "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": str(threads), "GUNICORN_MAX_REQUESTS": "0",
-        "HEALTH_BUDGET_SECONDS": str(BUDGET), "HEALTH_CACHE_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": str(threads),
+        "GUNICORN_MAX_REQUESTS": "0",
+        "HEALTH_BUDGET_SECONDS": str(BUDGET),
+        "HEALTH_CACHE_SECONDS": "0",
         **extra,
     }
     return project_env(env, debug=False)
@@ -133,15 +137,18 @@ def threads_and_sockets(pid: int) -> tuple[int, int]:
 
 # -- PostgreSQL and Redis statistics ------------------------------------------------------------
 def database_stats(admin: psycopg.Connection, name: str) -> tuple[int, int, int]:
-    row = admin.execute("SELECT numbackends, xact_commit + xact_rollback, sessions FROM pg_stat_database "
-                        "WHERE datname = %s", (name,)).fetchone()
+    row = admin.execute(
+        "SELECT numbackends, xact_commit + xact_rollback, sessions FROM pg_stat_database WHERE datname = %s", (name,)
+    ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2])
 
 
 def health_sessions(admin: psycopg.Connection, name: str) -> list[tuple[int, object]]:
-    return admin.execute("SELECT pid, backend_start FROM pg_stat_activity WHERE datname = %s "
-                         "AND application_name = 'modestwear-health'", (name,)).fetchall()
+    return admin.execute(
+        "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = %s AND application_name = 'modestwear-health'",
+        (name,),
+    ).fetchall()
 
 
 def redis_counts(admin: redis.Redis) -> tuple[dict[str, int], int]:
@@ -162,8 +169,12 @@ def test_health_gunicorn__healthz_costs_no_query_no_redis_command_any_host_plain
             admin = redis.Redis.from_url(redis_server.url)
             admin.config_resetstat()
             pg_before = database_stats(pg, name)
-            answers = [fetch(server.port, path, method)
-                       for path in ("/healthz", "/healthz/") for method in ("GET", "HEAD") for _ in range(25)]
+            answers = [
+                fetch(server.port, path, method)
+                for path in ("/healthz", "/healthz/")
+                for method in ("GET", "HEAD")
+                for _ in range(25)
+            ]
             time.sleep(1.1)  # PostgreSQL flushes a backend's counters at most once a second
             pg_after = database_stats(pg, name)
             commands, connections = redis_counts(admin)
@@ -185,8 +196,10 @@ def test_health_gunicorn__healthz_costs_no_query_no_redis_command_any_host_plain
     assert redirected.headers["Location"].startswith("https://")
     assert health.status == 200 and moved_backends == 1
     assert moved_commands == {"ping": 1} and moved_connections == 1
-    print(f"\n/healthz x{len(answers)}: pg (backends, xacts, sessions) {pg_before} -> {pg_after}; "
-          f"redis commands {commands}, connections {connections}")
+    print(
+        f"\n/healthz x{len(answers)}: pg (backends, xacts, sessions) {pg_before} -> {pg_after}; "
+        f"redis commands {commands}, connections {connections}"
+    )
 
 
 # -- /health, everything up -----------------------------------------------------------------------
@@ -224,8 +237,10 @@ def test_health_gunicorn__health_up_reuses_connections_one_ping_none_in_cache_wi
     assert len(sessions) == 1 and final_sessions == sessions  # the same PostgreSQL session throughout
     assert backends == 1  # and Django's own request connection was never opened
     assert {c["status"] for a in spaced for c in a.json()["checks"].values()} == {"ok"}
-    print(f"\n/health up: pg health session {sessions[0][0]} kept; redis after 10 in-window + 4 spaced "
-          f"probes: {spaced_counts}")
+    print(
+        f"\n/health up: pg health session {sessions[0][0]} kept; redis after 10 in-window + 4 spaced "
+        f"probes: {spaced_counts}"
+    )
 
 
 # -- faults ----------------------------------------------------------------------------------------
@@ -279,9 +294,14 @@ def test_health_gunicorn__faults_bounded_no_growth_no_leak(threads):
         assert DEPENDENCY_HOST in database_url and CANARY in database_url and CANARY in redis_url
         env = production_env(database_url, redis_url, threads)
         # The email API's secrets exclude SMTP's: tests/test_email_canaries.py carries their canaries.
-        assert {v.name for v in VARIABLES if v.secret} - {"CLOUDINARY_API_SECRET", "DATABASE_REPLICA_URLS",
-                                                          "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
-                                                          "EMAIL_API_KEY", "EMAIL_AWS_ACCESS_KEY_ID"} <= set(env)
+        assert {v.name for v in VARIABLES if v.secret} - {
+            "CLOUDINARY_API_SECRET",
+            "DATABASE_REPLICA_URLS",
+            "CELERY_BROKER_URL",
+            "CELERY_RESULT_BACKEND",
+            "EMAIL_API_KEY",
+            "EMAIL_AWS_ACCESS_KEY_ID",
+        } <= set(env)
         server = Gunicorn(env)
         with server:
             probe = Probe(server.port)
@@ -325,5 +345,7 @@ def test_health_gunicorn__faults_bounded_no_growth_no_leak(threads):
     assert "Health check database failed: TimeoutError (timed out)" in log or "did not answer" in log
     assert "Health check cache failed: ConnectionError" in log
     assert CANARY not in log and DEPENDENCY_HOST not in log, log[-3000:]
-    print(f"\n{'gthread' if threads > 1 else 'sync'}: worker (threads, sockets) before 50 silent probes {before}, "
-          f"after {after}; slowest answer {max(a.elapsed for a in storm):.3f} s (budget {BUDGET} s)")
+    print(
+        f"\n{'gthread' if threads > 1 else 'sync'}: worker (threads, sockets) before 50 silent probes {before}, "
+        f"after {after}; slowest answer {max(a.elapsed for a in storm):.3f} s (budget {BUDGET} s)"
+    )

@@ -69,8 +69,9 @@ def test_liveness_middleware__answers_without_calling_the_stack(path, method):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("method, path", [("post", "/healthz"), ("get", "/healthzz"), ("get", "/api/"),
-                                          ("delete", "/health")])
+@pytest.mark.parametrize(
+    "method, path", [("post", "/healthz"), ("get", "/healthzz"), ("get", "/api/"), ("delete", "/health")]
+)
 def test_liveness_middleware__other_requests_go_down_the_stack(method, path):
     sentinel = object()
     request = getattr(RequestFactory(), method)(path)
@@ -78,7 +79,7 @@ def test_liveness_middleware__other_requests_go_down_the_stack(method, path):
 
 
 def test_liveness_middleware__routes_cover_both_endpoints():
-    assert LIVENESS_PATHS | READINESS_PATHS == {"/healthz", "/healthz/", "/health", "/health/"}
+    assert {"/healthz", "/healthz/", "/health", "/health/"} == LIVENESS_PATHS | READINESS_PATHS
 
 
 def test_liveness_middleware__first_in_the_package_middleware(settings):

@@ -22,8 +22,10 @@ def probe_for(url: str) -> PostgresProbe:
 
 def health_sessions(admin: psycopg.Connection) -> list[tuple[int, object]]:
     """The health sessions on the admin connection's database (a fresh one: nobody else's)."""
-    rows = admin.execute("SELECT pid, backend_start FROM pg_stat_activity WHERE application_name = %s "
-                         "AND datname = current_database()", (APPLICATION_NAME,)).fetchall()
+    rows = admin.execute(
+        "SELECT pid, backend_start FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+        (APPLICATION_NAME,),
+    ).fetchall()
     return [(int(pid), start) for pid, start in rows]
 
 
@@ -43,15 +45,37 @@ def elapsed_of(probe: PostgresProbe, timeout: float = TIMEOUT) -> tuple[float, E
 
 
 def test_health_postgres__conninfo_keeps_libpq_keys_only():
-    info = psycopg.conninfo.conninfo_to_dict(conninfo({
-        "dbname": "neondb", "user": "u", "password": "p w'd", "host": "ep-x.neon.tech", "port": 5432,
-        "sslmode": "require", "connect_timeout": 5, "options": "endpoint=ep-x",
-        "client_encoding": "UTF8", "cursor_factory": object, "context": object(), "prepare_threshold": None,
-        "application_name": "shop",
-    }))
-    assert info == {"dbname": "neondb", "user": "u", "password": "p w'd", "host": "ep-x.neon.tech",
-                    "port": "5432", "sslmode": "require", "connect_timeout": "5", "options": "endpoint=ep-x",
-                    "client_encoding": "UTF8", "application_name": APPLICATION_NAME}
+    info = psycopg.conninfo.conninfo_to_dict(
+        conninfo(
+            {
+                "dbname": "neondb",
+                "user": "u",
+                "password": "p w'd",
+                "host": "ep-x.neon.tech",
+                "port": 5432,
+                "sslmode": "require",
+                "connect_timeout": 5,
+                "options": "endpoint=ep-x",
+                "client_encoding": "UTF8",
+                "cursor_factory": object,
+                "context": object(),
+                "prepare_threshold": None,
+                "application_name": "shop",
+            }
+        )
+    )
+    assert info == {
+        "dbname": "neondb",
+        "user": "u",
+        "password": "p w'd",
+        "host": "ep-x.neon.tech",
+        "port": "5432",
+        "sslmode": "require",
+        "connect_timeout": "5",
+        "options": "endpoint=ep-x",
+        "client_encoding": "UTF8",
+        "application_name": APPLICATION_NAME,
+    }
 
 
 def test_health_postgres__reuses_one_connection(fresh_url):
@@ -69,11 +93,11 @@ def test_health_postgres__reconnects_once_after_server_closed_it(fresh_url):
     probe = probe_for(fresh_url)
     probe(TIMEOUT)
     with psycopg.connect(fresh_url, autocommit=True) as admin:
-        (pid, _), = health_sessions(admin)
+        ((pid, _),) = health_sessions(admin)
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))  # what a Neon suspend does to it
         time.sleep(0.1)
         assert elapsed_of(probe)[1] is None
-        (new_pid, _), = health_sessions(admin)
+        ((new_pid, _),) = health_sessions(admin)
     assert new_pid != pid
     probe.close()
 
@@ -103,7 +127,7 @@ def test_health_postgres__frozen_server_mid_session_bounded_then_recovers():
         probe = probe_for(cluster.url)
         probe(TIMEOUT)
         with psycopg.connect(cluster.url, autocommit=True) as admin:
-            (pid, _), = health_sessions(admin)
+            ((pid, _),) = health_sessions(admin)
         os.kill(pid, signal.SIGSTOP)  # connected, then frozen: no server-side timeout can fire
         try:
             elapsed, error = elapsed_of(probe)

@@ -105,25 +105,37 @@ def test_redis_probe__closed_port():
 
 
 def test_redis_probe__cache_targets_django_redis():
-    targets = redis_probe.cache_targets({
-        "BACKEND": redis_probe.DJANGO_REDIS,
-        "LOCATION": "redis://a:6379/0, redis://b:6379/0",
-        "OPTIONS": {"PASSWORD": "pw", "SOCKET_TIMEOUT": 5, "IGNORE_EXCEPTIONS": True,
-                    "CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": None, "max_connections": 50, "username": "u"}},
-    })
+    targets = redis_probe.cache_targets(
+        {
+            "BACKEND": redis_probe.DJANGO_REDIS,
+            "LOCATION": "redis://a:6379/0, redis://b:6379/0",
+            "OPTIONS": {
+                "PASSWORD": "pw",
+                "SOCKET_TIMEOUT": 5,
+                "IGNORE_EXCEPTIONS": True,
+                "CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": None, "max_connections": 50, "username": "u"},
+            },
+        }
+    )
     expected = {"ssl_cert_reqs": None, "username": "u", "password": "pw"}
     assert targets == [("redis://a:6379/0", expected), ("redis://b:6379/0", expected)]
 
 
 def test_redis_probe__cache_targets_django_builtin():
-    targets = redis_probe.cache_targets({
-        "BACKEND": redis_probe.DJANGO_BUILTIN, "LOCATION": ["rediss://a:6380"],
-        "OPTIONS": {"ssl_ca_certs": "/ca.pem", "db": 2, "pool_class": "x.Pool", "socket_timeout": 9},
-    })
+    targets = redis_probe.cache_targets(
+        {
+            "BACKEND": redis_probe.DJANGO_BUILTIN,
+            "LOCATION": ["rediss://a:6380"],
+            "OPTIONS": {"ssl_ca_certs": "/ca.pem", "db": 2, "pool_class": "x.Pool", "socket_timeout": 9},
+        }
+    )
     assert targets == [("rediss://a:6380", {"ssl_ca_certs": "/ca.pem", "db": 2})]
 
 
 def test_redis_probe__cache_targets_sentinel_left_to_its_client():
-    config = {"BACKEND": redis_probe.DJANGO_REDIS, "LOCATION": "redis://mymaster/0",
-              "OPTIONS": {"CLIENT_CLASS": "django_redis.client.SentinelClient"}}
+    config = {
+        "BACKEND": redis_probe.DJANGO_REDIS,
+        "LOCATION": "redis://mymaster/0",
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.SentinelClient"},
+    }
     assert redis_probe.cache_targets(config) is None

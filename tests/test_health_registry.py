@@ -83,10 +83,13 @@ def test_registry__duplicate_refused():
         register_check("database", lambda timeout: None)
 
 
-@pytest.mark.parametrize("enabled, critical, setting", [
-    (("nope",), frozenset(), "MODESTWEAR_HEALTH_CHECKS"),
-    ((), frozenset({"nope:alias"}), "MODESTWEAR_HEALTH_CRITICAL"),
-])
+@pytest.mark.parametrize(
+    "enabled, critical, setting",
+    [
+        (("nope",), frozenset(), "MODESTWEAR_HEALTH_CHECKS"),
+        ((), frozenset({"nope:alias"}), "MODESTWEAR_HEALTH_CRITICAL"),
+    ],
+)
 def test_registry__unknown_names_in_settings_refused(enabled, critical, setting):
     with pytest.raises(ImproperlyConfigured, match=setting):
         select(enabled, critical)

@@ -52,8 +52,9 @@ def test_runner__results_by_status(runner):
     ok, _ = counting()
     skipped, _ = counting(SKIPPED)
     failing, _ = counting(error=ConnectionRefusedError("secret host db.internal:5432"))
-    report = runner.run([Selected("a", ok, True), Selected("b", skipped, False), Selected("c", failing, False)],
-                        BUDGET, 0)
+    report = runner.run(
+        [Selected("a", ok, True), Selected("b", skipped, False), Selected("c", failing, False)], BUDGET, 0
+    )
     results = {c.name: c.result for c in report.checks}
     assert [results[n].status for n in "abc"] == ["ok", "skipped", "fail"]
     assert results["c"].error == "ConnectionRefusedError" and not results["c"].timed_out
@@ -90,8 +91,10 @@ def test_runner__hung_probe_answers_within_budget_without_joining(runner):
 def test_runner__single_flight_concurrent_callers_share_one_probe(runner):
     gate = Gate()
     reports: list[Report] = []
-    callers = [threading.Thread(target=lambda: reports.append(runner.run([Selected("g", gate, False)], BUDGET, 0)))
-               for _ in range(8)]
+    callers = [
+        threading.Thread(target=lambda: reports.append(runner.run([Selected("g", gate, False)], BUDGET, 0)))
+        for _ in range(8)
+    ]
     for caller in callers:
         caller.start()
     for caller in callers:
@@ -186,9 +189,14 @@ def test_runner__failure_logged_with_type_only(runner, caplog):
     assert "CanaryPw" not in caplog.text and "internal" not in caplog.text
 
 
-@pytest.mark.parametrize("exc, expected", [
-    (TimeoutError(), True), (OSError(), False), (ValueError(), False),
-])
+@pytest.mark.parametrize(
+    "exc, expected",
+    [
+        (TimeoutError(), True),
+        (OSError(), False),
+        (ValueError(), False),
+    ],
+)
 def test_runner__is_timeout(exc, expected):
     assert is_timeout(exc) is expected
 
@@ -203,18 +211,28 @@ def test_runner__is_timeout_recognises_driver_timeouts():
 
 
 def test_runner__as_dict_anonymous_and_detailed():
-    report = Report((
-        __import__("modestwear_config.health.runner", fromlist=["CheckReport"]).CheckReport(
-            "database", True, Result("fail", 12.5, True, "TimeoutError")),
-    ), 13.0)
+    report = Report(
+        (
+            __import__("modestwear_config.health.runner", fromlist=["CheckReport"]).CheckReport(
+                "database", True, Result("fail", 12.5, True, "TimeoutError")
+            ),
+        ),
+        13.0,
+    )
     assert report.as_dict(detailed=False, version="9.9") == {
-        "status": "fail", "version": "9.9",
+        "status": "fail",
+        "version": "9.9",
         "checks": {"database": {"status": "fail", "critical": True, "timed_out": True}},
     }
     detailed = report.as_dict(detailed=True, version="9.9")
     assert detailed["duration_ms"] == 13.0
     assert detailed["checks"]["database"] == {
-        "status": "fail", "critical": True, "timed_out": True, "duration_ms": 12.5, "error": "TimeoutError"}
+        "status": "fail",
+        "critical": True,
+        "timed_out": True,
+        "duration_ms": 12.5,
+        "error": "TimeoutError",
+    }
 
 
 def test_runner__run_checks_uses_settings(settings):

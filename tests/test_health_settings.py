@@ -34,8 +34,13 @@ def test_health_settings__defaults():
 
 def test_health_settings__values_read():
     token = "t0ken-" + "a" * 20
-    settings = build(HEALTH_TOKEN=token, HEALTH_BUDGET_SECONDS="1.5", HEALTH_CACHE_SECONDS="0",
-                     HEALTH_CHECKS="Celery, migrations,storage,celery", HEALTH_CRITICAL_CHECKS="database,cache:sessions,celery")
+    settings = build(
+        HEALTH_TOKEN=token,
+        HEALTH_BUDGET_SECONDS="1.5",
+        HEALTH_CACHE_SECONDS="0",
+        HEALTH_CHECKS="Celery, migrations,storage,celery",
+        HEALTH_CRITICAL_CHECKS="database,cache:sessions,celery",
+    )
     assert settings["MODESTWEAR_HEALTH_TOKEN"] == token
     assert settings["MODESTWEAR_HEALTH_BUDGET"] == 1.5
     assert settings["MODESTWEAR_HEALTH_CACHE_SECONDS"] == 0
@@ -49,17 +54,21 @@ def test_health_settings__token_from_file(tmp_path):
     assert build(HEALTH_TOKEN_FILE=str(path))["MODESTWEAR_HEALTH_TOKEN"] == "file-token-0123456789"
 
 
-@pytest.mark.parametrize("environ, variable", [
-    # Names are only checked for shape here; registered or not is the system checks' (E030/E031).
-    ({"HEALTH_CHECKS": f"celery,{CANARY}/x"}, "HEALTH_CHECKS"),
-    ({"HEALTH_CRITICAL_CHECKS": f"database,{CANARY} x:y"}, "HEALTH_CRITICAL_CHECKS"),
-    ({"HEALTH_BUDGET_SECONDS": "0"}, "HEALTH_BUDGET_SECONDS"),
-    ({"HEALTH_BUDGET_SECONDS": "nan"}, "HEALTH_BUDGET_SECONDS"),
-    ({"HEALTH_CACHE_SECONDS": "-1"}, "HEALTH_CACHE_SECONDS"),
-    ({"HEALTH_TOKEN": CANARY}, "HEALTH_TOKEN"),  # too short
-    ({"HEALTH_TOKEN": f"{CANARY} with spaces inside"}, "HEALTH_TOKEN"),
-    ({"HEALTH_TOKEN": f"{CANARY}-non-ascii-\u00e9\u00e9\u00e9"}, "HEALTH_TOKEN"),
-], ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    "environ, variable",
+    [
+        # Names are only checked for shape here; registered or not is the system checks' (E030/E031).
+        ({"HEALTH_CHECKS": f"celery,{CANARY}/x"}, "HEALTH_CHECKS"),
+        ({"HEALTH_CRITICAL_CHECKS": f"database,{CANARY} x:y"}, "HEALTH_CRITICAL_CHECKS"),
+        ({"HEALTH_BUDGET_SECONDS": "0"}, "HEALTH_BUDGET_SECONDS"),
+        ({"HEALTH_BUDGET_SECONDS": "nan"}, "HEALTH_BUDGET_SECONDS"),
+        ({"HEALTH_CACHE_SECONDS": "-1"}, "HEALTH_CACHE_SECONDS"),
+        ({"HEALTH_TOKEN": CANARY}, "HEALTH_TOKEN"),  # too short
+        ({"HEALTH_TOKEN": f"{CANARY} with spaces inside"}, "HEALTH_TOKEN"),
+        ({"HEALTH_TOKEN": f"{CANARY}-non-ascii-\u00e9\u00e9\u00e9"}, "HEALTH_TOKEN"),
+    ],
+    ids=lambda v: str(v),
+)
 def test_health_settings__bad_value_names_variable_never_value(environ, variable):
     message = error_of(**environ)
     assert f"  {variable}: " in message
@@ -87,9 +96,9 @@ def test_health_settings__defaults_are_the_registry_s():
     from modestwear_config.health import settings as module
     from modestwear_config.registry import BY_NAME
 
-    assert module.DEFAULT_BUDGET == BY_NAME["HEALTH_BUDGET_SECONDS"].default
-    assert module.DEFAULT_CACHE_SECONDS == BY_NAME["HEALTH_CACHE_SECONDS"].default
-    assert module.DEFAULT_CRITICAL == tuple(BY_NAME["HEALTH_CRITICAL_CHECKS"].default)
+    assert BY_NAME["HEALTH_BUDGET_SECONDS"].default == module.DEFAULT_BUDGET
+    assert BY_NAME["HEALTH_CACHE_SECONDS"].default == module.DEFAULT_CACHE_SECONDS
+    assert tuple(BY_NAME["HEALTH_CRITICAL_CHECKS"].default) == module.DEFAULT_CRITICAL
 
 
 def test_health_settings__project_check_names_accepted():

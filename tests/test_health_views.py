@@ -58,10 +58,14 @@ def test_health_view__all_up_anonymous(db):
     assert response["Cache-Control"] == "no-store"
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert body == {"status": "ok", "version": __version__, "checks": {
-        "database": {"status": "ok", "critical": True, "timed_out": False},
-        "cache": {"status": "skipped", "critical": False, "timed_out": False},
-    }}
+    assert body == {
+        "status": "ok",
+        "version": __version__,
+        "checks": {
+            "database": {"status": "ok", "critical": True, "timed_out": False},
+            "cache": {"status": "skipped", "critical": False, "timed_out": False},
+        },
+    }
 
 
 def test_health_view__token_unlocks_details(db, custom):
@@ -69,21 +73,29 @@ def test_health_view__token_unlocks_details(db, custom):
     body = get(HTTP_AUTHORIZATION=f"Bearer {TOKEN}").json()
     assert body["status"] == "degraded"
     assert isinstance(body["duration_ms"], float)
-    assert body["checks"]["payments"] == {"status": "fail", "critical": False, "timed_out": False,
-                                          "duration_ms": body["checks"]["payments"]["duration_ms"],
-                                          "error": "ConnectionError"}
+    assert body["checks"]["payments"] == {
+        "status": "fail",
+        "critical": False,
+        "timed_out": False,
+        "duration_ms": body["checks"]["payments"]["duration_ms"],
+        "error": "ConnectionError",
+    }
     assert set(body["checks"]["database"]) == CHECK_KEYS | {"duration_ms"}
 
 
-@pytest.mark.parametrize("headers, path", [
-    ({}, "/health"),
-    ({"HTTP_AUTHORIZATION": "Bearer wrong-token-0123456789"}, "/health"),
-    ({"HTTP_AUTHORIZATION": f"Bearer {TOKEN}x"}, "/health"),
-    ({"HTTP_AUTHORIZATION": f"Basic {TOKEN}"}, "/health"),
-    ({"HTTP_AUTHORIZATION": TOKEN}, "/health"),
-    ({}, f"/health?token={TOKEN}"),
-    ({}, f"/health?access_token={TOKEN}"),
-], ids=["none", "wrong", "longer", "basic", "no-scheme", "query-token", "query-access-token"])
+@pytest.mark.parametrize(
+    "headers, path",
+    [
+        ({}, "/health"),
+        ({"HTTP_AUTHORIZATION": "Bearer wrong-token-0123456789"}, "/health"),
+        ({"HTTP_AUTHORIZATION": f"Bearer {TOKEN}x"}, "/health"),
+        ({"HTTP_AUTHORIZATION": f"Basic {TOKEN}"}, "/health"),
+        ({"HTTP_AUTHORIZATION": TOKEN}, "/health"),
+        ({}, f"/health?token={TOKEN}"),
+        ({}, f"/health?access_token={TOKEN}"),
+    ],
+    ids=["none", "wrong", "longer", "basic", "no-scheme", "query-token", "query-access-token"],
+)
 def test_health_view__no_details_without_the_token(db, custom, headers, path):
     custom("payments", failing)
     body = get(path, **headers).json()

@@ -19,8 +19,7 @@ def wsgi_call(app: Any, method: str, path: str) -> tuple[str, list[tuple[str, st
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         seen.update(status=status, headers=headers)
 
-    body = b"".join(app({"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "10.0.0.7:10000"},
-                        start_response))
+    body = b"".join(app({"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "10.0.0.7:10000"}, start_response))
     return seen["status"], seen["headers"], body
 
 
@@ -34,14 +33,19 @@ def test_wsgi_liveness__answers_get_and_head_without_the_application(path):
     app = wsgi_wrapper.liveness(django_stand_in)
     status, headers, body = wsgi_call(app, "GET", path)
     assert (status, body) == ("200 OK", LIVENESS_BODY)
-    assert dict(headers) == {"Content-Type": "application/json", "Cache-Control": "no-store",
-                             "X-Content-Type-Options": "nosniff", "Content-Length": "16"}
+    assert dict(headers) == {
+        "Content-Type": "application/json",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Length": "16",
+    }
     head = wsgi_call(app, "HEAD", path)
     assert head[0] == "200 OK" and head[2] == b"" and dict(head[1])["Content-Length"] == "16"
 
 
-@pytest.mark.parametrize("method, path", [("POST", "/healthz"), ("GET", "/health"), ("GET", "/healthzz"),
-                                          ("GET", "/api/")])
+@pytest.mark.parametrize(
+    "method, path", [("POST", "/healthz"), ("GET", "/health"), ("GET", "/healthzz"), ("GET", "/api/")]
+)
 def test_wsgi_liveness__everything_else_goes_to_the_application(method, path):
     assert wsgi_call(wsgi_wrapper.liveness(django_stand_in), method, path)[2] == b"django"
 
@@ -77,8 +81,13 @@ def asgi_call(scope: dict[str, Any]) -> Recorder:
 
 
 def http(method: str, path: str, root_path: str = "") -> dict[str, Any]:
-    return {"type": "http", "method": method, "path": path, "root_path": root_path,
-            "headers": [(b"host", b"10.0.0.7:10000")]}
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": root_path,
+        "headers": [(b"host", b"10.0.0.7:10000")],
+    }
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
@@ -88,14 +97,26 @@ def test_asgi_liveness__answers_without_the_application(method, path, root):
     start, body = recorder.messages
     assert recorder.reached == []
     assert start["type"] == "http.response.start" and start["status"] == 200
-    assert dict(start["headers"]) == {b"content-type": b"application/json", b"cache-control": b"no-store",
-                                      b"x-content-type-options": b"nosniff", b"content-length": b"16"}
+    assert dict(start["headers"]) == {
+        b"content-type": b"application/json",
+        b"cache-control": b"no-store",
+        b"x-content-type-options": b"nosniff",
+        b"content-length": b"16",
+    }
     assert body == {"type": "http.response.body", "body": b"" if method == "HEAD" else LIVENESS_BODY}
 
 
-@pytest.mark.parametrize("scope", [http("POST", "/healthz"), http("GET", "/health"), http("GET", "/api/"),
-                                   http("GET", "/shop/healthz"), {"type": "lifespan"},
-                                   {"type": "websocket", "path": "/healthz"}])
+@pytest.mark.parametrize(
+    "scope",
+    [
+        http("POST", "/healthz"),
+        http("GET", "/health"),
+        http("GET", "/api/"),
+        http("GET", "/shop/healthz"),
+        {"type": "lifespan"},
+        {"type": "websocket", "path": "/healthz"},
+    ],
+)
 def test_asgi_liveness__everything_else_goes_to_the_application(scope):
     recorder = asgi_call(scope)
     assert recorder.reached == [scope["type"]] and recorder.messages == []

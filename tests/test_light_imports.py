@@ -14,8 +14,9 @@ REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in
 
 def run(code: str, tmp_path, **environ: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "BASE_DIR": str(tmp_path), **environ}
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
 
 
 def heavy_modules_after(statement: str, tmp_path, **environ: str) -> list[str]:
@@ -25,13 +26,16 @@ def heavy_modules_after(statement: str, tmp_path, **environ: str) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("statement", [
-    "import modestwear_config",
-    "from modestwear_config import *",
-    "from modestwear_config.cache import *",
-    "from modestwear_config.celery import *",
-    "from modestwear_config.storage import *",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import modestwear_config",
+        "from modestwear_config import *",
+        "from modestwear_config.cache import *",
+        "from modestwear_config.celery import *",
+        "from modestwear_config.storage import *",
+    ],
+)
 def test_import__minimal_environment_imports_no_heavy_client(statement, tmp_path):
     assert heavy_modules_after(statement, tmp_path, DEBUG="true") == []
 
@@ -39,13 +43,22 @@ def test_import__minimal_environment_imports_no_heavy_client(statement, tmp_path
 @pytest.mark.slow
 def test_import__configured_services_still_import_no_heavy_client(tmp_path):
     """Settings name backends as strings: Redis, Celery and Cloudinary load when first used, not at import."""
-    assert heavy_modules_after(
-        "from modestwear_config import *", tmp_path, DEBUG="true",
-        REDIS_URL="rediss://default:token@cache.example.com:6379", CLOUDINARY_URL="cloudinary://k:s@cloud",
-        CELERY_BROKER_URL="amqp://guest:guest@mq.example.com//",
-        EMAIL_PROVIDER="amazon-ses", EMAIL_API_KEY="secret", EMAIL_AWS_ACCESS_KEY_ID="AKID", EMAIL_REGION="eu-west-1",
-        DEFAULT_FROM_EMAIL="no-reply@example.com",
-    ) == []
+    assert (
+        heavy_modules_after(
+            "from modestwear_config import *",
+            tmp_path,
+            DEBUG="true",
+            REDIS_URL="rediss://default:token@cache.example.com:6379",
+            CLOUDINARY_URL="cloudinary://k:s@cloud",
+            CELERY_BROKER_URL="amqp://guest:guest@mq.example.com//",
+            EMAIL_PROVIDER="amazon-ses",
+            EMAIL_API_KEY="secret",
+            EMAIL_AWS_ACCESS_KEY_ID="AKID",
+            EMAIL_REGION="eu-west-1",
+            DEFAULT_FROM_EMAIL="no-reply@example.com",
+        )
+        == []
+    )
 
 
 @pytest.mark.slow
@@ -60,8 +73,10 @@ def test_import__package_import_builds_nothing(tmp_path):
 
 @pytest.mark.slow
 def test_import__star_gives_settings_only(tmp_path):
-    code = ("from modestwear_config import *\nimport json\n"
-            "print(json.dumps(sorted(k for k in dir() if not k.startswith('__') and k != 'json')))")
+    code = (
+        "from modestwear_config import *\nimport json\n"
+        "print(json.dumps(sorted(k for k in dir() if not k.startswith('__') and k != 'json')))"
+    )
     result = run(code, tmp_path, DEBUG="true")
     assert result.returncode == 0, result.stderr
     names = json.loads(result.stdout)

@@ -37,8 +37,12 @@ def require_wrk() -> str:
 
 
 def run_wrk(wrk: str, url: str, seconds: int = SECONDS, connections: int = CONNECTIONS) -> dict[str, int]:
-    result = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
-                            capture_output=True, text=True, timeout=seconds + 30)
+    result = subprocess.run(
+        [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    )
     out = result.stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -66,8 +70,9 @@ class ConnectionSampler(threading.Thread):
     def run(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             while not self._stop_event.is_set():
-                count = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
-                                     (self.database,)).fetchone()[0]
+                count = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.database,)
+                ).fetchone()[0]
                 self.peak = max(self.peak, count)
                 time.sleep(0.05)
 
@@ -80,12 +85,22 @@ class ConnectionSampler(threading.Thread):
 def test_load__200_connections_on_health_endpoints(postgres_url, redis_url, tmp_path):
     wrk = require_wrk()
     with fresh_postgres_database(postgres_url) as database_url:
-        env = project_env({
-            "SECRET_KEY": "load-" + "Zx8-" * 14, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": database_url, "REDIS_URL": redis_url, "BASE_DIR": str(tmp_path),
-            "WEB_CONCURRENCY": str(WORKERS), "GUNICORN_THREADS": str(THREADS), "GUNICORN_MAX_REQUESTS": "0",
-            "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning",
-        }, debug=False)
+        env = project_env(
+            {
+                "SECRET_KEY": "load-" + "Zx8-" * 14,
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "SECURE_SSL_REDIRECT": "false",
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_url,
+                "BASE_DIR": str(tmp_path),
+                "WEB_CONCURRENCY": str(WORKERS),
+                "GUNICORN_THREADS": str(THREADS),
+                "GUNICORN_MAX_REQUESTS": "0",
+                "LOG_LEVEL": "WARNING",
+                "GUNICORN_LOG_LEVEL": "warning",
+            },
+            debug=False,
+        )
         assert manage("migrate", "--no-input", env=env).returncode == 0
         with Gunicorn(env, ("--access-logfile", "/dev/null")) as server:
             # Warm-up at full load, so every worker has imported, connected and cached what it will.
@@ -97,8 +112,10 @@ def test_load__200_connections_on_health_endpoints(postgres_url, redis_url, tmp_
             results = {path: run_wrk(wrk, server.base_url + path) for path in ("/healthz", "/health")}
             peak_connections = sampler.stop()
             rss_after = worker_rss_kb(server.process.pid)
-    print(f"\nload: {results}; peak PostgreSQL sessions {peak_connections} (bound {PG_CONNECTION_BOUND}); "
-          f"worker RSS kB before {rss_before} after {rss_after}")
+    print(
+        f"\nload: {results}; peak PostgreSQL sessions {peak_connections} (bound {PG_CONNECTION_BOUND}); "
+        f"worker RSS kB before {rss_before} after {rss_after}"
+    )
     for path, result in results.items():
         assert result["requests"] > 0, path
         assert result["socket_errors"] == 0 and result["non_2xx"] == 0, (path, result)
@@ -112,13 +129,24 @@ def test_load__fresh_workers_answer_concurrent_first_probes(postgres_url, redis_
     """Workers recycled every ~300 requests under 200 connections: each fresh worker's first
     probes arrive together (found: a half-loaded check registry answered 503)."""
     wrk = require_wrk()
-    env = project_env({
-        "SECRET_KEY": "load-" + "Zx8-" * 14, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "BASE_DIR": str(tmp_path),
-        "WEB_CONCURRENCY": str(WORKERS), "GUNICORN_THREADS": str(THREADS),
-        "GUNICORN_MAX_REQUESTS": "300", "GUNICORN_MAX_REQUESTS_JITTER": "50", "HEALTH_CACHE_SECONDS": "0",
-        "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning",
-    }, debug=False)
+    env = project_env(
+        {
+            "SECRET_KEY": "load-" + "Zx8-" * 14,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": postgres_url,
+            "REDIS_URL": redis_url,
+            "BASE_DIR": str(tmp_path),
+            "WEB_CONCURRENCY": str(WORKERS),
+            "GUNICORN_THREADS": str(THREADS),
+            "GUNICORN_MAX_REQUESTS": "300",
+            "GUNICORN_MAX_REQUESTS_JITTER": "50",
+            "HEALTH_CACHE_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            "GUNICORN_LOG_LEVEL": "warning",
+        },
+        debug=False,
+    )
     with Gunicorn(env, ("--access-logfile", "/dev/null")) as server:
         result = run_wrk(wrk, server.base_url + "/health")
     assert result["requests"] > 1000  # several recycles happened

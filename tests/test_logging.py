@@ -59,8 +59,9 @@ def test_logging__level_and_json_format():
 
 def test_redacting_formatter__scrubs_secrets_and_url_passwords(secrets):
     formatter = RedactingFormatter()
-    line = formatter.format(record("connect %s with %s and %s / %s", TRICKY, f"{CANARY}%2Fx", f"{CANARY}/x",
-                                   "tok3n-value"))
+    line = formatter.format(
+        record("connect %s with %s and %s / %s", TRICKY, f"{CANARY}%2Fx", f"{CANARY}/x", "tok3n-value")
+    )
     assert CANARY not in line and "tok3n-value" not in line
     assert line.count("***") == 4
     assert line.endswith("WARNING shop.views connect *** with *** and *** / ***")
@@ -156,10 +157,13 @@ logging.getLogger("shop").debug("hidden at INFO")
 @pytest.mark.slow
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_logging__dict_config_writes_scrubbed_lines_to_stdout(tmp_path, log_format):
-    environ = {"PATH": "/usr/bin:/bin", "BASE_DIR": str(tmp_path), "LOG_FORMAT": log_format,
-               "DJANGO_SUPERUSER_PASSWORD": TRICKY}
-    result = subprocess.run([sys.executable, "-c", LOG_SCRIPT],
-                            env=environ, capture_output=True, text=True, check=True)
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "BASE_DIR": str(tmp_path),
+        "LOG_FORMAT": log_format,
+        "DJANGO_SUPERUSER_PASSWORD": TRICKY,
+    }
+    result = subprocess.run([sys.executable, "-c", LOG_SCRIPT], env=environ, capture_output=True, text=True, check=True)
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and result.stderr == ""
     assert CANARY not in result.stdout

@@ -22,7 +22,9 @@ def test_matrix__lowest_and_newest_pairs_run_everything():
 
 def test_classifiers__every_supported_python_and_django_and_nothing_else():
     classifiers = project()["classifiers"]
-    pythons = {c.rsplit(" :: ", 1)[1] for c in classifiers if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)}
+    pythons = {
+        c.rsplit(" :: ", 1)[1] for c in classifiers if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
     djangos = {c.rsplit(" :: ", 1)[1] for c in classifiers if re.fullmatch(r"Framework :: Django :: \d+\.\d+", c)}
     assert pythons == {python for python, _ in MATRIX}
     assert djangos == {django for _, django in MATRIX}
@@ -49,11 +51,14 @@ def test_floors__one_per_requirement_and_the_lowest_pair_pins_them_all():
     assert f"django=={found['django']}" in lines
 
 
-@pytest.mark.parametrize(("requirement", "problem"), [
-    ("redis", "needs exactly one lower bound"),
-    ("redis<8", "needs exactly one lower bound"),
-    ("redis>=7.2,>=7.3", "needs exactly one lower bound"),
-])
+@pytest.mark.parametrize(
+    ("requirement", "problem"),
+    [
+        ("redis", "needs exactly one lower bound"),
+        ("redis<8", "needs exactly one lower bound"),
+        ("redis>=7.2,>=7.3", "needs exactly one lower bound"),
+    ],
+)
 def test_floors__a_requirement_without_one_floor_is_refused(tmp_path, requirement, problem):
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(f'[project]\nname = "x"\ndependencies = ["{requirement}"]\n[project.optional-dependencies]\n')
@@ -63,8 +68,10 @@ def test_floors__a_requirement_without_one_floor_is_refused(tmp_path, requiremen
 
 def test_floors__two_floors_for_one_package_are_refused(tmp_path):
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[project]\nname = "x"\ndependencies = ["redis>=7.2"]\n'
-                         '[project.optional-dependencies]\nextra = ["redis>=7.3"]\n')
+    pyproject.write_text(
+        '[project]\nname = "x"\ndependencies = ["redis>=7.2"]\n'
+        '[project.optional-dependencies]\nextra = ["redis>=7.3"]\n'
+    )
     with pytest.raises(ValueError, match="two different floors"):
         floors(pyproject)
 

@@ -146,8 +146,7 @@ def test_dotenv__two_files_is_an_error_naming_both_reading_neither(tmp_path, mon
     assert env("LOG_LEVEL") == "INFO" and env.dotenv_path is None
     message = env.problems["ENV_FILE"]
     assert str(tmp_path / ".env") in message and str(package / ".env") in message and CANARY not in message
-    chosen = Env.with_dotenv({"DJANGO_SETTINGS_MODULE": f"{package.name}.settings",
-                              "ENV_FILE": str(package / ".env")})
+    chosen = Env.with_dotenv({"DJANGO_SETTINGS_MODULE": f"{package.name}.settings", "ENV_FILE": str(package / ".env")})
     assert chosen("LOG_LEVEL") == "ERROR" and chosen.problems == {}
 
 

@@ -13,12 +13,12 @@ import tempfile
 import time
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db.utils import ConnectionHandler, load_backend
 from django.http import HttpResponse
 from django.test import override_settings
 from django.utils import translation
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -37,14 +37,50 @@ PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[
 # Variables an error may name although the environment did not set them (required ones).
 REQUIRED_WHEN_PRODUCTION = {"SECRET_KEY", "ALLOWED_HOSTS"}
 CLOUDINARY_PARTS = {"CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET"}
-SCHEMES = ["postgres", "postgresql", "pgsql", "postgis", "sqlite", "mysql", "mysql2", "oracle", "redis",
-           "rediss", "unix", "amqp", "memory", "cloudinary", "http", "https", "ftp", "file", "", "x-y+z"]
+SCHEMES = [
+    "postgres",
+    "postgresql",
+    "pgsql",
+    "postgis",
+    "sqlite",
+    "mysql",
+    "mysql2",
+    "oracle",
+    "redis",
+    "rediss",
+    "unix",
+    "amqp",
+    "memory",
+    "cloudinary",
+    "http",
+    "https",
+    "ftp",
+    "file",
+    "",
+    "x-y+z",
+]
 TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=()), max_size=40)
 # What an environment can hold and a consumer chokes on later: non-UTF-8 bytes (surrogate escapes),
 # ~user paths, integers past a C int or a float, header-breaking characters, odd language forms.
-NASTY = ["\udcff", "value\udce9", "~no-such-user-mwc/x", "~root/x", "9" * 30, "9" * 400, "2147483648",
-         "same-origin\r\nX-Evil: 1", "same-origin\x7f", "sam\u0117-origin", "en-", "en_US", "x" * 9,
-         "/static/media/", "/media/static/", "/static/", "/"]
+NASTY = [
+    "\udcff",
+    "value\udce9",
+    "~no-such-user-mwc/x",
+    "~root/x",
+    "9" * 30,
+    "9" * 400,
+    "2147483648",
+    "same-origin\r\nX-Evil: 1",
+    "same-origin\x7f",
+    "sam\u0117-origin",
+    "en-",
+    "en_US",
+    "x" * 9,
+    "/static/media/",
+    "/media/static/",
+    "/static/",
+    "/",
+]
 
 
 @st.composite
@@ -53,26 +89,66 @@ def urls(draw: st.DrawFn, secret: bool) -> str:
     user = draw(st.sampled_from(["", "user", "us%40er", "default", "ü"]))
     password = CANARY if secret else draw(st.sampled_from(["", "pw", "p%2Fw"]))
     userinfo = draw(st.sampled_from(["", f"{user}@", f"{user}:{password}@", f":{password}@"]))
-    host = draw(st.sampled_from(["127.0.0.1", "localhost", "db.example.com", "ep-x-pooler.neon.tech", "[::1]",
-                                 "[::1", "", "host_name", "münchen.de", "cloud"]))
+    host = draw(
+        st.sampled_from(
+            [
+                "127.0.0.1",
+                "localhost",
+                "db.example.com",
+                "ep-x-pooler.neon.tech",
+                "[::1]",
+                "[::1",
+                "",
+                "host_name",
+                "münchen.de",
+                "cloud",
+            ]
+        )
+    )
     port = draw(st.sampled_from(["", ":5432", ":0", ":65535", ":70000", ":-1", ":abc", ":"]))
-    path = draw(st.sampled_from(["", "/", "/db", "/0", "/neondb?sslmode=disable", "/db?sslmode=require&x=1",
-                                 "/%zz", "/a b", "/db#frag", "/x?upload_prefix=http://127.0.0.1:1"]))
+    path = draw(
+        st.sampled_from(
+            [
+                "",
+                "/",
+                "/db",
+                "/0",
+                "/neondb?sslmode=disable",
+                "/db?sslmode=require&x=1",
+                "/%zz",
+                "/a b",
+                "/db#frag",
+                "/x?upload_prefix=http://127.0.0.1:1",
+            ]
+        )
+    )
     separator = draw(st.sampled_from(["://", ":/", ":", "//"]))
     return f"{scheme}{separator}{userinfo}{host}{port}{path}"
 
 
 def values_for(var: Variable) -> st.SearchStrategy[str]:
-    nasty = st.one_of(TEXT, st.just(""), st.just(" "), st.just("x" * 100_000), st.just("$HOME"),
-                      st.just(CANARY if var.secret else "value"), st.sampled_from(NASTY))
+    nasty = st.one_of(
+        TEXT,
+        st.just(""),
+        st.just(" "),
+        st.just("x" * 100_000),
+        st.just("$HOME"),
+        st.just(CANARY if var.secret else "value"),
+        st.sampled_from(NASTY),
+    )
     kind_values: dict[str, st.SearchStrategy[str]] = {
         "bool": st.sampled_from(["true", "FALSE", "1", "0", "yes", "No", "on", "off", "maybe", "tru", " true "]),
-        "int": st.one_of(st.integers(-10**6, 10**6).map(str), st.integers().map(str),
-                         st.sampled_from(["1e3", "0x10", "٣", "+5", " 7 "])),
+        "int": st.one_of(
+            st.integers(-(10**6), 10**6).map(str),
+            st.integers().map(str),
+            st.sampled_from(["1e3", "0x10", "٣", "+5", " 7 "]),
+        ),
         "float": st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(str), st.sampled_from(["0.5", "1_0"])),
         "str": st.one_of(st.sampled_from(list(var.choices) or ["x"]), TEXT),
-        "list": st.lists(st.one_of(urls(var.secret), st.sampled_from(["example.com", "*", "https://a.b", " ", "http://x/y"])),
-                         max_size=4).map(",".join),
+        "list": st.lists(
+            st.one_of(urls(var.secret), st.sampled_from(["example.com", "*", "https://a.b", " ", "http://x/y"])),
+            max_size=4,
+        ).map(",".join),
         "url": urls(var.secret),
         "path": st.one_of(st.sampled_from(["/tmp", "/nonexistent/file", "relative/path", "~", "/etc/hostname"]), TEXT),
     }
@@ -89,8 +165,9 @@ def environments(draw: st.DrawFn, production: bool | None = None) -> dict[str, s
         env["DEBUG"] = "false" if production else "true"
     if draw(st.booleans()):
         secret = draw(st.sampled_from([v for v in VARIABLES if v.secret]))
-        env[f"{secret.name}_FILE"] = draw(st.sampled_from(["/nonexistent", "/etc/hostname", "", "/tmp", "/dev/zero",
-                                                             "/dev/null", FIFO, "\udcff"]))
+        env[f"{secret.name}_FILE"] = draw(
+            st.sampled_from(["/nonexistent", "/etc/hostname", "", "/tmp", "/dev/zero", "/dev/null", FIFO, "\udcff"])
+        )
     return env
 
 
@@ -183,7 +260,6 @@ def test_build__odd_urls_in_every_url_variable(var, data):
     assert_builds_or_names_offenders(env)
 
 
-
 def _encodable(env: dict[str, str]) -> bool:
     try:
         return all(len(v) < 50_000 and v.encode("utf-8") is not None for v in env.values())
@@ -211,8 +287,11 @@ def plausible_environments(draw: st.DrawFn) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=int(os.environ.get("MODESTWEAR_HYPOTHESIS_SUBPROCESS_EXAMPLES", "15")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=int(os.environ.get("MODESTWEAR_HYPOTHESIS_SUBPROCESS_EXAMPLES", "15")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(plausible_environments())
 def test_example_project__accepted_environments_pass_django_check(env):
     """The real thing: django.setup(), `check`, and a page rendered through the whole middleware stack
@@ -243,8 +322,21 @@ print("RENDERED", response.status_code)
 
 # -- class 1: every place a consumer reads a password from -----------------------------------
 # Passwords with the characters libpq and redis-py accept unencoded, and percent-encoded ones.
-PASSWORDS = st.sampled_from([CANARY, f"{CANARY}%40x", f"{CANARY}%2C", f"p@{CANARY}", f"{CANARY}/x", f"{CANARY}?x",
-                             f"{CANARY}#x", f"{CANARY}:x", f"x,{CANARY}", f"{CANARY};x", f"{CANARY}&x=1"])
+PASSWORDS = st.sampled_from(
+    [
+        CANARY,
+        f"{CANARY}%40x",
+        f"{CANARY}%2C",
+        f"p@{CANARY}",
+        f"{CANARY}/x",
+        f"{CANARY}?x",
+        f"{CANARY}#x",
+        f"{CANARY}:x",
+        f"x,{CANARY}",
+        f"{CANARY};x",
+        f"{CANARY}&x=1",
+    ]
+)
 SECRET_PARAMETERS = ["password", "sslpassword", "token", "api_secret", "Password", "pass%77ord", "auth"]
 
 
@@ -289,8 +381,11 @@ def _consumer_passwords(value: str) -> list[str]:
 
 
 @PROFILE
-@given(st.sampled_from([v for v in VARIABLES if v.secret and v.kind in ("url", "list")]),
-       st.one_of(secret_url(), secret_url_lists()), st.booleans())
+@given(
+    st.sampled_from([v for v in VARIABLES if v.secret and v.kind in ("url", "list")]),
+    st.one_of(secret_url(), secret_url_lists()),
+    st.booleans(),
+)
 def test_redaction__canary_never_in_doctor_text_json_or_logs(var, value, as_json):
     import io
     import logging

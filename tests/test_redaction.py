@@ -17,7 +17,10 @@ CANARY = "RedCanary42"
     ("value", "expected"),
     [
         # libpq and redis-py read ?password= (and libpq sslpassword=)
-        (f"postgresql://app@db/shop?sslmode=require&password={CANARY}", "postgresql://***@db/shop?sslmode=require&password=***"),
+        (
+            f"postgresql://app@db/shop?sslmode=require&password={CANARY}",
+            "postgresql://***@db/shop?sslmode=require&password=***",
+        ),
         (f"redis://h:6379/0?password={CANARY}&db=1", "redis://h:6379/0?password=***&db=1"),
         (f"postgresql://db/shop?sslpassword={CANARY}", "postgresql://db/shop?sslpassword=***"),
         (f"redis://h/0?pass%77ord={CANARY}", "redis://h/0?pass%77ord=***"),
@@ -34,7 +37,10 @@ CANARY = "RedCanary42"
         # a '@' in a query value: libpq's user info and the query overlap, both masked
         (f"postgresql://h/db?password=p@{CANARY}", "postgresql://***"),
         (f"unix://:{CANARY}@/run/redis.sock?db=0", "unix://***@/run/redis.sock?db=0"),
-        ("postgresql://db/shop?sslmode=require&application_name=shop", "postgresql://db/shop?sslmode=require&application_name=shop"),
+        (
+            "postgresql://db/shop?sslmode=require&application_name=shop",
+            "postgresql://db/shop?sslmode=require&application_name=shop",
+        ),
     ],
 )
 def test_redact__every_place_a_consumer_reads_a_password(value, expected):
@@ -45,7 +51,10 @@ def test_redact__every_place_a_consumer_reads_a_password(value, expected):
 
 def test_redact__embedded_urls_in_free_text_end_at_quotes_and_spaces():
     text = f"cannot reach redis://:{CANARY}@h:1/0 or 'postgresql://u:{CANARY}@h/db' for admin@example.com"
-    assert redact(text, embedded=True) == "cannot reach redis://***@h:1/0 or 'postgresql://u:***@h/db' for admin@example.com"
+    assert (
+        redact(text, embedded=True)
+        == "cannot reach redis://***@h:1/0 or 'postgresql://u:***@h/db' for admin@example.com"
+    )
 
 
 def test_redact__libpq_keyword_strings_in_free_text():
@@ -60,8 +69,14 @@ def test_passwords__as_written_decoded_and_in_list_pieces():
 
 def test_masked_value__invalid_non_secret_is_not_shown():
     """A secret pasted into the wrong variable is exactly what makes a value invalid."""
-    env = Env({"DEBUG": "true", "ALLOWED_HOSTS": f"https://admin:{CANARY}@shop.example.com",
-               "LOG_LEVEL": CANARY, "TIME_ZONE": "Europe/Paris"})
+    env = Env(
+        {
+            "DEBUG": "true",
+            "ALLOWED_HOSTS": f"https://admin:{CANARY}@shop.example.com",
+            "LOG_LEVEL": CANARY,
+            "TIME_ZONE": "Europe/Paris",
+        }
+    )
     doctor.diagnose(env)
     assert doctor.masked_value(env, BY_NAME["ALLOWED_HOSTS"]) == "<invalid, not shown>"
     assert doctor.masked_value(env, BY_NAME["LOG_LEVEL"]) == "<invalid, not shown>"
@@ -70,4 +85,7 @@ def test_masked_value__invalid_non_secret_is_not_shown():
 
 def test_masked_value__secret_url_list_every_server_masked():
     env = Env({"DATABASE_REPLICA_URLS": f"postgresql://ro:{CANARY}@r1/db,postgresql://r2/db?password={CANARY}"})
-    assert doctor.masked_value(env, BY_NAME["DATABASE_REPLICA_URLS"]) == "postgresql://ro:***@r1/db,postgresql://r2/db?password=***"
+    assert (
+        doctor.masked_value(env, BY_NAME["DATABASE_REPLICA_URLS"])
+        == "postgresql://ro:***@r1/db,postgresql://r2/db?password=***"
+    )

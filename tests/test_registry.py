@@ -66,8 +66,15 @@ def test_registry__shown_default_forms():
 
 def test_registry__every_settings_variable_is_read_by_the_builders(tmp_path):
     """A declared variable nothing reads would be a setting that silently does nothing."""
-    env = Env({"DEBUG": "true", "BASE_DIR": str(tmp_path), "REDIS_URL": "rediss://h:6379/0",
-               "EMAIL_HOST": "smtp.example.com", "CLOUDINARY_URL": "cloudinary://k:s@c"})
+    env = Env(
+        {
+            "DEBUG": "true",
+            "BASE_DIR": str(tmp_path),
+            "REDIS_URL": "rediss://h:6379/0",
+            "EMAIL_HOST": "smtp.example.com",
+            "CLOUDINARY_URL": "cloudinary://k:s@c",
+        }
+    )
     build_settings(*BUILDERS, env=env)
     expected = {v.name for v in VARIABLES if v.concern not in READ_ELSEWHERE} - {"ENV_FILE"}  # read by from_os
     expected -= {"RENDER"}  # read by the W040 system check

@@ -27,12 +27,15 @@ def test_database_settings__no_replicas_no_router():
 
 
 def test_database_settings__replicas_share_the_primary_connection_options():
-    env = Env({
-        "DATABASE_URL": "postgresql://u:p@ep-a.eu-central-1.aws.neon.tech/neondb",
-        "DATABASE_REPLICA_URLS": "postgresql://u:p@ep-b.eu-central-1.aws.neon.tech/neondb, "
-                                 "postgresql://u:p@ep-c.eu-central-1.aws.neon.tech/neondb",
-        "DATABASE_CONN_MAX_AGE": "60", "DATABASE_CONNECT_TIMEOUT": "3",
-    })
+    env = Env(
+        {
+            "DATABASE_URL": "postgresql://u:p@ep-a.eu-central-1.aws.neon.tech/neondb",
+            "DATABASE_REPLICA_URLS": "postgresql://u:p@ep-b.eu-central-1.aws.neon.tech/neondb, "
+            "postgresql://u:p@ep-c.eu-central-1.aws.neon.tech/neondb",
+            "DATABASE_CONN_MAX_AGE": "60",
+            "DATABASE_CONNECT_TIMEOUT": "3",
+        }
+    )
     settings = build_settings(database_settings, env=env)
     databases = settings["DATABASES"]
     assert list(databases) == ["default", "replica_1", "replica_2"]
@@ -47,8 +50,12 @@ def test_database_settings__replicas_share_the_primary_connection_options():
 
 
 def test_database_settings__bad_replica_url_names_the_variable_not_the_password():
-    env = Env({"DATABASE_URL": "postgresql://u:p@localhost/shop",
-               "DATABASE_REPLICA_URLS": "postgresql://u:hunter2-secret@localhost/shop,mongodb://u:hunter2-secret@h/db"})
+    env = Env(
+        {
+            "DATABASE_URL": "postgresql://u:p@localhost/shop",
+            "DATABASE_REPLICA_URLS": "postgresql://u:hunter2-secret@localhost/shop,mongodb://u:hunter2-secret@h/db",
+        }
+    )
     with pytest.raises(ImproperlyConfigured) as excinfo:
         build_settings(database_settings, env=env)
     assert "DATABASE_REPLICA_URLS: unknown database scheme" in str(excinfo.value)

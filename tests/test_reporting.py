@@ -7,15 +7,18 @@ import pytest
 from django.test import Client, override_settings
 from django.views.debug import ExceptionReporter
 
-from modestwear_config.env import Env
-from modestwear_config.reporting import RedactingExceptionReporter, RedactingReporterFilter
 from modestwear_config import BUILDERS
-from modestwear_config.env import build_settings
+from modestwear_config.env import Env, build_settings
+from modestwear_config.reporting import RedactingExceptionReporter, RedactingReporterFilter
 from tests.reporting_urls import CANARY
 
 SECRET_URL_SETTINGS = {
-    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                           "LOCATION": f"redis://:{CANARY}-cache@a:6379/0,redis://:{CANARY}-cache2@b:6379/0"}},
+    "CACHES": {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"redis://:{CANARY}-cache@a:6379/0,redis://:{CANARY}-cache2@b:6379/0",
+        }
+    },
     "CELERY_BROKER_URL": f"redis://:{CANARY}-broker@a:6379/0;redis://:{CANARY}-failover@b:6379/0",
     "CELERY_RESULT_BACKEND": f"redis://a:6379/1?password={CANARY}-backend",
     "SOME_SERVICE_DSN": f"postgresql://app:{CANARY}-dsn@db/app",
@@ -38,8 +41,9 @@ def test_core_settings__install_the_filter_and_reporter():
 def test_technical_500__no_password_from_settings_or_frames(debug_page_settings, settings, accept):
     settings.DEFAULT_EXCEPTION_REPORTER_FILTER = "modestwear_config.reporting.RedactingReporterFilter"
     settings.DEFAULT_EXCEPTION_REPORTER = "modestwear_config.reporting.RedactingExceptionReporter"
-    client = Client(raise_request_exception=False, HTTP_ACCEPT=accept,
-                    HTTP_X_PROXY_URL=f"http://u:{CANARY}-meta@proxy:3128")
+    client = Client(
+        raise_request_exception=False, HTTP_ACCEPT=accept, HTTP_X_PROXY_URL=f"http://u:{CANARY}-meta@proxy:3128"
+    )
     response = client.get("/fail/")
     page = response.content.decode()
     assert response.status_code == 500
@@ -78,5 +82,6 @@ def test_filter__frame_dict_secrets_and_url_values():
     reporting_filter = RedactingReporterFilter()
     assert reporting_filter.cleanse_setting("X", "amqp://u:pw-long@h//") == "amqp://u:***@h//"
     assert reporting_filter.cleanse_setting("DATABASES", {"default": {"PASSWORD": "pw-long"}}) == {
-        "default": {"PASSWORD": reporting_filter.cleansed_substitute}}
+        "default": {"PASSWORD": reporting_filter.cleansed_substitute}
+    }
     assert reporting_filter.cleanse_setting("HOSTS", ["redis://:pw-long@h"]) == ["redis://***@h"]

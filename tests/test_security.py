@@ -8,8 +8,13 @@ from django.core.checks.security import base as django_security
 from modestwear_config.env import Env
 from modestwear_config.security import HEALTH_PATHS_EXEMPT, ONE_YEAR, security_settings
 
-PRODUCTION_FLAGS = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-                    "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+PRODUCTION_FLAGS = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
 
 
 def settings(**environ: str) -> dict:
@@ -45,8 +50,12 @@ def test_security__each_flag_overridable(flag):
 
 
 def test_security__header_values_overridable():
-    result = settings(SECURE_HSTS_SECONDS="300", SECURE_REFERRER_POLICY="strict-origin",
-                      SECURE_CROSS_ORIGIN_OPENER_POLICY="same-origin-allow-popups", X_FRAME_OPTIONS="sameorigin")
+    result = settings(
+        SECURE_HSTS_SECONDS="300",
+        SECURE_REFERRER_POLICY="strict-origin",
+        SECURE_CROSS_ORIGIN_OPENER_POLICY="same-origin-allow-popups",
+        X_FRAME_OPTIONS="sameorigin",
+    )
     assert result["SECURE_HSTS_SECONDS"] == 300
     assert result["SECURE_REFERRER_POLICY"] == "strict-origin"
     assert result["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin-allow-popups"

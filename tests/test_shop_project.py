@@ -39,8 +39,14 @@ def test_shop_project__own_suite_passes_without_collectstatic(tmp_path: Path) ->
     """Django's runner and pytest-django force DEBUG off: the admin pages used to need collectstatic."""
     project = fresh_shop(tmp_path, dotenv="DEBUG=true\n")
     env = {k: v for k, v in shop_env().items() if k not in ("DEBUG", "PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
-    pytest_run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
-                                env=env, capture_output=True, text=True, timeout=300)
+    pytest_run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pytest_run.returncode == 0, pytest_run.stdout + pytest_run.stderr
     assert "4 passed" in pytest_run.stdout
     django_run = shop_manage("test", "--no-input", env=env, project=project, timeout=300)
@@ -90,8 +96,11 @@ def admin_login(base_url: str, username: str, password: str) -> requests.Respons
     form = session.get(login, timeout=5)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
     assert form.status_code == 200 and token is not None, form.text[:500]
-    return session.post(login, data={"csrfmiddlewaretoken": token.group(1), "username": username,
-                                     "password": password, "next": "/admin/"}, timeout=10)
+    return session.post(
+        login,
+        data={"csrfmiddlewaretoken": token.group(1), "username": username, "password": password, "next": "/admin/"},
+        timeout=10,
+    )
 
 
 @pytest.mark.slow
@@ -99,10 +108,17 @@ def test_shop_project__deploy_sh_to_an_admin_login_in_production_mode(tmp_path: 
     # The user name the model requires comes from core/.env, the rest from the platform's environment.
     project = fresh_shop(tmp_path, dotenv="DJANGO_SUPERUSER_USERNAME=boss\n")
     env = readme_environment(
-        DEBUG="false", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="127.0.0.1", PORT=str(free_port()), WEB_CONCURRENCY="1",
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="127.0.0.1",
+        PORT=str(free_port()),
+        WEB_CONCURRENCY="1",
         # Plain HTTP on loopback (no TLS proxy here): no redirect, cookies without Secure.
-        SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
-        DJANGO_SUPERUSER_EMAIL="boss@shop.example", DJANGO_SUPERUSER_PASSWORD=CANARY,
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        DJANGO_SUPERUSER_EMAIL="boss@shop.example",
+        DJANGO_SUPERUSER_PASSWORD=CANARY,
         PAYMENT_SECRET_KEY=PAYMENT_CANARY,
     )
     deploys.append(deploy := Deploy(project, env))

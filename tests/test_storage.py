@@ -38,8 +38,10 @@ def test_storage_settings__file_system_media_and_whitenoise_without_cloudinary()
 
 def test_storage_settings__cloudinary_url_sends_media_to_cloudinary_never_static():
     settings = build({"CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}"})
-    assert settings["STORAGES"] == {"default": {"BACKEND": CLOUDINARY_MEDIA},
-                                    "staticfiles": {"BACKEND": WHITENOISE_STATIC}}
+    assert settings["STORAGES"] == {
+        "default": {"BACKEND": CLOUDINARY_MEDIA},
+        "staticfiles": {"BACKEND": WHITENOISE_STATIC},
+    }
     # The dict django-cloudinary-storage reads (it ignores a CLOUDINARY_URL *setting*).
     assert settings["CLOUDINARY_STORAGE"] == {"CLOUD_NAME": CLOUD, "API_KEY": API_KEY, "API_SECRET": API_SECRET}
 
@@ -47,8 +49,9 @@ def test_storage_settings__cloudinary_url_sends_media_to_cloudinary_never_static
 def test_storage_settings__three_variables_with_the_secret_from_a_file(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text(API_SECRET + "\n")
-    settings = build({"CLOUDINARY_CLOUD_NAME": CLOUD, "CLOUDINARY_API_KEY": API_KEY,
-                      "CLOUDINARY_API_SECRET_FILE": str(secret_file)})
+    settings = build(
+        {"CLOUDINARY_CLOUD_NAME": CLOUD, "CLOUDINARY_API_KEY": API_KEY, "CLOUDINARY_API_SECRET_FILE": str(secret_file)}
+    )
     assert settings["STORAGES"]["default"] == {"BACKEND": CLOUDINARY_MEDIA}  # type: ignore[index]
     assert settings["CLOUDINARY_STORAGE"] == {"CLOUD_NAME": CLOUD, "API_KEY": API_KEY, "API_SECRET": API_SECRET}
 
@@ -66,8 +69,11 @@ def test_storage_settings__three_variables_with_the_secret_from_a_file(tmp_path)
         ({"CLOUDINARY_URL": f"cloudinary//{API_KEY}:{API_SECRET}@{CLOUD}"}, ["CLOUDINARY_URL"], "with a scheme"),
         ({"CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}:port"}, ["CLOUDINARY_URL"], "bad port"),
         ({"CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET} @{CLOUD}"}, ["CLOUDINARY_URL"], "whitespace"),
-        ({"CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}", "CLOUDINARY_API_SECRET": API_SECRET},
-         ["CLOUDINARY_URL"], "not both"),
+        (
+            {"CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}", "CLOUDINARY_API_SECRET": API_SECRET},
+            ["CLOUDINARY_URL"],
+            "not both",
+        ),
     ],
 )
 def test_storage_settings__half_set_cloudinary_is_an_error_naming_the_variable(environ, named, hint):
@@ -135,8 +141,9 @@ def signature_is_valid(fields: dict[str, str]) -> bool:
 def test_storage__cloudinary_upload_and_delete_reach_only_the_fake_api(fake_cloudinary, tmp_path):
     url = f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}?upload_prefix={fake_cloudinary.url}"
     env = project_env({"BASE_DIR": str(tmp_path), "CLOUDINARY_URL": url})
-    completed = subprocess.run([sys.executable, "-c", UPLOAD], cwd=EXAMPLE_PROJECT, env=env,
-                               capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-c", UPLOAD], cwd=EXAMPLE_PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -165,12 +172,18 @@ def test_storage__cloudinary_upload_and_delete_reach_only_the_fake_api(fake_clou
 # -- static files: collectstatic, then gunicorn serves the hashed names --------------
 @pytest.mark.slow
 def test_storage__collectstatic_with_cloudinary_then_gunicorn_serves_hashed_files(tmp_path):
-    env = project_env({
-        "BASE_DIR": str(tmp_path),  # STATIC_ROOT under it: example_project/staticfiles stays clean
-        "CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}",
-        "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1",
-    }, debug=False)
+    env = project_env(
+        {
+            "BASE_DIR": str(tmp_path),  # STATIC_ROOT under it: example_project/staticfiles stays clean
+            "CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}",
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "1",
+        },
+        debug=False,
+    )
     completed = manage("collectstatic", "--no-input", env=env)
     assert completed.returncode == 0, completed.stderr
     assert "static files copied" in completed.stdout
@@ -213,10 +226,12 @@ def test_settings_import__unconfigured_services_import_no_client_library(tmp_pat
     (tmp_path / "lean_settings.py").write_text(
         "from modestwear_config import *  # noqa: F403\nROOT_URLCONF = 'modestwear_config.health.urls'\n"
     )
-    env = project_env({"BASE_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path),
-                       "DJANGO_SETTINGS_MODULE": "lean_settings"})
-    completed = subprocess.run([sys.executable, "-c", LEAN], cwd=tmp_path, env=env,
-                               capture_output=True, text=True, timeout=60)
+    env = project_env(
+        {"BASE_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "lean_settings"}
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", LEAN], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout.strip().splitlines()[-1]) == []
 

@@ -75,8 +75,16 @@ def test_redis_scheme__unknown_scheme_names_the_variable():
     assert "redis://, rediss://, unix://" in env.problems["REDIS_URL"]
 
 
-@pytest.mark.parametrize("query", ["ssl_cert_reqs=none", "ssl_cert_reqs=CERT_NONE", "ssl_check_hostname=false",
-                                   "ssl_ca_certs=/tmp/ca.pem", "SSL_CERT_REQS=none"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ssl_cert_reqs=none",
+        "ssl_cert_reqs=CERT_NONE",
+        "ssl_check_hostname=false",
+        "ssl_ca_certs=/tmp/ca.pem",
+        "SSL_CERT_REQS=none",
+    ],
+)
 def test_redis_scheme__tls_options_in_the_url_query_are_refused(query):
     """redis-py applies URL options over CONNECTION_POOL_KWARGS: ?ssl_cert_reqs=none would undo verification."""
     url = f"rediss://default:{SECRET_TOKEN}@cache.example.com:6379/0?{query}"

@@ -4,6 +4,8 @@ Both are configured for the database and the cache, against the same PostgreSQL 
 the benchmark gives our package (DATABASE_URL, REDIS_URL).
 """
 
+from __future__ import annotations
+
 from plain.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "health_check"]  # noqa: F405  (its HTML template; JSON is asked for)

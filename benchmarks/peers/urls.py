@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.urls import include, path
 from health_check.views import HealthCheckView
-
 from plain.urls import urlpatterns as plain_urlpatterns
 
 urlpatterns = [

@@ -4,6 +4,8 @@ Guarded: without Celery installed the project still runs; with it, tasks run inl
 until a broker is configured (modestwear_config.celery).
 """
 
+from __future__ import annotations
+
 from importlib.util import find_spec
 
 if find_spec("celery") is not None:

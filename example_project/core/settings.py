@@ -1,5 +1,7 @@
 """Settings of the example shop: everything comes from the environment through modestwear_config."""
 
+from __future__ import annotations
+
 from modestwear_config import *  # noqa: F403
 
 ROOT_URLCONF = "core.urls"

@@ -1,5 +1,7 @@
 """Tasks of the example shop, found by the Celery app's autodiscovery."""
 
+from __future__ import annotations
+
 import os
 
 from celery import shared_task

@@ -28,8 +28,11 @@ def celery_settings(env: Env) -> dict[str, Any]:
         env.derive("CELERY_RESULT_BACKEND", backend, ("CELERY_USE_REDIS_URL", "REDIS_URL"))
     eager: bool = env("CELERY_TASK_ALWAYS_EAGER", broker is None, from_=("CELERY_BROKER_URL", "CELERY_USE_REDIS_URL"))
     if broker is None and not eager:
-        env.error("CELERY_TASK_ALWAYS_EAGER", "is off but no broker is configured: tasks would be queued in "
-                  "memory and never run; set CELERY_BROKER_URL (or CELERY_USE_REDIS_URL=true) and run a worker")
+        env.error(
+            "CELERY_TASK_ALWAYS_EAGER",
+            "is off but no broker is configured: tasks would be queued in "
+            "memory and never run; set CELERY_BROKER_URL (or CELERY_USE_REDIS_URL=true) and run a worker",
+        )
     settings: dict[str, Any] = {
         # No broker at all: an in-process broker, so the project still starts and runs tasks inline.
         "CELERY_BROKER_URL": broker or IN_MEMORY_BROKER,

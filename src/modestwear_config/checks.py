@@ -154,8 +154,9 @@ def _url_unverified(url: Any) -> bool:
     if not isinstance(url, str):
         return False
     query = parse_qs(urlsplit(url).query)
-    return any(_unverified(value) for key, values in query.items() if key.lower() == "ssl_cert_reqs"
-               for value in values)
+    return any(
+        _unverified(value) for key, values in query.items() if key.lower() == "ssl_cert_reqs" for value in values
+    )
 
 
 def check_redis_tls_verification(**kwargs: Any) -> list[CheckMessage]:
@@ -325,12 +326,16 @@ SCOPED_CLEAR_CLIENT = "modestwear_config.cache_client.ScopedClearClient"
 
 
 def check_cache_clear_spares_celery(**kwargs: Any) -> list[CheckMessage]:
-    celery = {_redis_database(getattr(settings, name, None) or "") for name in
-              ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")} - {None}
+    celery = {
+        _redis_database(getattr(settings, name, None) or "") for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    } - {None}
     return [
-        Warning(W020_TEXT.format(alias=alias), id=ID + "W020",
-                hint=f"Use OPTIONS['CLIENT_CLASS'] = {SCOPED_CLEAR_CLIENT!r} (clears only the cache's keys), "
-                     "or a Redis database of its own.")
+        Warning(
+            W020_TEXT.format(alias=alias),
+            id=ID + "W020",
+            hint=f"Use OPTIONS['CLIENT_CLASS'] = {SCOPED_CLEAR_CLIENT!r} (clears only the cache's keys), "
+            "or a Redis database of its own.",
+        )
         for alias, cache in settings.CACHES.items()
         if cache.get("BACKEND") == "django_redis.cache.RedisCache"
         and cache.get("OPTIONS", {}).get("CLIENT_CLASS", "django_redis.client.DefaultClient") != SCOPED_CLEAR_CLIENT

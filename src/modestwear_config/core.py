@@ -63,11 +63,7 @@ def core_settings(env: Env) -> dict[str, Any]:
 
 
 def is_weak_secret_key(key: str) -> bool:
-    return (
-        len(key) < SECRET_KEY_MIN_LENGTH
-        or len(set(key)) < SECRET_KEY_MIN_UNIQUE
-        or key.startswith(INSECURE_PREFIX)
-    )
+    return len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE or key.startswith(INSECURE_PREFIX)
 
 
 def development_secret_key(base: Path) -> str:
@@ -113,7 +109,9 @@ def _url_prefixes(env: Env) -> tuple[str, str]:
     if static.startswith(media) or media.startswith(static):
         # Django refuses MEDIA_URL within STATIC_URL (runserver), and either inside the other shadows it.
         named = "STATIC_URL" if env.is_set("STATIC_URL") and not env.is_set("MEDIA_URL") else "MEDIA_URL"
-        env.error(named, "MEDIA_URL and STATIC_URL must differ and neither be inside the other (one would shadow the other)")
+        env.error(
+            named, "MEDIA_URL and STATIC_URL must differ and neither be inside the other (one would shadow the other)"
+        )
     return prefixes["STATIC_URL"], prefixes["MEDIA_URL"]
 
 

@@ -13,14 +13,16 @@ IDLE_KEY = "CONN_HEALTH_CHECKS_IDLE"  # read by connections.py
 POSTGRES_ENGINE = "django.db.backends.postgresql"
 # Every engine dj-database-url knows that speaks to PostgreSQL through libpq (psycopg): each takes
 # sslmode and connect_timeout, and /health probes it like PostgreSQL.
-POSTGRES_ENGINES = frozenset({
-    POSTGRES_ENGINE,
-    "django.contrib.gis.db.backends.postgis",
-    "timescale.db.backends.postgresql",
-    "timescale.db.backends.postgis",
-    "django_cockroachdb",  # the PostgreSQL wire protocol, libpq options
-    "django_redshift_backend",
-})
+POSTGRES_ENGINES = frozenset(
+    {
+        POSTGRES_ENGINE,
+        "django.contrib.gis.db.backends.postgis",
+        "timescale.db.backends.postgresql",
+        "timescale.db.backends.postgis",
+        "django_cockroachdb",  # the PostgreSQL wire protocol, libpq options
+        "django_redshift_backend",
+    }
+)
 MYSQL_ENGINES = ("django.db.backends.mysql", "django.contrib.gis.db.backends.mysql")
 LOCAL_DB_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
 REPLICA_PREFIX = "replica_"

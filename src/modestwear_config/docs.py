@@ -25,7 +25,12 @@ def reference_table() -> str:
     """Markdown: one table per concern, each variable with its type, default and example."""
     parts: list[str] = []
     for concern in CONCERNS:
-        parts += [f"#### {concern}", "", "| variable | type | default | example | description |", "|---|---|---|---|---|"]
+        parts += [
+            f"#### {concern}",
+            "",
+            "| variable | type | default | example | description |",
+            "|---|---|---|---|---|",
+        ]
         for var in (v for v in VARIABLES if v.concern == concern):
             kind = f"{var.kind}, secret" if var.secret else var.kind
             if var.choices:
@@ -35,7 +40,9 @@ def reference_table() -> str:
                 f"| `{var.name}` | {kind} | {_cell(var.shown_default)} | {example} | {_cell(var.description)} |"
             )
         parts.append("")
-    parts.append("Every secret can also be read from a file: set `NAME_FILE` to its path (one trailing newline is dropped).")
+    parts.append(
+        "Every secret can also be read from a file: set `NAME_FILE` to its path (one trailing newline is dropped)."
+    )
     return "\n".join(parts)
 
 

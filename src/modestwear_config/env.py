@@ -331,8 +331,10 @@ def _load_dotenv(env: Env) -> dict[str, str]:
     found = [Path(explicit)] if explicit is not None else [p for p in dotenv_candidates(env) if p.is_file()]
     if len(found) > 1:
         # Paths only (never contents): which one wins would be a guess, so neither is read.
-        env.error("ENV_FILE", f"two .env files exist ({found[0]} and {found[1]}): delete one, or set ENV_FILE "
-                  "to the one to read")
+        env.error(
+            "ENV_FILE",
+            f"two .env files exist ({found[0]} and {found[1]}): delete one, or set ENV_FILE to the one to read",
+        )
         return {}
     if not found:
         return {}

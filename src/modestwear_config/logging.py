@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .env import Env, lazy_settings
@@ -102,7 +102,7 @@ class JsonFormatter(RedactingFormatter):
         # backslash or a non-ASCII character, so a secret holding one would no
         # longer match in the encoded line.
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(),
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "message": self.redact(record.getMessage()),

@@ -42,6 +42,7 @@ def security_settings(env: Env) -> dict[str, Any]:
         # (browsers dropped X-XSS-Protection), so setting it would do nothing.
     }
 
+
 def _referrer_policy(env: Env) -> str:
     """Comma-separated tokens Django's check accepts: anything else is sent as a header (or 500s)."""
     value: str = env("SECURE_REFERRER_POLICY")

@@ -1,6 +1,8 @@
 """Tasks that fail the way a careless library does: their log lines and exception text carry the
 broker URL (and so its password). Loaded into a worker with `celery worker --include`."""
 
+from __future__ import annotations
+
 import logging
 import os
 

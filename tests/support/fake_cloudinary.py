@@ -97,8 +97,12 @@ class FakeCloudinary:
             stem = PurePosixPath(file_name).stem  # use_filename=True, unique_filename=False-like
             public_id = f"{folder}/{stem}" if folder else stem
             return {
-                "public_id": public_id, "version": 1, "resource_type": resource_type, "type": "upload",
-                "format": "png", "bytes": len(content),
+                "public_id": public_id,
+                "version": 1,
+                "resource_type": resource_type,
+                "type": "upload",
+                "format": "png",
+                "bytes": len(content),
                 "secure_url": f"https://res.cloudinary.com/{cloud}/{resource_type}/upload/v1/{public_id}.png",
             }
         if action == "destroy":

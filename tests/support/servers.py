@@ -56,7 +56,11 @@ def require(url: str, what: str) -> str:
 
 def which(name: str) -> str | None:
     """A program on PATH, beside this Python (the venv's bin/), or PostgreSQL's bin/."""
-    for candidate in (shutil.which(name), shutil.which(name, path=str(Path(sys.executable).parent)), str(PG_BIN / name)):
+    for candidate in (
+        shutil.which(name),
+        shutil.which(name, path=str(Path(sys.executable).parent)),
+        str(PG_BIN / name),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -155,19 +159,38 @@ class RedisServer:
         cert.cert_chain_pems[0].write_to_path(str(self.dir / "server.pem"))
         cert.private_key_pem.write_to_path(str(self.dir / "server.key"))
         return [
-            "--port", "0", "--tls-port", str(self.port),
-            "--tls-cert-file", str(self.dir / "server.pem"),
-            "--tls-key-file", str(self.dir / "server.key"),
-            "--tls-ca-cert-file", str(self.ca_path),
-            "--tls-auth-clients", "no",
+            "--port",
+            "0",
+            "--tls-port",
+            str(self.port),
+            "--tls-cert-file",
+            str(self.dir / "server.pem"),
+            "--tls-key-file",
+            str(self.dir / "server.key"),
+            "--tls-ca-cert-file",
+            str(self.ca_path),
+            "--tls-auth-clients",
+            "no",
         ]
 
     def start(self) -> RedisServer:
         port_args = self._tls_args() if self.tls else ["--port", str(self.port)]
         self.process = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir), *port_args, *self.extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                *port_args,
+                *self.extra_args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         return self
@@ -211,10 +234,12 @@ class PostgresCluster:
         subprocess.run([*prefix, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self) -> PostgresCluster:
-        opts = " ".join([f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-                         *self.server_options])
-        self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-l",
-                           str(self.dir / "log"), "start"])
+        opts = " ".join(
+            [f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", *self.server_options]
+        )
+        self._as_postgres(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-l", str(self.dir / "log"), "start"]
+        )
         return self
 
     def stop(self, mode: str = "fast") -> None:
@@ -255,13 +280,17 @@ def project_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> d
     return env
 
 
-def manage(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120,
-           cwd: Path = EXAMPLE_PROJECT) -> subprocess.CompletedProcess[str]:
+def manage(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, cwd: Path = EXAMPLE_PROJECT
+) -> subprocess.CompletedProcess[str]:
     """Run example_project/manage.py as a user would, in a subprocess."""
     return subprocess.run(
         [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), *args],
-        env=dict(env) if env is not None else project_env(), cwd=cwd,
-        capture_output=True, text=True, timeout=timeout,
+        env=dict(env) if env is not None else project_env(),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -277,7 +306,7 @@ class Gunicorn:
         self.env = {"WEB_CONCURRENCY": "1", **env, "PORT": str(self.port)}
         self.args = args
         self.process: subprocess.Popen[str] | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="mwc-gunicorn-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="mwc-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115 - lives as long as the server; closed in stop()
 
     @property
     def base_url(self) -> str:
@@ -287,7 +316,11 @@ class Gunicorn:
         gunicorn = which("gunicorn") or "gunicorn"
         self.process = subprocess.Popen(
             [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, self.app],
-            cwd=EXAMPLE_PROJECT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
+            cwd=EXAMPLE_PROJECT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -359,13 +392,17 @@ def shop_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> dict
     return project_env({"PYTHONPATH": str(SHOP_PROJECT), **(extra or {})}, debug=debug)
 
 
-def shop_manage(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120,
-                project: Path = SHOP_PROJECT) -> subprocess.CompletedProcess[str]:
+def shop_manage(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, project: Path = SHOP_PROJECT
+) -> subprocess.CompletedProcess[str]:
     """Run the shop project's manage.py (a copy's, when `project` is given) as a user would."""
     return subprocess.run(
         [sys.executable, str(project / "manage.py"), *args],
-        env=dict(env) if env is not None else shop_env(), cwd=project,
-        capture_output=True, text=True, timeout=timeout,
+        env=dict(env) if env is not None else shop_env(),
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -20,7 +20,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 
-from ..database import POSTGRES_ENGINES
+from modestwear_config.database import POSTGRES_ENGINES
+
 from . import redis_probe
 from .email import email_checks
 from .registry import SKIPPED, Probe, register_group

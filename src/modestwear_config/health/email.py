@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 
-from ..email import uses_mailers
-from ..email_providers import BY_BACKEND, Provider
+from modestwear_config.email import uses_mailers
+from modestwear_config.email_providers import BY_BACKEND, Provider
+
 from .registry import SKIPPED, Probe
 
 # Provider -> (path under its API URL, how the key is sent)

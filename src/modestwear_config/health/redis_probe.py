@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 DJANGO_BUILTIN = "django.core.cache.backends.redis.RedisCache"
 # django-redis client classes whose LOCATION lists plain Redis servers.
-PLAIN_CLIENTS = frozenset({
-    "django_redis.client.DefaultClient",
-    "django_redis.client.HerdClient",
-    "django_redis.client.ShardClient",
-    "django_redis.client.default.DefaultClient",
-    "modestwear_config.cache_client.ScopedClearClient",
-})
+PLAIN_CLIENTS = frozenset(
+    {
+        "django_redis.client.DefaultClient",
+        "django_redis.client.HerdClient",
+        "django_redis.client.ShardClient",
+        "django_redis.client.default.DefaultClient",
+        "modestwear_config.cache_client.ScopedClearClient",
+    }
+)
 # Connection options the health client copies (TLS and credentials); timeouts and pools are its own.
 _COPIED = ("username", "password", "db")
 

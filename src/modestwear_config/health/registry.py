@@ -68,8 +68,9 @@ def register_check(name: str, probe: Probe, *, critical: bool = False, optional:
     register_group(name, lambda: {name: probe}, critical=critical, optional=optional)
 
 
-def register_group(name: str, expand: Callable[[], dict[str, Probe]], *, critical: bool = False,
-                   optional: bool = False) -> None:
+def register_group(
+    name: str, expand: Callable[[], dict[str, Probe]], *, critical: bool = False, optional: bool = False
+) -> None:
     """Several checks under one name, e.g. one per database alias ("database:replica_1")."""
     _load_builtins()
     if not NAME.match(name):

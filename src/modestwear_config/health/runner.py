@@ -106,12 +106,14 @@ class Runner:
         deadline = start + allowed
         selected = list(checks)
         pending = self._start(selected, start, allowed, cache_seconds)
-        reports = [CheckReport(c.name, c.critical, self._wait(c.name, pending.get(c.name), deadline, start))
-                   for c in selected]
+        reports = [
+            CheckReport(c.name, c.critical, self._wait(c.name, pending.get(c.name), deadline, start)) for c in selected
+        ]
         return Report(tuple(reports), _ms(start))
 
-    def _start(self, checks: list[Selected], now: float, budget: float,
-               cache_seconds: float) -> dict[str, _Flight | Result]:
+    def _start(
+        self, checks: list[Selected], now: float, budget: float, cache_seconds: float
+    ) -> dict[str, _Flight | Result]:
         """For each check: a fresh cached result, or a flight (in the air or new) and, while it flies,
         a passing result that is stale but still within the bound."""
         found: dict[str, _Flight | Result] = {}
@@ -130,8 +132,9 @@ class Runner:
         return found
 
     def _launch(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
-        thread = threading.Thread(target=self._fly, args=(name, probe, flight, timeout),
-                                  name=f"modestwear-health:{name}", daemon=True)
+        thread = threading.Thread(
+            target=self._fly, args=(name, probe, flight, timeout), name=f"modestwear-health:{name}", daemon=True
+        )
         thread.start()
 
     def _fly(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
@@ -142,8 +145,9 @@ class Runner:
         except BaseException as exc:  # noqa: BLE001 - even SystemExit: this thread ends here, the flight must too
             result = Result(FAIL, _ms(start), is_timeout(exc), type(exc).__name__)
             # The alias is in the name; never the exception text (it can hold hosts or URLs).
-            logger.warning("Health check %s failed: %s%s", name, result.error,
-                           " (timed out)" if result.timed_out else "")
+            logger.warning(
+                "Health check %s failed: %s%s", name, result.error, " (timed out)" if result.timed_out else ""
+            )
         with self._lock:
             if self._flights.get(name) is flight:  # not orphaned by reset()
                 del self._flights[name]
@@ -181,8 +185,11 @@ RUNNER = Runner()
 def run_checks(budget: float | None = None, cache_seconds: float | None = None) -> Report:
     """The configured checks, through the process's one runner (shared by /health and the command)."""
     checks = select(conf.checks, conf.critical)
-    return RUNNER.run(checks, conf.budget if budget is None else budget,
-                      conf.cache_seconds if cache_seconds is None else cache_seconds)
+    return RUNNER.run(
+        checks,
+        conf.budget if budget is None else budget,
+        conf.cache_seconds if cache_seconds is None else cache_seconds,
+    )
 
 
 # A forked child (gunicorn --preload) must not wait on its parent's flights.

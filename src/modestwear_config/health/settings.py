@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..celery import broker_url
-from ..env import Env, lazy_settings
-from ..registry import BY_NAME
+from modestwear_config.celery import broker_url
+from modestwear_config.env import Env, lazy_settings
+from modestwear_config.registry import BY_NAME
+
 from .registry import NAME
 
 # The defaults are the registry's (one declaration); conf.py uses them when a setting is absent.

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from .. import __version__
+from modestwear_config import __version__
+
 from .conf import conf
 from .liveness import JSON_HEADERS
 from .middleware import liveness_response
@@ -45,8 +46,9 @@ def health(request: HttpRequest) -> HttpResponse:
 
 def _json(body: dict[str, Any], status: int, method: str | None) -> HttpResponse:
     content = json.dumps(body).encode()
-    response = HttpResponse(b"" if method == "HEAD" else content, status=status,
-                            content_type="application/json", headers=JSON_HEADERS)
+    response = HttpResponse(
+        b"" if method == "HEAD" else content, status=status, content_type="application/json", headers=JSON_HEADERS
+    )
     response["Content-Length"] = str(len(content))
     return response
 

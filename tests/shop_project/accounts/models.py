@@ -1,5 +1,7 @@
 """The shop's users log in by email; a user name is still required (shown in reviews)."""
 
+from __future__ import annotations
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 

@@ -1,5 +1,7 @@
 """The shop's own tests: run by `pytest` (pytest-django) and by `manage.py test`, no collectstatic."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings

@@ -1,5 +1,7 @@
 """A small JSON API: the catalogue, and the links the frontend's emails use."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import doctor
-from ...env import Env
-from ...registry import BY_NAME
+from modestwear_config import doctor
+from modestwear_config.env import Env
+from modestwear_config.registry import BY_NAME
 
 
 class Command(BaseCommand):
@@ -58,7 +58,7 @@ class Command(BaseCommand):
 
     def _connections(self) -> list[dict[str, Any]]:
         """/health's checks once, uncached: "can this dyno reach Neon and Upstash?"."""
-        from ...health.runner import run_checks
+        from modestwear_config.health.runner import run_checks
 
         logging.disable(logging.WARNING)  # failures are in the report; log lines on stdout would corrupt --json
         try:

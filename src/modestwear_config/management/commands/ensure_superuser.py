@@ -19,8 +19,8 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Vali
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
 
-from ...env import Env
-from ...registry import BY_NAME, Variable, declare
+from modestwear_config.env import Env
+from modestwear_config.registry import BY_NAME, Variable, declare
 
 EXIT_OK = 0
 EXIT_DATABASE = 1
@@ -89,20 +89,26 @@ class Command(BaseCommand):
             "the email's local part); ignored when the user model has no username field",
         )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help='database alias (default: "default")')
-        parser.add_argument("--update-password", action="store_true",
-                            help="set the existing superuser's password from the environment")
-        parser.add_argument("--promote", action="store_true",
-                            help="make an existing non-superuser account with that email or user name a "
-                            "superuser (its password is then set from the environment)")
-        parser.add_argument("--require", action="store_true",
-                            help="fail (exit 2) instead of skipping when no email is configured")
+        parser.add_argument(
+            "--update-password", action="store_true", help="set the existing superuser's password from the environment"
+        )
+        parser.add_argument(
+            "--promote",
+            action="store_true",
+            help="make an existing non-superuser account with that email or user name a "
+            "superuser (its password is then set from the environment)",
+        )
+        parser.add_argument(
+            "--require", action="store_true", help="fail (exit 2) instead of skipping when no email is configured"
+        )
         self.field_options = {"username"}  # options that carry a model field's value
         for name in _model_fields(_user_model_or_none()):
             if name in ("email", "username"):
                 continue  # declared above, whatever the model: never twice
             try:
-                parser.add_argument(f"--{name}", help=f"value of the user model's field {name!r} "
-                                    f"(default: ${_variable(name)})")
+                parser.add_argument(
+                    f"--{name}", help=f"value of the user model's field {name!r} (default: ${_variable(name)})"
+                )
             except argparse.ArgumentError:
                 continue  # a field named like one of Django's own options: its variable still works
             self.field_options.add(name)
@@ -166,8 +172,11 @@ class Command(BaseCommand):
         if given:
             return str(_clean_field(user_model, name, given, _variable(name)))
         derived = email.partition("@")[0]
-        login = str(_clean_field(user_model, name, derived,
-                                 f"{_variable(name)} (unset, so derived from the email's local part)"))
+        login = str(
+            _clean_field(
+                user_model, name, derived, f"{_variable(name)} (unset, so derived from the email's local part)"
+            )
+        )
         self.stdout.write(f"{_variable(name)} is not set: using {login!r}, the email's local part.")
         return login
 
@@ -179,8 +188,11 @@ class Command(BaseCommand):
         if target is not None:
             self._existing(target, wanted)
             return
-        same_email = list(users.filter(**{f"{_email_field(user_model)}__iexact": wanted.email}).order_by("pk")
-                          if _email_field(user_model) else [])
+        same_email = list(
+            users.filter(**{f"{_email_field(user_model)}__iexact": wanted.email}).order_by("pk")
+            if _email_field(user_model)
+            else []
+        )
         superusers = [u for u in same_email if _is_superuser(u)]
         if superusers or len(same_email) == 1:
             self._existing((superusers or same_email)[0], wanted)
@@ -264,8 +276,9 @@ class Command(BaseCommand):
             # A custom validator could quote the value: scrub it from every message.
             reasons = " ".join(m.replace(password, "***") for m in exc.messages)
             if not settings.DEBUG:
-                raise CommandError(f"{PASSWORD_VARIABLE} is too weak: {reasons}",
-                                   returncode=EXIT_WEAK_PASSWORD) from None
+                raise CommandError(
+                    f"{PASSWORD_VARIABLE} is too weak: {reasons}", returncode=EXIT_WEAK_PASSWORD
+                ) from None
             self.stderr.write(f"Warning: {PASSWORD_VARIABLE} is weak ({reasons}); accepted because DEBUG is on.")
         return password
 

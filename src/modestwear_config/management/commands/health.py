@@ -14,8 +14,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import __version__
-from ...health.runner import Report, run_checks
+from modestwear_config import __version__
+from modestwear_config.health.runner import Report, run_checks
 
 
 def _seconds(value: str) -> float:
@@ -29,14 +29,20 @@ def _seconds(value: str) -> float:
 
 
 class Command(BaseCommand):
-    help = "Run the health checks once: exit 0 when ok or degraded, 1 when a critical check fails, 2 when they cannot run."
+    help = (
+        "Run the health checks once: exit 0 when ok or degraded, 1 when a critical check fails, 2 when they cannot run."
+    )
     # A down database must not stop the command before it can say so.
     requires_system_checks: list[str] = []  # noqa: RUF012 - Django reads it as a class attribute
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print the detailed report as JSON.")
-        parser.add_argument("--budget", type=_seconds, default=None,
-                            help="Seconds the checks may take (default MODESTWEAR_HEALTH_BUDGET).")
+        parser.add_argument(
+            "--budget",
+            type=_seconds,
+            default=None,
+            help="Seconds the checks may take (default MODESTWEAR_HEALTH_BUDGET).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The report says what the warnings would; on stdout they would also corrupt --json.
@@ -71,8 +77,11 @@ class Command(BaseCommand):
                 line += "  [critical]"
             self.stdout.write(line)
         if report.status == "degraded":
-            self.stdout.write(self.style.WARNING(f"health: degraded ({', '.join(_failed(report, critical=False))} "
-                                                 "failed; not critical)"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"health: degraded ({', '.join(_failed(report, critical=False))} failed; not critical)"
+                )
+            )
         elif report.status == "ok":
             self.stdout.write(self.style.SUCCESS("health: ok"))
 
