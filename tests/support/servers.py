@@ -281,13 +281,17 @@ def project_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> d
 
 
 def manage(
-    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, cwd: Path = EXAMPLE_PROJECT
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
+    project: Path = EXAMPLE_PROJECT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run example_project/manage.py as a user would, in a subprocess."""
+    """Run a project's manage.py (the example's by default) as a user would, in a subprocess."""
     return subprocess.run(
-        [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), *args],
+        [sys.executable, str(project / "manage.py"), *args],
         env=dict(env) if env is not None else project_env(),
-        cwd=cwd,
+        cwd=cwd or project,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -396,14 +400,7 @@ def shop_manage(
     *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, project: Path = SHOP_PROJECT
 ) -> subprocess.CompletedProcess[str]:
     """Run the shop project's manage.py (a copy's, when `project` is given) as a user would."""
-    return subprocess.run(
-        [sys.executable, str(project / "manage.py"), *args],
-        env=dict(env) if env is not None else shop_env(),
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return manage(*args, env=env if env is not None else shop_env(), timeout=timeout, project=project)
 
 
 def wait_for_http(url: str, timeout: float = 120.0, alive: Any = None) -> Any:
