@@ -211,3 +211,18 @@ def test_psycopg__server_does_not_support_ssl_here(postgres_url):
     """Guards the sslmode test above: it relies on this server having TLS off."""
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SHOW ssl").fetchone() == ("off",)
+
+
+def test_database__postgresql_without_a_driver_names_the_variable_and_extra(monkeypatch):
+    """Without psycopg, django.setup() would fail with a traceback naming neither (issue 17)."""
+    from modestwear_config import database
+
+    real = database.find_spec
+    monkeypatch.setattr(database, "find_spec", lambda name: None if name in database.POSTGRES_DRIVERS else real(name))
+    env = Env({"DATABASE_URL": "postgresql://u:Canary-pw@db.example.com/shop"})
+    database.database_settings(env)
+    assert 'pip install "modestwear_config[postgres]"' in env.problems["DATABASE_URL"]
+    assert "Canary-pw" not in env.problems["DATABASE_URL"]
+    sqlite = Env({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"})
+    database.database_settings(sqlite)
+    assert sqlite.problems == {}

@@ -16,7 +16,7 @@ from .core import core_settings
 from .cors import cors_settings
 from .database import database_settings
 from .email import email_settings
-from .env import lazy_settings
+from .env import Builder, lazy_settings
 from .health.settings import health_settings
 from .logging import logging_settings
 from .project import configure as configure
@@ -28,7 +28,7 @@ from .storage import storage_settings
 
 __version__ = version("modestwear_config")  # declared once, in pyproject.toml
 
-BUILDERS = (
+BUILDERS: tuple[Builder, ...] = (
     core_settings,
     database_settings,
     cache_settings,

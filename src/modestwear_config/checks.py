@@ -262,7 +262,7 @@ def environment_messages(env: Env) -> list[CheckMessage]:
         Warning(W031_TEXT.format(name=name, meant=meant), hint=f"Rename it to {meant}.", obj=meant, id=ID + "W031")
         for name, meant in suggestions(env.names()).items()
     ]
-    warnings = [
+    warnings: list[CheckMessage] = [
         Warning(W033_TEXT.format(name=name, message=message), obj=name, id=ID + "W033")
         for name, message in sorted(env.warnings.items())
     ]

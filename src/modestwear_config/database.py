@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 import dj_database_url
 
 from .env import Env, base_dir, lazy_settings
 
+# Either satisfies Django; /health's probe uses psycopg (3).
+POSTGRES_DRIVERS = ("psycopg", "psycopg2")
 IDLE_KEY = "CONN_HEALTH_CHECKS_IDLE"  # read by connections.py
 
 POSTGRES_ENGINE = "django.db.backends.postgresql"
@@ -84,6 +87,13 @@ def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
         return {}
     if config["ENGINE"] != "django.db.backends.sqlite3" and not config.get("NAME"):
         env.error(name, "has no database name in its path (like .../neondb)")
+    if config["ENGINE"] in POSTGRES_ENGINES and not any(find_spec(m) for m in POSTGRES_DRIVERS):
+        # Else django.setup() fails with a traceback naming neither the variable nor the extra.
+        env.error(
+            name,
+            'needs a PostgreSQL driver, which is not installed: pip install "modestwear_config[postgres]"'
+            " (or [postgres-binary] for the prebuilt libpq)",
+        )
     _apply_connection_options(env, config)
     return config
 
