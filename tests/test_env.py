@@ -444,7 +444,11 @@ def test_lazy_settings__concern_module_star_import(monkeypatch, tmp_path):
     assert not hasattr(email, "__missing_dunder__")
     namespace: dict = {}
     exec("from modestwear_config.email import *", namespace)
-    assert namespace["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    console = "django.core.mail.backends.console.EmailBackend"
+    if email.uses_mailers():  # Django >= 6.1: MAILERS replaces EMAIL_BACKEND
+        assert namespace["MAILERS"] == {"default": {"BACKEND": console}}
+    else:
+        assert namespace["EMAIL_BACKEND"] == console
     assert "email_settings" not in namespace
 
 
