@@ -306,7 +306,15 @@ def test_main__works_without_importable_settings(monkeypatch):
 def test_config_command__production_example_project_exit_codes():
     clean = manage(
         "config",
-        env=project_env({**PRODUCTION, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}, debug=False),
+        # A production mailer: Django 6.1's check --deploy refuses the console one (mail.E001).
+        env=project_env(
+            {
+                **PRODUCTION,
+                "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+                "EMAIL_HOST": "smtp.example.com",
+            },
+            debug=False,
+        ),
     )
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "No problems found." in clean.stdout

@@ -296,6 +296,7 @@ def test_config_command__sqlite_and_http_origin_are_exactly_two_problems():
         **PRODUCTION,
         "DATABASE_URL": "sqlite:////tmp/mwc-doctor.sqlite3",
         "CORS_ALLOWED_ORIGINS": "http://shop.example.com",
+        "EMAIL_HOST": "smtp.example.com",  # Django 6.1's check --deploy refuses the console mailer (mail.E001)
     }
     result = manage("config", "--json", env=project_env(environment, debug=False))
     data = json.loads(result.stdout)
@@ -313,7 +314,12 @@ def test_config_command__sqlite_and_http_origin_are_exactly_two_problems():
 @pytest.mark.slow
 def test_config_command__typo_and_bad_dotenv_line_shown(tmp_path):
     (tmp_path / ".env").write_text(f"TIME_ZONE=UTC\nexport {CANARY} = x\n")
-    environment = {**PRODUCTION, "DATABSE_URL": f"postgresql://u:{CANARY}@h/db", "ENV_FILE": str(tmp_path / ".env")}
+    environment = {
+        **PRODUCTION,
+        "DATABSE_URL": f"postgresql://u:{CANARY}@h/db",
+        "ENV_FILE": str(tmp_path / ".env"),
+        "EMAIL_HOST": "smtp.example.com",  # Django 6.1's check --deploy refuses the console mailer (mail.E001)
+    }
     result = manage("config", env=project_env(environment, debug=False))
     assert "did you mean DATABASE_URL?" in result.stdout
     assert "ENV_FILE: " in result.stdout and "line(s) 2 are not KEY=VALUE" in result.stdout

@@ -561,6 +561,8 @@ def test_ensure_superuser__ten_concurrent_runs_on_sqlite_make_one_superuser(tmp_
     assert [p.returncode for p in processes] == [0] * 10, [err for _, err in outputs]
     assert sum("Created superuser" in out for out, _ in outputs) == 1
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+    # sqlite3's context manager only commits: closing() closes (Python 3.13 warns on an unclosed one).
+    with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as conn:
         assert conn.execute("SELECT username, is_superuser FROM auth_user").fetchall() == [("admin", 1)]
