@@ -293,9 +293,8 @@ def test_ensure_superuser__password_from_file(db_url: str, tmp_path: Path) -> No
     assert has_password(user, CANARY)
 
 
-@pytest.mark.slow
-def test_ensure_superuser__ten_concurrent_runs_make_one_superuser(db_url: str) -> None:
-    env = environment(db_url, superuser_env())
+def run_ten_at_once(env: dict[str, str]) -> list[str]:
+    """Ten ensure_superuser processes started together: each exits 0 and prints no secret; their stdouts."""
     processes = [
         subprocess.Popen(
             [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"],
@@ -311,8 +310,15 @@ def test_ensure_superuser__ten_concurrent_runs_make_one_superuser(db_url: str) -
     for stdout, stderr in outputs:
         assert_no_secret(stdout, stderr)
     assert [p.returncode for p in processes] == [0] * 10, [err for _, err in outputs]
-    assert sum("Created superuser" in out for out, _ in outputs) == 1
-    assert sum("already exists" in out for out, _ in outputs) == 9
+    return [stdout for stdout, _ in outputs]
+
+
+@pytest.mark.slow
+def test_ensure_superuser__ten_concurrent_runs_make_one_superuser(db_url: str) -> None:
+    env = environment(db_url, superuser_env())
+    outputs = run_ten_at_once(env)
+    assert sum("Created superuser" in out for out in outputs) == 1
+    assert sum("already exists" in out for out in outputs) == 9
     users = rows(db_url)
     assert [(u["username"], u["is_superuser"]) for u in users] == [("admin", True)]
 
@@ -544,22 +550,8 @@ def test_ensure_superuser__ten_concurrent_runs_on_sqlite_make_one_superuser(tmp_
     migrated = manage("migrate", "--no-input", env=environment(url))
     assert migrated.returncode == 0, migrated.stderr
     env = environment(url, superuser_env())
-    processes = [
-        subprocess.Popen(
-            [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "ensure_superuser"],
-            env=env,
-            cwd=EXAMPLE_PROJECT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(10)
-    ]
-    outputs = [p.communicate(timeout=120) for p in processes]
-    for stdout, stderr in outputs:
-        assert_no_secret(stdout, stderr)
-    assert [p.returncode for p in processes] == [0] * 10, [err for _, err in outputs]
-    assert sum("Created superuser" in out for out, _ in outputs) == 1
+    outputs = run_ten_at_once(env)
+    assert sum("Created superuser" in out for out in outputs) == 1
     import sqlite3
     from contextlib import closing
 
