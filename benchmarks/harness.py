@@ -199,6 +199,60 @@ class Gunicorn:
         self.stop()
 
 
+@dataclass
+class CeleryWorker:
+    """One real Celery worker of the `ours` project on `broker_url`, as the seed deploys one.
+
+    With a broker configured the library's /health also asks a worker to answer a ping (its
+    default): without a worker every refresh would wait out the ping and report "degraded".
+    """
+
+    env: dict[str, str]
+    broker_url: str
+    process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> CeleryWorker:
+        env = base_env(
+            {
+                **self.env,
+                "DJANGO_SETTINGS_MODULE": "ours.settings",
+                "CELERY_BROKER_URL": self.broker_url,
+                "CELERY_RESULT_BACKEND": self.broker_url,
+            }
+        )
+        command = [str(BIN / "celery"), "-A", "ours.celery:app", "worker", "--pool", "solo", "--loglevel", "warning"]
+        self.process = subprocess.Popen(
+            [*command, "--without-gossip", "--without-mingle"],
+            cwd=HERE,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        from celery import Celery
+
+        app = Celery("bench-ping", broker=self.broker_url, set_as_current=False)
+        deadline = time.monotonic() + 60
+        try:
+            while not app.control.ping(timeout=0.5, limit=1):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__()
+                    raise RuntimeError("the benchmark's Celery worker did not answer a ping within 60 s")
+        finally:
+            app.close()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.process = None
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):

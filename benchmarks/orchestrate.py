@@ -11,7 +11,7 @@ from typing import Any
 
 import report
 import suites
-from harness import HERE
+from harness import HERE, CeleryWorker
 
 ORDER = (
     "startup",
@@ -45,7 +45,10 @@ def run_all(quick: bool, only: list[str]) -> None:
     results["plain_mirrors_ours"] = suites.check_plain_mirrors_ours()
     with ExitStack() as stack:
         services = suites.Services(stack)
-        prod = suites.collectstatic(stack, suites.production_env(services.pg.url, services.redis.url))
+        prod = suites.collectstatic(
+            stack, suites.production_env(services.pg.url, services.redis.url, services.broker.url)
+        )
+        stack.enter_context(CeleryWorker(prod, services.broker.url))  # the seed's worker: /health pings it
         results["machine"]["postgresql"] = services.admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
         results["machine"]["redis"] = services.redis_admin.info("server")["redis_version"]
         for name in chosen:

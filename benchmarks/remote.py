@@ -153,6 +153,16 @@ def candidate_env(name: str, prod: dict[str, str], proxy: Proxy) -> tuple[str, d
     return f"{project}.wsgi:application", env
 
 
+def runner_env(prod: dict[str, str], proxy: Proxy) -> tuple[str, dict[str, str]]:
+    """The library now, for the /health runner suites: database and cache checks only.
+
+    Without a broker, as the runner before (which had no Celery check by default) ran them:
+    both runners refresh the same two checks, so the figures compare the runners alone.
+    """
+    app, env = candidate_env("library now (check after 30 s idle)", prod, proxy)
+    return app, {k: v for k, v in env.items() if k not in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")}
+
+
 def measure(
     name: str,
     shape: str,
@@ -312,7 +322,7 @@ def health_load(
                 order = list(candidates.items())
                 order = order[run % len(order) :] + order[: run % len(order)]
                 for name, extra in order:
-                    app, env = candidate_env("library now (check after 30 s idle)", prod, proxy)
+                    app, env = runner_env(prod, proxy)
                     with Gunicorn(app, {**env, **extra}, workers=1, threads=4, cpus=cpus[0]) as server:
                         wrk(server.port, "/health", 2, headers=json_accept, cpus=cpus[1])
                         for clients in concurrency:
@@ -384,7 +394,7 @@ def health_expiry(
         proxy = Proxy(delay_ms, pg.port, redis.port)
         try:
             for name, extra in candidates.items():
-                app, env = candidate_env("library now (check after 30 s idle)", prod, proxy)
+                app, env = runner_env(prod, proxy)
                 with Gunicorn(app, {**env, **extra}, workers=1, threads=4) as server:
                     get(server.port, "/health", {"Accept": "application/json"})  # the first result, then expiries
                     latencies, statuses = [], []

@@ -525,7 +525,10 @@ virtual environment under `gunicorn -c python:modestwear_config.gunicorn` with t
 /dev/null and worker recycling off (GUNICORN_MAX_REQUESTS=0), against a private PostgreSQL cluster and a
 private redis-server started for the run. Ours gets the seed's production environment (DEBUG off, strong
 SECRET_KEY, DATABASE_URL, REDIS_URL, Celery, e-mail, Cloudinary, CORS; Redis without TLS on loopback) after
-`collectstatic`, as deploy.sh does.
+`collectstatic`, as deploy.sh does. A real Celery worker of `benchmarks/ours` runs on its own private Redis (the
+broker, so its polling never shows in the cache's command counts): with a broker, ours' /health also asks a
+worker for a ping (its default), which the peers do not; the remote /health suites run without a broker, so
+both runners there refresh the same two checks.
 
 1. **Start-up**: `import django; django.setup()` timed inside a fresh interpreter (settings import and
    app registry), candidates interleaved in rotating order, the first round discarded (bytecode cache).

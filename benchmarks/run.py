@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, shorter runs (a smoke test)")
     parser.add_argument("--only", default="", help="comma-separated suites to run (default: all)")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:  # the load generator of every throughput figure
+        raise SystemExit("benchmarks/run.py: wrk is not installed (Debian: apt-get install wrk)")
     if not in_peers_venv():
         python = ensure_venv()
         os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])

@@ -156,6 +156,11 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("base_dir_blank", {"BASE_DIR": "  "}, {"BASE_DIR"}),
     ("env_file_missing", {"ENV_FILE": "{tmp}/missing.env"}, {"ENV_FILE"}),
     ("env_file_not_utf8", {"ENV_FILE": "{tmp}/latin1.env"}, {"ENV_FILE"}),
+    # ENV_FILE, like *_FILE, reads only a bounded regular file: never blocks or fills memory at start-up
+    ("env_file_dev_zero", {"ENV_FILE": "/dev/zero"}, {"ENV_FILE"}),
+    ("env_file_fifo", {"ENV_FILE": "{tmp}/fifo"}, {"ENV_FILE"}),
+    ("env_file_directory", {"ENV_FILE": "{tmp}"}, {"ENV_FILE"}),
+    ("env_file_too_large", {"ENV_FILE": "{tmp}/huge.env"}, {"ENV_FILE"}),
     # bytes that are not UTF-8 (POSIX environments are bytes; Python keeps them as surrogate escapes)
     ("not_utf8_secret_key", {"SECRET_KEY": STRONG_KEY + "\udcff"}, {"SECRET_KEY"}),
     ("not_utf8_base_dir", {"BASE_DIR": "{tmp}/\udcff"}, {"BASE_DIR"}),
@@ -199,6 +204,7 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "latin1.env").write_bytes(f"EMAIL_HOST_PASSWORD=caf\xe9{CANARY}\n".encode("latin-1"))
     os.mkfifo(tmp_path / "fifo")  # reading it would block start-up forever
     (tmp_path / "large").write_text(STRONG_KEY * 2000)
+    (tmp_path / "huge.env").write_text(f"EMAIL_HOST_PASSWORD={CANARY}\n" + "LOG_LEVEL=INFO\n" * 80_000)  # > 1 MiB
     return tmp_path
 
 

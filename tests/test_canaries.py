@@ -20,6 +20,7 @@ import pytest
 from modestwear_config.registry import VARIABLES
 from tests.support.servers import (
     ROOT,
+    AsgiGunicorn,
     Gunicorn,
     RedisServer,
     SilentServer,
@@ -166,17 +167,52 @@ def test_http_entry_points(up_services, down_services, state, log_format):
             _get(f"{server.base_url}/health", {"Authorization": f"Bearer {TOKEN}"}),
             _get(f"{server.base_url}/health", {"Authorization": "Bearer wrong-token-0123456789"}),
             _get(f"{server.base_url}/boom/"),  # a 500 whose exception text carries the URLs
+            # A secret in the request line (a client pasting it): gunicorn's access log writes that line.
+            _get(f"{server.base_url}/healthz?token={TOKEN}"),
+            _get(f"{server.base_url}/nowhere/{PASSWORDS['SECRET_KEY']}"),
         ]
         server.stop()
         log = server.output()
     assert responses[0][0] == 200
     assert {status for status, _, _ in responses[1:4]} <= {200, 503}
-    assert responses[-1][0] == 500
+    assert responses[4][0] == 500
+    assert "GET /healthz?token=*** HTTP/1.1" in log, "the access log did not log the request line"
     assert "Traceback" in log or "exc_info" in log, "the 500 was not logged"
     for status, headers, body in responses:
         assert_clean(headers + body, f"HTTP {status} response ({state})")
         assert not any(hint in body for hint in PRIVATE_HOST_HINTS), body
     assert_clean(log, f"server log ({state}, {log_format})")
+
+
+def test_asgi_server__access_and_error_lines_are_redacted(up_services):
+    """uvicorn's worker logs through gunicorn's handlers: its access lines are scrubbed too."""
+    env = canary_env(*up_services, PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}")
+    with AsgiGunicorn(env) as server:
+        statuses = [
+            _get(f"{server.base_url}/healthz?token={TOKEN}")[0],
+            _get(f"{server.base_url}/nowhere/{PASSWORDS['SECRET_KEY']}")[0],
+        ]
+        server.stop()
+        log = server.output()
+    assert statuses == [200, 404]
+    assert "/healthz?token=*** HTTP/1.1" in log, "uvicorn's access line was not logged"
+    assert_clean(log, "the ASGI server's log")
+
+
+def test_gunicorn_error_log__worker_boot_traceback_is_redacted(up_services):
+    """gunicorn's own error log (outside Django's LOGGING) prints a failed worker's traceback, and
+    the worker prints the exception's text to stderr itself."""
+    env = canary_env(*up_services, PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}")
+
+    class Broken(Gunicorn):
+        app = "tests.canary_project.broken_wsgi:application"
+
+    with pytest.raises(RuntimeError, match="gunicorn exited") as failed:
+        Broken(env).start()
+    output = str(failed.value)
+    # The traceback (error log) and the exception text gunicorn prints to the worker's stderr.
+    assert "Exception in worker process" in output and output.count("cannot start: *** ***") == 2
+    assert_clean(output, "gunicorn's error log and the worker's stderr")
 
 
 # -- processes other than the web one: a real Celery worker ------------------------------

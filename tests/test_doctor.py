@@ -186,6 +186,31 @@ def test_effective__debug_defaults_derived_from_debug():
     assert entry(report, "SECRET_KEY").source == "derived"
 
 
+def test_effective__server_values_in_force_not_rules():
+    """The gunicorn variables show what the server will run with, as deploy.sh's plan computes it."""
+    from modestwear_config.server_plan import available_cpus, default_workers
+
+    report = doctor.diagnose(Env({**PRODUCTION, "BEHIND_TLS_PROXY": "true"}))
+    cpus = available_cpus()
+    workers = entry(report, "WEB_CONCURRENCY")
+    assert (workers.value, workers.source, workers.origin) == (
+        str(default_workers(cpus.count)),
+        "derived",
+        f"2 x {cpus.count:g} CPUs ({cpus.source}) + 1",
+    )
+    forwarders = entry(report, "FORWARDED_ALLOW_IPS")
+    assert (forwarders.value, forwarders.origin) == ("*", "BEHIND_TLS_PROXY")
+    local = doctor.diagnose(Env({**PRODUCTION, "WEB_CONCURRENCY": "3", "BEHIND_TLS_PROXY": "false"}))
+    assert (entry(local, "WEB_CONCURRENCY").value, entry(local, "WEB_CONCURRENCY").source) == ("3", "environment")
+    assert entry(local, "FORWARDED_ALLOW_IPS").value == "127.0.0.1,::1"
+
+
+def test_effective__server_problems_shown_by_the_doctor():
+    report = doctor.diagnose(Env({**PRODUCTION, "FORWARDED_ALLOW_IPS": "10.0.0.0/8,not-an-ip"}))
+    assert [p.id for p in entry(report, "FORWARDED_ALLOW_IPS").problems] == ["environment"]
+    assert report.exit_code() == doctor.EXIT_PROBLEMS
+
+
 @pytest.mark.parametrize(
     ("environment", "eager", "broker"),
     [

@@ -270,6 +270,20 @@ def test_dotenv__explicit_env_file_missing_is_a_problem(tmp_path):
     assert "does not exist" in env.problems["ENV_FILE"]
 
 
+def test_dotenv__larger_than_the_cap_is_refused_whole(tmp_path):
+    """A .env over DOTENV_MAX_BYTES (a dump, a binary) is an error, not read in part: half a file is half a config."""
+    line = f"EMAIL_HOST_PASSWORD={CANARY}\n"
+    (tmp_path / ".env").write_text("DEBUG=on\n" + line * (env_module.DOTENV_MAX_BYTES // len(line) + 1))
+    env = Env.with_dotenv({"BASE_DIR": str(tmp_path)})
+    assert env.problems == {"ENV_FILE": f"{tmp_path / '.env'} is a file that cannot be read (larger than 1024 KiB)"}
+    assert env("DEBUG") is False
+
+
+def test_dotenv__env_file_naming_a_device_is_not_called_missing():
+    env = Env.with_dotenv({"ENV_FILE": "/dev/zero"})
+    assert "not a regular file" in env.problems["ENV_FILE"]
+
+
 def test_dotenv__absent_default_file_is_fine(tmp_path):
     env = Env.with_dotenv({"BASE_DIR": str(tmp_path)})
     assert env.problems == {}

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import gunicorn as config
+from modestwear_config import server_plan
 from modestwear_config.env import Env
 from modestwear_config.registry import BY_NAME
 from tests.support.servers import EXAMPLE_PROJECT, Gunicorn, project_env, require_binary
@@ -32,76 +33,76 @@ def cgroup_v1(tmp_path: Path, quota: str, period: str, sub: str = "cpu,cpuacct")
 
 # -- the CPU quota -------------------------------------------------------------------------
 def test_cgroup_quota__v2_half_cpu(tmp_path: Path) -> None:
-    assert config.cgroup_quota(cgroup_v2(tmp_path, "50000 100000")) == 50000 / 100000
+    assert server_plan.cgroup_quota(cgroup_v2(tmp_path, "50000 100000")) == 50000 / 100000
 
 
 def test_cgroup_quota__v2_unlimited(tmp_path: Path) -> None:
-    assert config.cgroup_quota(cgroup_v2(tmp_path, "max 100000")) is None
+    assert server_plan.cgroup_quota(cgroup_v2(tmp_path, "max 100000")) is None
 
 
 def test_cgroup_quota__v1_files(tmp_path: Path) -> None:
-    assert config.cgroup_quota(cgroup_v1(tmp_path, "150000", "100000")) == 1.5
+    assert server_plan.cgroup_quota(cgroup_v1(tmp_path, "150000", "100000")) == 1.5
 
 
 def test_cgroup_quota__v1_unlimited(tmp_path: Path) -> None:
-    assert config.cgroup_quota(cgroup_v1(tmp_path, "-1", "100000", sub="cpu")) is None
+    assert server_plan.cgroup_quota(cgroup_v1(tmp_path, "-1", "100000", sub="cpu")) is None
 
 
 def test_cgroup_quota__no_cgroup_files(tmp_path: Path) -> None:
-    assert config.cgroup_quota(tmp_path) is None
+    assert server_plan.cgroup_quota(tmp_path) is None
 
 
 def test_cgroup_quota__garbage_is_ignored(tmp_path: Path) -> None:
-    assert config.cgroup_quota(cgroup_v2(tmp_path, "lots")) is None
+    assert server_plan.cgroup_quota(cgroup_v2(tmp_path, "lots")) is None
 
 
 def test_available_cpus__quota_below_affinity(tmp_path: Path) -> None:
-    cpus = config.available_cpus(cgroup_v2(tmp_path, "50000 100000"), affinity=EIGHT_CPUS)
+    cpus = server_plan.available_cpus(cgroup_v2(tmp_path, "50000 100000"), affinity=EIGHT_CPUS)
     assert (cpus.count, cpus.source) == (0.5, "cgroup quota")
 
 
 def test_available_cpus__affinity_below_quota(tmp_path: Path) -> None:
-    cpus = config.available_cpus(cgroup_v2(tmp_path, "400000 100000"), affinity={0, 1})
+    cpus = server_plan.available_cpus(cgroup_v2(tmp_path, "400000 100000"), affinity={0, 1})
     assert (cpus.count, cpus.source) == (2.0, "affinity")
 
 
 def test_available_cpus__this_process() -> None:
     import os
 
-    assert config.available_cpus().count <= len(os.sched_getaffinity(0))
+    assert server_plan.available_cpus().count <= len(os.sched_getaffinity(0))
 
 
 # -- the worker count ----------------------------------------------------------------------
 def test_gunicorn_settings__half_cpu_quota_gives_the_seeds_two_workers(tmp_path: Path) -> None:
-    plan = config.gunicorn_settings(Env({}), cgroup_v2(tmp_path, "50000 100000"), affinity=EIGHT_CPUS)
+    plan = server_plan.gunicorn_settings(Env({}), cgroup_v2(tmp_path, "50000 100000"), affinity=EIGHT_CPUS)
     assert plan.settings["workers"] == 2  # the seed: 2 x 0.5 + 1 on Render's free tier
     assert "cgroup quota" in plan.workers_reason
 
 
 def test_gunicorn_settings__one_cpu_of_affinity_gives_three(tmp_path: Path) -> None:
-    plan = config.gunicorn_settings(Env({}), tmp_path, affinity={3})
+    plan = server_plan.gunicorn_settings(Env({}), tmp_path, affinity={3})
     assert plan.settings["workers"] == 2 * 1 + 1
     assert "affinity" in plan.workers_reason
 
 
 def test_gunicorn_settings__host_count_alone_is_never_used(tmp_path: Path) -> None:
     quota = cgroup_v1(tmp_path, "100000", "100000")
-    plan = config.gunicorn_settings(Env({}), quota, affinity=range(64))
+    plan = server_plan.gunicorn_settings(Env({}), quota, affinity=range(64))
     assert plan.settings["workers"] == 3
 
 
 def test_gunicorn_settings__web_concurrency_wins(tmp_path: Path) -> None:
-    plan = config.gunicorn_settings(Env({"WEB_CONCURRENCY": "7"}), cgroup_v2(tmp_path, "50000 100000"))
+    plan = server_plan.gunicorn_settings(Env({"WEB_CONCURRENCY": "7"}), cgroup_v2(tmp_path, "50000 100000"))
     assert (plan.settings["workers"], plan.workers_reason) == (7, "WEB_CONCURRENCY")
 
 
 def test_default_workers__tiny_quota_keeps_one() -> None:
-    assert config.default_workers(0.1) == 1
+    assert server_plan.default_workers(0.1) == 1
 
 
 # -- the other settings --------------------------------------------------------------------
 def test_gunicorn_settings__defaults(tmp_path: Path) -> None:
-    s = config.gunicorn_settings(Env({}), tmp_path, affinity={0}).settings
+    s = server_plan.gunicorn_settings(Env({}), tmp_path, affinity={0}).settings
     assert s["bind"] == [f"0.0.0.0:{BY_NAME['PORT'].default}"]
     assert (s["threads"], s["worker_class"]) == (BY_NAME["GUNICORN_THREADS"].default, "gthread")
     assert s["timeout"] == BY_NAME["GUNICORN_TIMEOUT"].default
@@ -124,7 +125,7 @@ def test_gunicorn_settings__each_value_from_the_environment(tmp_path: Path) -> N
             "BEHIND_TLS_PROXY": "false",
         }
     )
-    s = config.gunicorn_settings(env, tmp_path, affinity={0}).settings
+    s = server_plan.gunicorn_settings(env, tmp_path, affinity={0}).settings
     assert s["bind"] == ["0.0.0.0:9123"]
     assert (s["threads"], s["worker_class"]) == (1, "sync")
     assert (s["timeout"], s["loglevel"]) == (30, "warning")
@@ -133,7 +134,7 @@ def test_gunicorn_settings__each_value_from_the_environment(tmp_path: Path) -> N
 
 
 def test_gunicorn_settings__no_recycling_means_no_jitter(tmp_path: Path) -> None:
-    s = config.gunicorn_settings(Env({"GUNICORN_MAX_REQUESTS": "0"}), tmp_path, affinity={0}).settings
+    s = server_plan.gunicorn_settings(Env({"GUNICORN_MAX_REQUESTS": "0"}), tmp_path, affinity={0}).settings
     assert (s["max_requests"], s["max_requests_jitter"]) == (0, 0)
 
 
@@ -149,26 +150,26 @@ def test_gunicorn_settings__no_recycling_means_no_jitter(tmp_path: Path) -> None
 )
 def test_gunicorn_settings__bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ImproperlyConfigured) as caught:
-        config.gunicorn_settings(Env({name: value}), tmp_path, affinity={0})
+        server_plan.gunicorn_settings(Env({name: value}), tmp_path, affinity={0})
     assert f"{name}:" in str(caught.value)
     assert value not in str(caught.value)
 
 
 def test_gunicorn_settings__every_bad_value_at_once(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured) as caught:
-        config.gunicorn_settings(Env({"WEB_CONCURRENCY": "abc", "PORT": "70000"}), tmp_path)
+        server_plan.gunicorn_settings(Env({"WEB_CONCURRENCY": "abc", "PORT": "70000"}), tmp_path)
     assert "WEB_CONCURRENCY:" in str(caught.value) and "PORT:" in str(caught.value)
 
 
 def test_describe__shows_the_chosen_values(tmp_path: Path) -> None:
-    plan = config.gunicorn_settings(Env({"PORT": "9123"}), cgroup_v2(tmp_path, "50000 100000"), affinity={0})
-    line = config.describe(plan)
+    plan = server_plan.gunicorn_settings(Env({"PORT": "9123"}), cgroup_v2(tmp_path, "50000 100000"), affinity={0})
+    line = server_plan.describe(plan)
     assert "bind=0.0.0.0:9123" in line and "workers=2 (from 2 x 0.5 CPUs (cgroup quota) + 1)" in line
 
 
 def test_where__local_and_render_urls(tmp_path: Path) -> None:
-    plan = config.gunicorn_settings(Env({"PORT": "9123"}), tmp_path, affinity={0})
-    text = config.where(plan, Env({"RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"}))
+    plan = server_plan.gunicorn_settings(Env({"PORT": "9123"}), tmp_path, affinity={0})
+    text = server_plan.where(plan, Env({"RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"}))
     assert "http://127.0.0.1:9123/healthz" in text and "https://shop.onrender.com/" in text
 
 
@@ -261,14 +262,14 @@ def test_gunicorn_process__serves_with_the_configured_workers() -> None:
 
 # -- SERVER_INTERFACE ----------------------------------------------------------------------
 def test_gunicorn_settings__wsgi_by_default(tmp_path: Path) -> None:
-    s = config.gunicorn_settings(Env({}), tmp_path, affinity={0}).settings
+    s = server_plan.gunicorn_settings(Env({}), tmp_path, affinity={0}).settings
     assert s["interface"] == "wsgi" and s["worker_class"] in ("gthread", "sync")
 
 
 @pytest.mark.parametrize("value", ["asgi", "ASGI"])
 def test_gunicorn_settings__asgi_runs_uvicorns_worker(tmp_path: Path, value: str) -> None:
     pytest.importorskip("uvicorn_worker")
-    s = config.gunicorn_settings(
+    s = server_plan.gunicorn_settings(
         Env({"SERVER_INTERFACE": value, "GUNICORN_THREADS": "4"}), tmp_path, affinity={0}
     ).settings
     assert (s["interface"], s["worker_class"]) == ("asgi", "uvicorn_worker.UvicornWorker")
@@ -277,16 +278,16 @@ def test_gunicorn_settings__asgi_runs_uvicorns_worker(tmp_path: Path, value: str
 
 def test_gunicorn_settings__unknown_interface_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="SERVER_INTERFACE: expected one of wsgi, asgi") as info:
-        config.gunicorn_settings(Env({"SERVER_INTERFACE": "rsgi-secret-value"}), tmp_path, affinity={0})
+        server_plan.gunicorn_settings(Env({"SERVER_INTERFACE": "rsgi-secret-value"}), tmp_path, affinity={0})
     assert "rsgi-secret-value" not in str(info.value)
 
 
 def test_gunicorn_settings__asgi_without_the_extra_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A missing uvicorn-worker is reported before gunicorn binds, not as a worker boot traceback."""
-    real = config.find_spec
-    monkeypatch.setattr(config, "find_spec", lambda name: None if name == "uvicorn_worker" else real(name))
+    real = server_plan.find_spec
+    monkeypatch.setattr(server_plan, "find_spec", lambda name: None if name == "uvicorn_worker" else real(name))
     with pytest.raises(ImproperlyConfigured, match=r"SERVER_INTERFACE: asgi needs the asgi extra"):
-        config.gunicorn_settings(Env({"SERVER_INTERFACE": "asgi"}), tmp_path, affinity={0})
+        server_plan.gunicorn_settings(Env({"SERVER_INTERFACE": "asgi"}), tmp_path, affinity={0})
 
 
 @pytest.mark.slow
@@ -312,16 +313,16 @@ def test_gunicorn_process__interface_printed_for_deploy_sh(interface: str) -> No
 
 def test_gunicorn_settings__forwarded_allow_ips_is_overridable(tmp_path: Path) -> None:
     env = Env({"FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.168.1.7,::1"})
-    s = config.gunicorn_settings(env, tmp_path, affinity={0}).settings
+    s = server_plan.gunicorn_settings(env, tmp_path, affinity={0}).settings
     assert s["forwarded_allow_ips"] == "10.0.0.0/8,192.168.1.7,::1"
 
 
 @pytest.mark.parametrize("value", ["proxy.internal", "10.0.0.0/33", "*,10.0.0.1"])
 def test_gunicorn_settings__forwarded_allow_ips_refuses_names(tmp_path: Path, value: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS"):
-        config.gunicorn_settings(Env({"FORWARDED_ALLOW_IPS": value}), tmp_path, affinity={0})
+        server_plan.gunicorn_settings(Env({"FORWARDED_ALLOW_IPS": value}), tmp_path, affinity={0})
 
 
 def test_gunicorn_settings__timeout_has_an_upper_bound(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="GUNICORN_TIMEOUT"):
-        config.gunicorn_settings(Env({"GUNICORN_TIMEOUT": "100000000"}), tmp_path, affinity={0})
+        server_plan.gunicorn_settings(Env({"GUNICORN_TIMEOUT": "100000000"}), tmp_path, affinity={0})

@@ -8,7 +8,10 @@ import sys
 
 import pytest
 
-HEAVY = ("celery", "kombu", "cloudinary", "cloudinary_storage", "redis", "django_redis", "anymail", "boto3", "botocore")
+HEAVY = (
+    *("celery", "kombu", "cloudinary", "cloudinary_storage", "redis", "django_redis", "anymail", "boto3", "botocore"),
+    "importlib.metadata",  # ~5 ms (zipfile, csv...) for __version__ alone: read when first asked for
+)
 REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
 
 

@@ -176,3 +176,19 @@ def test_logging__dict_config_writes_scrubbed_lines_to_stdout(tmp_path, log_form
 def test_json_formatter__keyword_password_keeps_the_line_valid_json(secrets):
     line = JsonFormatter().format(record("connect with password=hunter22"))
     assert json.loads(line)["message"] == "connect with password=***"
+
+
+def test_redacted_lines__whole_lines_masked_whatever_the_write_boundaries(monkeypatch):
+    """A gunicorn worker's stderr: a secret written in pieces is still masked, line by line."""
+    from modestwear_config.gunicorn_logging import RedactedLines
+
+    secret = "Canary-lines-5c1d"
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD", secret)
+    target = io.StringIO()
+    stream = RedactedLines(target, RedactingFormatter())
+    for piece in ("cannot start: ", secret[:7], secret[7:], "\nnext line ", "redis://:pw", "1234@h/0"):
+        stream.write(piece)
+    assert target.getvalue() == "cannot start: ***\n"  # the unfinished line waits for its end
+    stream.flush()
+    assert target.getvalue() == "cannot start: ***\nnext line redis://***@h/0"
+    assert secret not in target.getvalue()

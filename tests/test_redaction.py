@@ -3,7 +3,12 @@ and the doctor's value column built from it."""
 
 from __future__ import annotations
 
+import os
+import string
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modestwear_config import doctor
 from modestwear_config.env import Env
@@ -55,6 +60,32 @@ def test_redact__embedded_urls_in_free_text_end_at_quotes_and_spaces():
         redact(text, embedded=True)
         == "cannot reach redis://***@h:1/0 or 'postgresql://u:***@h/db' for admin@example.com"
     )
+
+
+# What ends a URL in free text (whitespace, quotes, angle brackets) cannot be inside a logged password;
+# '@' is where libpq ends it. Everything else libpq takes unencoded, '/', '?', '#' and ':' included.
+PASSWORD_CHARS = "".join(sorted(set(string.printable) - set(string.whitespace) - set("\"'`<>@")))
+
+
+@settings(max_examples=int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
+@given(
+    scheme=st.sampled_from(["postgresql", "postgres", "redis", "rediss", "amqp", "https"]),
+    user=st.sampled_from(["app", "", "neondb_owner", "default"]),
+    middle=st.text(alphabet=PASSWORD_CHARS, min_size=1, max_size=24).filter(lambda s: "://" not in s),
+    rest=st.sampled_from(["", "/shop", ":5432/shop?sslmode=require", "/0", "//"]),
+)
+def test_redact__free_text_url_never_shows_its_password(scheme, user, middle, rest):
+    """A URL that is not a configured secret (so not scrubbed by value) in a log line or a page:
+    masked by where libpq reads the password, whatever the password holds."""
+    password = f"Pw{middle}wP"
+    url = f"{scheme}://{user}:{password}@db.example.com{rest}"
+    text = f'connection to {url} failed; retrying "{url}" at 10:31'
+    assert password not in redact(text, embedded=True)
+
+
+def test_redact__free_text_path_with_at_sign_is_not_user_info():
+    text = "GET https://x.com/@shop and http://h/a:b@c"
+    assert redact(text, embedded=True) == text
 
 
 def test_redact__libpq_keyword_strings_in_free_text():

@@ -23,12 +23,13 @@ from django.core.checks import CheckMessage
 from django.core.checks import messages as levels
 from django.views.debug import SafeExceptionReporterFilter
 
-from . import BUILDERS, __version__
+from . import BUILDERS, version
 from .checks import environment_messages
 from .docs import env_example
 from .env import Env
 from .redaction import redact
 from .registry import BY_NAME, CONCERNS, Variable
+from .server_plan import server_plan
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
 LEVELS = {
@@ -116,7 +117,7 @@ class Report:
         return EXIT_PROBLEMS if worst >= LEVELS[fail_level] else EXIT_CLEAN
 
     def as_dict(self) -> dict[str, Any]:
-        return {"version": __version__, "debug": self.debug, "problems": self.problem_count, **asdict(self)}
+        return {"version": version(), "debug": self.debug, "problems": self.problem_count, **asdict(self)}
 
 
 def diagnose(env: Env, concern: str | None = None, messages: list[CheckMessage] | None = None) -> Report:
@@ -126,6 +127,7 @@ def diagnose(env: Env, concern: str | None = None, messages: list[CheckMessage] 
     settings) only the checks that need none, on the environment itself (W031, W033), are run.
     """
     produced = {builder.__name__.removesuffix("_settings"): builder(env) for builder in BUILDERS}
+    server_plan(env)  # the server's variables: their problems, and the values in force (worker count...)
     entries = {var.name: _entry(env, var) for var in BY_NAME.values()}
     report = Report(debug=bool(env("DEBUG")), entries=[])
     for message in environment_messages(env) if messages is None else messages:
@@ -213,7 +215,7 @@ def _mask(key: Any, value: Any, secrets: list[str]) -> Any:
 # -- rendering ----------------------------------------------------------------------
 def render_text(report: Report, out: Writer, show_settings: bool = False) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
-    out.write(f"modestwear_config {__version__}: effective configuration, {mode}\n")
+    out.write(f"modestwear_config {version()}: effective configuration, {mode}\n")
     out.write(f".env file read: {report.dotenv or 'none'}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
     for concern in dict.fromkeys((*CONCERNS, *(e.concern for e in report.entries))):

@@ -39,6 +39,7 @@ _NOT_READ = object()
 # Integers without a declared maximum: what a C int (socket, select, struct) still takes.
 MAX_INT = 2**31 - 1
 SECRET_FILE_MAX_BYTES = 64 * 1024  # a key, a password, a URL: never more
+DOTENV_MAX_BYTES = 1024 * 1024  # a few hundred variables; a bigger .env is a mistake (a dump, a binary)
 
 
 class Env:
@@ -325,7 +326,7 @@ def dotenv_candidates(env: Env) -> list[Path]:
 
 def _load_dotenv(env: Env) -> dict[str, str]:
     explicit = env("ENV_FILE")
-    if explicit is not None and not Path(explicit).is_file():
+    if explicit is not None and not Path(explicit).exists():
         env.error("ENV_FILE", "names a file that does not exist")
         return {}
     found = [Path(explicit)] if explicit is not None else [p for p in dotenv_candidates(env) if p.is_file()]
@@ -354,11 +355,14 @@ def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     if not env.is_set("ENV_FILE"):
         env.derive("ENV_FILE", path, ("BASE_DIR",))
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_bounded(str(path), DOTENV_MAX_BYTES).decode("utf-8").splitlines()
     except UnicodeDecodeError:
         env.error("ENV_FILE", f"{path} is not UTF-8 text")
         return {}
-    except OSError as exc:
+    except SecretFileError as exc:  # a device, a FIFO, a directory, or too large: never read whole
+        env.error("ENV_FILE", f"{path} is {exc}")
+        return {}
+    except (OSError, ValueError) as exc:  # ValueError: NUL in the path
         env.error("ENV_FILE", f"{path} cannot be read ({type(exc).__name__})")
         return {}
     bad = [number for number, line in enumerate(lines, start=1) if not _dotenv_line_ok(line)]

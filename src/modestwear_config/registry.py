@@ -87,7 +87,7 @@ VARIABLES: tuple[Variable, ...] = (
         "ENV_FILE",
         "path",
         "core",
-        "A .env file to load for local development; the real environment always wins.",
+        "A .env file (a regular file, at most 1 MiB) to load for local development; the real environment always wins.",
         default_doc="BASE_DIR/.env if it exists",
         example=".env",
     ),

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from modestwear_config import __version__
+from modestwear_config import version
 
 from .conf import conf
 from .liveness import JSON_HEADERS
@@ -39,8 +39,8 @@ def health(request: HttpRequest) -> HttpResponse:
         report = run_checks()
     except Exception as exc:  # noqa: BLE001 - bad MODESTWEAR_HEALTH_* settings: fail closed, type only
         logger.error("Health checks could not run: %s", type(exc).__name__)
-        return _json({"status": "fail", "version": __version__, "checks": {}}, 503, request.method)
-    body = report.as_dict(detailed=_may_see_details(request, report), version=__version__)
+        return _json({"status": "fail", "version": version(), "checks": {}}, 503, request.method)
+    body = report.as_dict(detailed=_may_see_details(request, report), version=version())
     return _json(body, 503 if report.status == "fail" else 200, request.method)
 
 

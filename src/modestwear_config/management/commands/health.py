@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from modestwear_config import __version__
+from modestwear_config import version
 from modestwear_config.health.runner import Report, run_checks
 
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             if not _checks_in_flight():
                 health_logger.disabled = was_disabled
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(detailed=True, version=__version__), indent=2))
+            self.stdout.write(json.dumps(report.as_dict(detailed=True, version=version()), indent=2))
         else:
             self._print(report)
         if report.status == "fail":
