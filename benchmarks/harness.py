@@ -180,13 +180,8 @@ class Gunicorn:
 
     def stop(self, quick: bool = False) -> None:
         """SIGTERM (graceful), or SIGQUIT (quick: a worker stuck on a silent server is not waited for)."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGQUIT if quick else signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_group(self.process, signal.SIGQUIT if quick else signal.SIGTERM)
         self.process = None
         if self.log:
             self.log.unlink(missing_ok=True)
@@ -243,14 +238,21 @@ class CeleryWorker:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_group(self.process, signal.SIGTERM)
         self.process = None
+
+
+def stop_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    """`sig` to the process group (a server and its workers), then SIGKILL after 15 s."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def children(pid: int) -> list[int]:
