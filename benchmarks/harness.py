@@ -231,8 +231,10 @@ class CeleryWorker:
         try:
             while not app.control.ping(timeout=0.5, limit=1):
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.__exit__()
                     raise RuntimeError("the benchmark's Celery worker did not answer a ping within 60 s")
+        except BaseException:
+            self.__exit__()  # never leave the worker running
+            raise
         finally:
             app.close()
         return self

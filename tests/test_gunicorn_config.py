@@ -197,6 +197,27 @@ def test_module__gunicorn_accepts_every_setting() -> None:
     assert cfg.worker_class_str == config.PLAN.settings["worker_class"]
     assert cfg.bind == config.PLAN.settings["bind"]
     assert cfg.max_requests == config.PLAN.settings["max_requests"]
+    from modestwear_config.gunicorn_logging import redacting_logger
+
+    assert cfg.logger_class is redacting_logger
+
+
+def test_logger_class__keeps_gunicorn_statsd_when_a_statsd_host_is_set() -> None:
+    """gunicorn switches to its statsd logger only when the default class is in use: ours does the same."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+    from gunicorn.instrument.statsd import Statsd
+
+    from modestwear_config.gunicorn_logging import ScrubbedFormatter, redacting_logger
+
+    plain, with_statsd = Config(), Config()
+    with_statsd.set("statsd_host", "127.0.0.1:8125")
+    for cfg, statsd in ((plain, False), (with_statsd, True)):
+        logger = redacting_logger(cfg)
+        assert isinstance(logger, Logger) and isinstance(logger, Statsd) is statsd
+        assert all(isinstance(h.formatter, ScrubbedFormatter) for h in logger.error_log.handlers)
+        if statsd:
+            logger.sock.close()  # the UDP socket it opened towards the statsd host
 
 
 # -- real processes ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -179,16 +180,50 @@ def test_json_formatter__keyword_password_keeps_the_line_valid_json(secrets):
 
 
 def test_redacted_lines__whole_lines_masked_whatever_the_write_boundaries(monkeypatch):
-    """A gunicorn worker's stderr: a secret written in pieces is still masked, line by line."""
+    """A gunicorn worker's stderr: a secret written in pieces, flushed between them, is still masked."""
     from modestwear_config.gunicorn_logging import RedactedLines
 
     secret = "Canary-lines-5c1d"
     monkeypatch.setenv("EMAIL_HOST_PASSWORD", secret)
     target = io.StringIO()
     stream = RedactedLines(target, RedactingFormatter())
-    for piece in ("cannot start: ", secret[:7], secret[7:], "\nnext line ", "redis://:pw", "1234@h/0"):
+    for piece in ("cannot start: ", secret[:7], "", secret[7:], "\nnext line ", "redis://:pw", "1234@h/0"):
         stream.write(piece)
-    assert target.getvalue() == "cannot start: ***\n"  # the unfinished line waits for its end
-    stream.flush()
+        stream.flush()  # print(..., flush=True): flushes the target, never half a line
+    assert target.getvalue() == "cannot start: ***\n"
+    stream.close_pending()  # at exit, the line that never got its newline
     assert target.getvalue() == "cannot start: ***\nnext line redis://***@h/0"
-    assert secret not in target.getvalue()
+    assert stream.encoding == target.encoding and stream.getvalue() == target.getvalue()  # the rest is the target's
+
+
+def test_redacted_lines__threads_never_interleave_or_lose_lines():
+    """gthread workers print from several threads at once; writes are linear in their size."""
+    import threading
+
+    from modestwear_config.gunicorn_logging import RedactedLines
+
+    target = io.StringIO()
+    stream = RedactedLines(target, RedactingFormatter())
+
+    def printer(n: int) -> None:
+        for i in range(2000):
+            print(f"t{n} line {i}", file=stream)  # two writes: the text, then the newline
+
+    threads = [threading.Thread(target=printer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = target.getvalue().splitlines()
+    assert sorted(lines) == sorted(f"t{n} line {i}" for n in range(4) for i in range(2000))
+
+
+@pytest.mark.parametrize("encode", [lambda v: quote(v, safe=""), quote, quote_plus], ids=["quote-all", "quote", "plus"])
+def test_redacting_formatter__percent_encoded_secret_in_a_request_line(monkeypatch, encode):
+    """Django's own key alphabet holds ^ $ # & * ( ) = + @: in an access log's request line they are encoded."""
+    secret = "k7^x$w!q(z)3m#p9 +=@Canary"
+    monkeypatch.setenv("SECRET_KEY", secret)
+    line = f'1.2.3.4 "GET /nowhere/{encode(secret)} HTTP/1.1" 404'
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, line, None, None)
+    out = RedactingFormatter("%(message)s").format(record)
+    assert out == '1.2.3.4 "GET /nowhere/*** HTTP/1.1" 404'

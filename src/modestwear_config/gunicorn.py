@@ -21,10 +21,10 @@ def when_ready(server: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    """In each worker: its prints (a failed boot's exception text) go through the log redaction."""
-    from .gunicorn_logging import redact_standard_streams
+    """In each worker: stderr (where gunicorn prints a failed boot's exception text) through the redaction."""
+    from .gunicorn_logging import redact_stderr
 
-    redact_standard_streams()
+    redact_stderr()
 
 
 def load() -> Plan:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from .env import Env, lazy_settings
 from .redaction import redact
@@ -50,8 +51,8 @@ class RedactingFormatter(logging.Formatter):
 
     The last line of defence: whatever a library logs (a URL, an exception
     text, a repr), a secret from the environment never leaves the process.
-    Each secret is matched as written, percent-decoded and in its repr()/ascii()
-    escaped form; one shorter than MIN_SECRET_LENGTH only as a whole token (so
+    Each secret is matched as written, percent-decoded, percent-encoded and in its
+    repr()/ascii() escaped form; one shorter than MIN_SECRET_LENGTH only as a whole token (so
     "pw" never masks "pwd"); and any URL's password (redaction.py) whatever its source.
     """
 
@@ -87,6 +88,8 @@ def secret_pattern(values: Iterable[str]) -> re.Pattern[str]:
     for value in values:
         encoded = repr(value.encode("utf-8", "backslashreplace"))[2:-1]  # %r of the bytes a driver holds
         forms |= {value, repr(value)[1:-1], ascii(value)[1:-1], json.dumps(value)[1:-1], encoded}
+        # As a URL carries it (an access log's request line, a Referer): percent-encoded, '+' for spaces.
+        forms |= {quote(value, safe=""), quote(value), quote_plus(value)}
     long = sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True)
     short = sorted((f for f in forms if 0 < len(f) < MIN_SECRET_LENGTH), key=len, reverse=True)
     alternatives = [re.escape(f) for f in long]

@@ -78,16 +78,17 @@ def _url_spans(text: str, start: int, end: int, embedded: bool = False) -> Itera
     libpq: user info runs to the last '@'.  urlsplit (redis-py, kombu): the
     authority ends at the first '/', '?' or '#', user info at its last '@'.
     The query starts at the first '?', or (libpq) at the first after the user info.
-    In free text urlsplit's rule applies ("https://x.com/@shop" in an access log
-    is no user info), except where a ':' comes before the authority's end and a
-    '@' after it: that is a password holding an unencoded '/', '?' or '#' as
-    libpq reads it, masked to the last '@' ("http://h:8000/@shop" loses its port:
-    over-redacting beats leaking a URL that is not a configured secret).
+    In free text, where a URL need not be valid: a ':' anywhere before the last
+    '@' masks everything between them, so a password holding an unencoded '/',
+    '?', '#' or '@' never shows ("http://h:8000/@shop" loses its port: over-
+    redacting beats leaking a URL that is not a configured secret); without one,
+    urlsplit's rule ("https://x.com/@shop" in an access log is no user info).
     """
     netloc_end = min((i for i in (text.find(c, start, end) for c in "/?#") if i != -1), default=end)
+    last_at = text.rfind("@", start, end)
     ats = {text.rfind("@", start, netloc_end)}
-    if not embedded or (-1 in ats and text.find(":", start, netloc_end) != -1):
-        ats.add(text.rfind("@", start, end))
+    if not embedded or text.find(":", start, max(last_at, start)) != -1:
+        ats.add(last_at)
     ats.discard(-1)
     for at in ats:
         colon = text.find(":", start, at)

@@ -129,7 +129,7 @@ def server_plan(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | 
         "accesslog": "-",  # stdout: Render collects it
         "errorlog": "-",
         # gunicorn's own lines (a boot traceback, a request line) scrubbed like Django's.
-        "logger_class": "modestwear_config.gunicorn_logging.RedactingLogger",
+        "logger_class": "modestwear_config.gunicorn_logging.redacting_logger",
         "loglevel": env("GUNICORN_LOG_LEVEL"),
         # Recycling a worker after N (+ random jitter) requests bounds a slow leak, and the
         # jitter keeps workers from restarting together. 0 disables it.
