@@ -116,7 +116,10 @@ def test_health_asgi__silent_dependencies_keep_the_deadline_and_the_loop_free(tm
     for answer in answers:
         assert_state(answer, 503, "fail", {"database", "cache"}, {"database", "cache"})
     assert len(live) >= 5 and all(a.status == 200 for a in live)
-    assert max(a.elapsed for a in live) < BUDGET / 4, [round(a.elapsed, 3) for a in live]
+    # A loop held by the waiting probes would delay every /healthz (and answer few): the median shows it,
+    # while one probe descheduled on a busy machine (seen: 0.16 s) does not fail the test.
+    elapsed = sorted(a.elapsed for a in live)
+    assert elapsed[len(elapsed) // 2] < BUDGET / 4 and elapsed[-1] < BUDGET, [round(e, 3) for e in elapsed]
     # The waiting probes hold neither the event loop nor the thread Django runs sync views in.
     assert page[0] == 200 and page[1] < BUDGET / 2, page[:2]
     print(
