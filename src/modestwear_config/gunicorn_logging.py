@@ -19,7 +19,7 @@ import atexit
 import logging
 import sys
 import threading
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 from gunicorn.instrument.statsd import Statsd  # type: ignore[import-untyped]
@@ -135,4 +135,4 @@ class RedactedLines:
 def redact_stderr() -> None:
     """sys.stderr through the redaction (a worker, right after the fork)."""
     if not isinstance(sys.stderr, RedactedLines):
-        sys.stderr = RedactedLines(sys.stderr, RedactingFormatter())
+        sys.stderr = cast(TextIO, RedactedLines(sys.stderr, RedactingFormatter()))  # a text stream by delegation
