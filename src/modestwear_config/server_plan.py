@@ -1,7 +1,9 @@
 """The server plan: gunicorn's settings from the environment, without side effects.
 
 ``modestwear_config.gunicorn`` serves it to gunicorn; the doctor reads it to show the
-values in force (the worker count, the trusted forwarders). SERVER_INTERFACE=asgi runs uvicorn's worker class instead (``core.asgi:application``; the
+values in force (the worker count, the trusted forwarders).
+
+SERVER_INTERFACE=asgi runs uvicorn's worker class instead (``core.asgi:application``; the
 ``asgi`` extra): the same process manager, worker count, timeouts, recycling and signals.
 
 Every value comes from the environment through Env (so a bad value is an error
