@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .settings import DEFAULT_BUDGET, DEFAULT_CACHE_SECONDS, DEFAULT_CRITICAL
+from ..concerns.health import DEFAULT_BUDGET, DEFAULT_CACHE_SECONDS, DEFAULT_CRITICAL
 
 
 class HealthConf:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .conf import conf
-from .registry import SKIPPED, Probe, Selected, select
+from .catalog import SKIPPED, Probe, Selected, select
 
 logger = logging.getLogger("modestwear_config.health")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from modestwear_config import version
+from ..about import version
 
 from .conf import conf
 from .liveness import JSON_HEADERS

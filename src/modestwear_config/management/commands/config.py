@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from modestwear_config import doctor
 from modestwear_config.env import Env
-from modestwear_config.registry import BY_NAME
+from modestwear_config.env import BY_NAME
 
 
 class Command(BaseCommand):

@@ -19,8 +19,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Vali
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
 
-from modestwear_config.env import Env
-from modestwear_config.registry import BY_NAME, Variable, declare
+from modestwear_config.env import BY_NAME, Env, Variable
 
 EXIT_OK = 0
 EXIT_DATABASE = 1
@@ -360,11 +359,11 @@ def _model_fields(user_model: type[AbstractBaseUser] | None) -> list[str]:
 
 
 def _given(env: Env, options: dict[str, Any], name: str) -> str:
-    """--<name>, else DJANGO_SUPERUSER_<NAME> read through the registry (declared here for the model)."""
+    """--<name>, else DJANGO_SUPERUSER_<NAME>, read as a declared variable is (the model's own fields
+    are read as variables of this command: the registry is sealed once the settings are built)."""
     variable = _variable(name)
-    if variable not in BY_NAME:
-        declare(Variable(variable, "str", "superuser", f"ensure_superuser: the user model's field {name}."))
-    return str(options.get(name) or env(variable) or "").strip()
+    var = BY_NAME.get(variable) or Variable(variable, "str", "superuser", f"ensure_superuser: the field {name}.")
+    return str(options.get(name) or env.read(var) or "").strip()
 
 
 def _extra_required_fields(user_model: type[AbstractBaseUser]) -> list[str]:

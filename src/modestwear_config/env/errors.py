@@ -1,0 +1,16 @@
+"""The start-up error, as data: commands read ``.problems`` instead of parsing the text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """Every problem the reader found, variable -> message; the text names each and never a value."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems: dict[str, str] = dict(sorted(problems.items()))
+        lines = [f"  {name}: {message}" for name, message in self.problems.items()]
+        super().__init__("Invalid environment configuration:\n" + "\n".join(lines))
