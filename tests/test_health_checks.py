@@ -14,8 +14,8 @@ import redis
 from django.core.cache import caches
 from django.test import override_settings
 
-from modestwear_config.health import checks
-from modestwear_config.health.registry import SKIPPED, select
+from modestwear_config.health import builtin as checks
+from modestwear_config.health.catalog import SKIPPED, select
 from modestwear_config.health.runner import RUNNER, run_checks
 from tests.support.servers import (
     RABBITMQ_URL,

@@ -30,7 +30,7 @@ from django.core.signals import request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from ..concerns.database import IDLE_KEY
+from modestwear_config.concerns.database import IDLE_KEY
 
 _last_used: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 

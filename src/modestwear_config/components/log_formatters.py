@@ -7,8 +7,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from ..concerns.assemble import BUILT
-from ..scrub.scrubber import Scrubber
+from modestwear_config.concerns.assemble import BUILT
+from modestwear_config.scrub.scrubber import Scrubber
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 

@@ -11,9 +11,6 @@ like settings, and the reporter scrubs the configured secrets from the page
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Iterable
 from pprint import pformat
 from types import FrameType
 from typing import Any
@@ -21,8 +18,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from ..concerns.assemble import BUILT
-from ..scrub.urls import redact
+from modestwear_config.concerns.assemble import BUILT
+from modestwear_config.scrub.urls import redact
 
 __all__ = ["RedactingExceptionReporter", "RedactingReporterFilter"]
 

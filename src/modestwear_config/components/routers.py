@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from ..concerns.database import REPLICA_PREFIX
+from modestwear_config.concerns.database import REPLICA_PREFIX
 
 
 class ReplicaRouter:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..env import REGISTRY, Env, Variable
+from modestwear_config.env import REGISTRY, Env, Variable
+
 from . import (
     cache,
     celery,
@@ -45,7 +46,8 @@ CONCERNS: tuple[Concern, ...] = (
     gunicorn.CONCERN,
     environment.CONCERN,
 )
-REGISTRY.add_builtin(var for concern in CONCERNS for var in concern.variables)
+VARIABLES: tuple[Variable, ...] = tuple(var for concern in CONCERNS for var in concern.variables)
+REGISTRY.add_builtin(VARIABLES)
 
 # What a full build runs: every concern, then the project's own declared variables.
 PARTS: tuple[Part, ...] = (*CONCERNS, project_settings)

@@ -12,8 +12,9 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..env import REGISTRY, Env
-from ..scrub.scrubber import Scrubber
+from modestwear_config.env import REGISTRY, Env
+from modestwear_config.scrub.scrubber import Scrubber
+
 from .compose import composed_settings
 from .unit import Builder, Concern
 
@@ -60,16 +61,24 @@ def built_env() -> Env:
 def build_settings(*parts: Part, env: Env | None = None) -> dict[str, Any]:
     """Run each part's builder on one Env, compose the lists, and raise one error naming every problem.
 
-    Success seals the registry: a variable declared later would be read by nothing.
+    Built from the process environment (no `env` given: the settings module's build), the
+    result is the settings in force: BUILT keeps its Env and the registry is sealed, since a
+    variable declared later would be read by nothing.
     """
+    in_force = env is None
     env = env if env is not None else Env.from_os()
     settings: dict[str, Any] = {}
     for part in parts:
         settings.update(part.build(env) if isinstance(part, Concern) else part(env))
-    settings.update(composed_settings(env, (p for p in parts if isinstance(p, Concern))))
+    concerns = tuple(p for p in parts if isinstance(p, Concern))
+    if any(c.name == "core" for c in concerns):
+        # Core owns Django's lists; each concern built with it adds its apps, middleware and processors.
+        # A concern built alone (`from modestwear_config.concerns.health import *`) never replaces them.
+        settings.update(composed_settings(env, concerns))
     env.raise_if_problems()
-    BUILT.built_from(env, tuple(p for p in parts if isinstance(p, Concern)))
-    REGISTRY.seal()
+    if in_force:
+        BUILT.built_from(env, concerns)
+        REGISTRY.seal()
     return settings
 
 

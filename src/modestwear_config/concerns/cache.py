@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import ssl
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .assemble import lazy_settings
 from .redis_tls import redis_py_ssl_kwargs, redis_scheme
 from .unit import CHECK_PREFIX, Check, Concern, Extra

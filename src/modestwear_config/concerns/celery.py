@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .assemble import lazy_settings
 from .redis_tls import celery_ssl_options, check_no_tls_query
 from .unit import CHECK_PREFIX, Check, Concern, Extra

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..env import Env
+from modestwear_config.env import Env
+
 from .unit import Concern, Placed
 
 

@@ -10,10 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import django.conf.locale
-from django.conf import global_settings
-from django.utils.translation import to_locale
-
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.checks import CheckMessage, Warning
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX as INSECURE_PREFIX,
@@ -24,9 +21,11 @@ from django.core.checks.security.base import (
 from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS as SECRET_KEY_MIN_UNIQUE,
 )
+from django.utils.translation import to_locale
 
-from ..env import BY_NAME, Env, variables_of
-from ..env.files import base_dir
+from modestwear_config.env import BY_NAME, Env, variables_of
+from modestwear_config.env.files import base_dir
+
 from .assemble import lazy_settings
 from .compose import Rank
 from .unit import CHECK_PREFIX, Check, Concern, Placed

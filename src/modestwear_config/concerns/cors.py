@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from ..env import Env, check_url, variables_of
+from modestwear_config.env import Env, check_url, variables_of
+
 from .assemble import lazy_settings
 from .compose import Rank
 from .unit import CHECK_PREFIX, Check, Concern, Placed

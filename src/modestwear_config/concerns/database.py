@@ -9,8 +9,9 @@ import dj_database_url
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from ..env import Env, variables_of
-from ..env.files import base_dir
+from modestwear_config.env import Env, variables_of
+from modestwear_config.env.files import base_dir
+
 from .assemble import lazy_settings
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 

@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from ..env import BY_NAME, Env
-from ..env.typos import suggestions
+from modestwear_config.env import BY_NAME, Env
+from modestwear_config.env.typos import suggestions
+
 from .assemble import BUILT, built_env
 from .unit import CHECK_PREFIX, Check, Concern, no_settings
 

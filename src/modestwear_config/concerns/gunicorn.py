@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..env import variables_of
-from ..server.plan import server_plan
+from modestwear_config.env import variables_of
+from modestwear_config.server.plan import server_plan
+
 from .unit import Concern, Extra, no_settings
 
 V = variables_of("gunicorn")

@@ -9,8 +9,9 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from ..env import Env, variables_of
-from ..health.catalog import NAME
+from modestwear_config.env import Env, variables_of
+from modestwear_config.health.catalog import NAME
+
 from .assemble import lazy_settings
 from .celery import broker_url
 from .compose import Rank
@@ -118,8 +119,8 @@ E031 = Error(
 
 def check_health_names(**kwargs: Any) -> list[CheckMessage]:
     """The health variables name checks that are not registered, or critical ones that never run."""
-    from ..health.catalog import registered
-    from ..health.conf import conf
+    from modestwear_config.health.catalog import registered
+    from modestwear_config.health.conf import conf
 
     registrations = registered()
     optional = {name for name, reg in registrations.items() if reg.optional}
@@ -142,7 +143,8 @@ CONCERN = Concern(
     doc="/healthz (liveness) and /health (readiness): budget, cache, which checks run and which are critical.",
     variables=VARIABLES,
     build=health_settings,
-    checks=(Check(check_health_names, ("E030", "E031"), ("HEALTH_CHECKS",)),),
+    # Each message names its variable (obj): HEALTH_CHECKS or HEALTH_CRITICAL_CHECKS.
+    checks=(Check(check_health_names, ("E030", "E031"), ("HEALTH_CHECKS", "HEALTH_CRITICAL_CHECKS")),),
     # First: /healthz answers before host validation and the SSL redirect.
     middleware=(Placed("modestwear_config.health.middleware.LivenessMiddleware", Rank.LIVENESS),),
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .assemble import lazy_settings
 from .unit import Concern
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django
-
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .assemble import built_env, lazy_settings
 from .mail_providers import ANYMAIL, PROVIDERS, Provider, anymail_settings, provider_options
 from .unit import CHECK_PREFIX, Check, Concern
@@ -229,7 +229,7 @@ CONCERN = Concern(
     doc="Outgoing mail: an HTTP email API (EMAIL_PROVIDER), SMTP (EMAIL_HOST), else the console.",
     variables=VARIABLES,
     build=email_settings,
-    checks=(Check(check_render_smtp, ("W040",), ("EMAIL_PORT",), deploy=True),),
+    checks=(Check(check_render_smtp, ("W040",), ("EMAIL_PROVIDER",), deploy=True),),
     extras=(ANYMAIL,),
 )
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import Any
 
-from ..env import Env
+from modestwear_config.env import Env
+
 from .unit import Extra
 
 ANYMAIL = Extra("anymail", ("anymail",), "EMAIL_PROVIDER=resend, EMAIL_API_KEY, DEFAULT_FROM_EMAIL (an HTTP email API)")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..env import Env, declared
+from modestwear_config.env import Env, declared
 
 
 def project_settings(env: Env) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..env import Env
+from modestwear_config.env import Env
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 # URL query options that redis-py and Celery apply *over* our pool kwargs and *_USE_SSL dicts

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks.security.base import REFERRER_POLICY_VALUES
-
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
+from django.core.checks.security.base import REFERRER_POLICY_VALUES
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .assemble import lazy_settings
 from .unit import CHECK_PREFIX, Check, Concern
 
@@ -147,7 +147,7 @@ CONCERN = Concern(
     variables=VARIABLES,
     build=security_settings,
     checks=(
-        Check(check_removed_xss_filter, ("W008",), ("SECURE_SSL_REDIRECT",)),
+        Check(check_removed_xss_filter, ("W008",)),  # a setting no variable drives: the project's own
         Check(check_proxy_header, ("W006",), ("BEHIND_TLS_PROXY",), deploy=True),
     ),
     shadows={"SECURE_PROXY_SSL_HEADER": "BEHIND_TLS_PROXY"},

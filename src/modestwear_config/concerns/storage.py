@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .assemble import lazy_settings
 from .compose import Rank
 from .unit import CHECK_PREFIX, Check, Concern, Extra, Placed
@@ -43,7 +44,9 @@ VARIABLES = (
         example="<secret>",
     ),
 )
-CLOUDINARY = Extra("cloudinary", ("cloudinary_storage", "cloudinary"), "CLOUDINARY_URL=cloudinary://... (media storage)")
+CLOUDINARY = Extra(
+    "cloudinary", ("cloudinary_storage", "cloudinary"), "CLOUDINARY_URL=cloudinary://... (media storage)"
+)
 WHITENOISE = Extra("whitenoise", ("whitenoise",), "static files (used when installed; no variable)")
 
 CLOUDINARY_MEDIA = "cloudinary_storage.storage.MediaCloudinaryStorage"
@@ -153,7 +156,9 @@ CONCERN = Concern(
     apps=(Placed("whitenoise.runserver_nostatic", Rank.BEFORE_STATICFILES, _whitenoise),),
     # WhiteNoise, made async capable: one sync-only middleware makes Django adapt the chain under ASGI.
     middleware=(
-        Placed("modestwear_config.components.whitenoise_middleware.WhiteNoiseMiddleware", Rank.STATIC_FILES, _whitenoise),
+        Placed(
+            "modestwear_config.components.whitenoise_middleware.WhiteNoiseMiddleware", Rank.STATIC_FILES, _whitenoise
+        ),
     ),
 )
 

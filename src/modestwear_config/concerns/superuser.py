@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..env import Env, variables_of
+from modestwear_config.env import Env, variables_of
+
 from .unit import Concern, no_settings
 
 V = variables_of("superuser")

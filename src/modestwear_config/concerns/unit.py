@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from ..env import Env, Variable
+from modestwear_config.env import Env, Variable
 
 Builder = Callable[[Env], "dict[str, Any]"]
 CheckFunction = Callable[..., "list[CheckMessage]"]
@@ -56,7 +56,8 @@ class Extra:
         """`variable` configures the feature this extra serves: without it, an error naming both."""
         if not self.installed():
             env.error(
-                variable, f'needs the {self.name} extra, which is not installed: pip install "modestwear_config[{self.name}]"'
+                variable,
+                f'needs the {self.name} extra, which is not installed: pip install "modestwear_config[{self.name}]"',
             )
 
 
@@ -101,6 +102,10 @@ class Concern:
     # Reads the variables whose consumer is not a setting (the server, a command): the doctor runs it
     # to show their problems, which never stop the settings from loading.
     validate: Callable[[Env], object] | None = None
+
+    def __call__(self, env: Env) -> dict[str, Any]:
+        """Its settings alone (a builder, as a project's own builders are)."""
+        return self.build(env)
 
     def __post_init__(self) -> None:
         strangers = [v.name for v in self.variables if v.concern != self.name]

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..concerns import CONCERNS, RETIRED_CHECK_IDS, check_ledger, extras
-from ..env import REGISTRY, Variable
+from modestwear_config.concerns import CONCERNS, RETIRED_CHECK_IDS, VARIABLES, check_ledger, extras
+from modestwear_config.env import Variable
 
 COMMAND = "python -m modestwear_config.doctor.docs --write"
 REFERENCE = Path("docs") / "reference.md"
@@ -59,7 +59,7 @@ def checks_table() -> str:
         "|---|---|---|---|",
     ]
     for check_id, (concern, check) in sorted(check_ledger().items()):
-        where = f"`{check.variables[0]}`" if check.variables else "the variable it names"
+        where = " or ".join(f"`{v}`" for v in check.variables) or "its message's object"
         when = f"deploy: {check.title}" if check.deploy else check.title
         rows.append(f"| `{check_id}` | {concern.name} | {where} | {_cell(when)} |")
     retired = ", ".join(sorted(RETIRED_CHECK_IDS)) or "none"
@@ -113,7 +113,7 @@ def _example_line(var: Variable) -> str:
 
 def env_example(variables: Iterable[Variable] | None = None) -> str:
     """A commented .env template: every variable (the registry's unless given), grouped by concern, nothing enabled."""
-    variables = list(REGISTRY.by_name.values() if variables is None else variables)
+    variables = list(VARIABLES if variables is None else variables)
     lines = [
         f"# Generated from modestwear_config's registry: {COMMAND}",
         "# Copy to .env for local development; the real environment always wins over this file.",

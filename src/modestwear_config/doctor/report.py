@@ -22,13 +22,14 @@ from typing import Any, Protocol, TextIO
 from django.core.checks import CheckMessage
 from django.core.checks import messages as levels
 
-from ..about import version
-from ..concerns import CONCERNS, check_ledger, django_check_variables
-from ..concerns.environment import environment_messages
-from ..concerns.project import project_settings
-from ..env import BY_NAME, REGISTRY, Env, Variable
-from ..scrub.scrubber import Scrubber
-from ..scrub.urls import redact
+from modestwear_config.about import version
+from modestwear_config.concerns import CONCERNS, check_ledger, django_check_variables
+from modestwear_config.concerns.environment import environment_messages
+from modestwear_config.concerns.project import project_settings
+from modestwear_config.env import BY_NAME, REGISTRY, Env, Variable
+from modestwear_config.scrub.scrubber import Scrubber
+from modestwear_config.scrub.urls import redact
+
 from .docs import env_example
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2

@@ -6,4 +6,14 @@ from .errors import ConfigurationError
 from .reader import Env, check_url
 from .variables import BY_NAME, REGISTRY, Variable, declare, declared, variables_of
 
-__all__ = ["BY_NAME", "REGISTRY", "ConfigurationError", "Env", "Variable", "check_url", "declare", "declared", "variables_of"]
+__all__ = [
+    "BY_NAME",
+    "REGISTRY",
+    "ConfigurationError",
+    "Env",
+    "Variable",
+    "check_url",
+    "declare",
+    "declared",
+    "variables_of",
+]

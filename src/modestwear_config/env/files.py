@@ -125,5 +125,3 @@ def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
 
 def _dotenv_line_ok(line: str) -> bool:
     return not line or line.startswith("#") or DOTENV_LINE.match(line) is not None
-
-

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from ..scrub.urls import passwords
+from modestwear_config.scrub.urls import passwords
+
 from .errors import ConfigurationError
 from .files import SecretFileError, load_dotenv, read_bounded
 from .variables import BY_NAME, Variable
@@ -252,5 +253,3 @@ _PARSERS: dict[str, Callable[[str, Variable], Any]] = {
     "url": _parse_url,
     "path": _parse_path,
 }
-
-

@@ -20,10 +20,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 
-from ..concerns.database import POSTGRES_ENGINES
+from modestwear_config.concerns.database import POSTGRES_ENGINES
 
 from . import redis_probe
-from .mail_probe import email_checks
 from .catalog import SKIPPED, Probe
 
 MIGRATIONS_RECHECK_SECONDS = 60.0  # pending migrations are looked for again at most this often

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ..concerns.health import DEFAULT_BUDGET, DEFAULT_CACHE_SECONDS, DEFAULT_CRITICAL
+from modestwear_config.concerns.health import DEFAULT_BUDGET, DEFAULT_CACHE_SECONDS, DEFAULT_CRITICAL
 
 
 class HealthConf:

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ..concerns.mail import uses_mailers
-from ..concerns.mail_providers import BY_BACKEND, Provider
+from modestwear_config.concerns.mail import uses_mailers
+from modestwear_config.concerns.mail_providers import BY_BACKEND, Provider
 
 from .catalog import SKIPPED, Probe
 

@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .conf import conf
 from .catalog import SKIPPED, Probe, Selected, select
+from .conf import conf
 
 logger = logging.getLogger("modestwear_config.health")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from ..about import version
+from modestwear_config.about import version
 
 from .conf import conf
 from .liveness import JSON_HEADERS

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from ..env import Env
+from modestwear_config.env import Env
+
 from .plan import Plan, describe, gunicorn_settings, where
 
 

@@ -24,7 +24,7 @@ from typing import Any, TextIO, cast
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 from gunicorn.instrument.statsd import Statsd  # type: ignore[import-untyped]
 
-from ..components.log_formatters import RedactingFormatter
+from modestwear_config.components.log_formatters import RedactingFormatter
 
 
 class ScrubbedFormatter(RedactingFormatter):

@@ -23,7 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..env import Env
+from modestwear_config.env import Env
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # cgroup v1 mounts the cpu controller under one of these names.
