@@ -14,8 +14,9 @@ without that round trip on a busy connection:
 Otherwise the request skips the check by marking it done (`health_check_done`, the flag
 Django itself sets after checking), right after Django's own `close_old_connections`
 cleared it on request_started.  Idle time is measured from the last statement, recorded by
-an execute wrapper (Django's documented hook), not from the last request: a request that
-never touches the database does not make its connection any younger.
+an execute wrapper (Django's documented ``connection.execute_wrapper()``, entered for the
+length of each request), not from the last request: a request that never touches the
+database does not make its connection any younger.
 """
 
 from __future__ import annotations
@@ -24,28 +25,49 @@ import select
 import time
 import weakref
 from collections.abc import Callable
+from contextlib import ExitStack
+from contextvars import ContextVar
 from typing import Any
 
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
 from modestwear_config.concerns.database import IDLE_KEY
 
 _last_used: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+# The request's execute wrappers, entered at request_started and left at request_finished.
+_request_wrappers: ContextVar[ExitStack | None] = ContextVar("modestwear_request_wrappers", default=None)
+UID = "modestwear_config.connections"
 
 
 def install() -> None:
     """Connect the receivers (AppConfig.ready; dispatch_uid keeps it idempotent)."""
-    connection_created.connect(_on_connect, dispatch_uid="modestwear_config.connections")
-    request_started.connect(_skip_needless_checks, dispatch_uid="modestwear_config.connections")
+    connection_created.connect(_on_connect, dispatch_uid=UID)
+    request_started.connect(_skip_needless_checks, dispatch_uid=UID)
+    request_started.connect(_enter_wrappers, dispatch_uid=f"{UID}.wrappers")
+    request_finished.connect(_leave_wrappers, dispatch_uid=f"{UID}.wrappers")
 
 
 def _on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
     _last_used[connection] = time.monotonic()
-    if _record_use not in connection.execute_wrappers:
-        # First in the list: a project's `with connection.execute_wrapper(...)` pops the last one.
-        connection.execute_wrappers.insert(0, _record_use)
+
+
+def _enter_wrappers(**kwargs: Any) -> None:
+    """Record each statement of this request: the first wrapper entered, the last left, so a
+    project's own `with connection.execute_wrapper(...)` nests inside ours."""
+    _leave_wrappers()
+    stack = ExitStack()
+    for conn in connections.all():
+        stack.enter_context(conn.execute_wrapper(_record_use))
+    _request_wrappers.set(stack)
+
+
+def _leave_wrappers(**kwargs: Any) -> None:
+    stack = _request_wrappers.get()
+    if stack is not None:
+        _request_wrappers.set(None)
+        stack.close()
 
 
 def _record_use(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,10 @@ from modestwear_config.concerns.database import POSTGRES_ENGINES
 
 from . import redis_probe
 from .catalog import SKIPPED, Probe
+from .state import STATE
 
 MIGRATIONS_RECHECK_SECONDS = 60.0  # pending migrations are looked for again at most this often
 STORAGE_PROBE_NAME = ".modestwear-health-probe"  # looked up, never written
-
-_DATABASE_PROBES: dict[str, tuple[dict[str, Any], Probe]] = {}
-_LOCK = threading.Lock()
 
 
 class PendingMigrations(Exception):
@@ -48,14 +45,15 @@ def database_checks() -> dict[str, Probe]:
 def _database_probe(alias: str) -> Probe:
     """The alias's probe, kept (with its open connection) until the alias' settings change."""
     current = settings.DATABASES[alias]
-    with _LOCK:
-        kept = _DATABASE_PROBES.get(alias)
+    with STATE.lock:
+        kept = STATE.database_probes.get(alias)
     if kept is not None and kept[0] == current:
-        return kept[1]
+        found: Probe = kept[1]
+        return found
     probe = _new_database_probe(alias)
-    with _LOCK:
-        replaced = _DATABASE_PROBES.get(alias)
-        _DATABASE_PROBES[alias] = (copy.deepcopy(current), probe)
+    with STATE.lock:
+        replaced = STATE.database_probes.get(alias)
+        STATE.database_probes[alias] = (copy.deepcopy(current), probe)
     if replaced is not None:  # its connection would otherwise stay open until garbage collection
         getattr(replaced[1], "close", lambda: None)()
     return probe
@@ -104,9 +102,9 @@ def _cache_probe(alias: str) -> Probe:
             return SKIPPED  # local memory, file, database, dummy: nothing remote to reach
         targets = redis_probe.cache_targets(config)
         if targets is None:  # Sentinel, cluster: the client knows its servers
-            from django.core.cache import caches
+            from django_redis import get_redis_connection  # type: ignore[import-untyped]
 
-            caches[alias].client.get_client(write=False).ping()  # type: ignore[attr-defined]
+            get_redis_connection(alias, write=False).ping()
             return None
         for url, options in targets:
             redis_probe.ping(url, options, timeout)
@@ -125,7 +123,6 @@ class NoWorkerAnswered(Exception):
 
 
 PING_SHARE = 0.5  # of the time left after the broker answered
-_CELERY_APPS: dict[str, Any] = {}  # broker URL -> a control-only Celery app (keeps its connection)
 
 
 def probe_celery(timeout: float) -> object:
@@ -154,20 +151,19 @@ def probe_celery(timeout: float) -> object:
 
 def _control_app(url: str) -> Any:
     """A Celery app configured like the project's (broker, TLS), used only to broadcast pings."""
-    with _LOCK:
-        app = _CELERY_APPS.get(url)
+    with STATE.lock:
+        app = STATE.celery_apps.get(url)
     if app is not None:
         return app
     from celery import Celery  # type: ignore[import-untyped]
 
     app = Celery("modestwear-health", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    with _LOCK:
-        return _CELERY_APPS.setdefault(url, app)
+    with STATE.lock:
+        return STATE.celery_apps.setdefault(url, app)
 
 
 # -- migrations (optional) ----------------------------------------------------------------
-_MIGRATIONS: dict[str, float] = {}  # "applied_at" once none are pending; "pending_at" else
 
 
 def migrations_checks() -> dict[str, Probe]:
@@ -176,9 +172,9 @@ def migrations_checks() -> dict[str, Probe]:
 
 def probe_migrations(timeout: float) -> object:
     """Pending migrations on the default database: once none are, never asked again."""
-    if "applied_at" in _MIGRATIONS:
+    if "applied_at" in STATE.migrations:
         return None
-    if time.monotonic() - _MIGRATIONS.get("pending_at", -MIGRATIONS_RECHECK_SECONDS) < MIGRATIONS_RECHECK_SECONDS:
+    if time.monotonic() - STATE.migrations.get("pending_at", -MIGRATIONS_RECHECK_SECONDS) < MIGRATIONS_RECHECK_SECONDS:
         raise PendingMigrations()
     from django.db.migrations.executor import MigrationExecutor
 
@@ -188,7 +184,7 @@ def probe_migrations(timeout: float) -> object:
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     finally:
         connection.close()
-    _MIGRATIONS["pending_at" if plan else "applied_at"] = time.monotonic()
+    STATE.migrations["pending_at" if plan else "applied_at"] = time.monotonic()
     if plan:
         raise PendingMigrations()
     return None
@@ -227,23 +223,4 @@ def writable_directory(location: Path) -> None:
 
 def reset() -> None:
     """Close the kept connections and forget cached state (tests, or settings changed at run time)."""
-    with _LOCK:
-        kept = [probe for _, probe in _DATABASE_PROBES.values()]
-        _DATABASE_PROBES.clear()
-    for probe in kept:
-        getattr(probe, "close", lambda: None)()
-    _MIGRATIONS.clear()
-    redis_probe.reset()
-    for app in _CELERY_APPS.values():
-        app.close()
-    _CELERY_APPS.clear()
-
-
-def _forget_after_fork() -> None:
-    # The parent's connections are not ours to close: their sockets are shared with it.
-    global _LOCK
-    _LOCK = threading.Lock()
-    _DATABASE_PROBES.clear()
-    _MIGRATIONS.clear()
-    _CELERY_APPS.clear()
-    redis_probe.forget()
+    STATE.close()
