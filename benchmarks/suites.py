@@ -21,7 +21,7 @@ from typing import Any
 from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, pinned, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))  # tests.support.servers: the project's private-server helpers
-from modestwear_config.concerns.health import DEFAULT_CACHE_SECONDS  # noqa: E402
+from modestwear_config.concerns.readiness import DEFAULT_CACHE_SECONDS  # noqa: E402
 from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
 
 

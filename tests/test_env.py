@@ -14,7 +14,7 @@ from modestwear_config.env import BY_NAME, Env, check_url
 from modestwear_config.env import files as env_files
 from modestwear_config.env import reader as env_module
 from modestwear_config.env.files import base_dir
-from modestwear_config.scrub.urls import redact_url
+from modestwear_config.scrub.url_passwords import redact_url
 
 CANARY = "Canary-7f3e9b2d41"
 

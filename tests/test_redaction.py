@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from modestwear_config.doctor import report as doctor
 from modestwear_config.env import BY_NAME, Env
-from modestwear_config.scrub.urls import passwords, redact
+from modestwear_config.scrub.url_passwords import passwords, redact
 
 CANARY = "RedCanary42"
 

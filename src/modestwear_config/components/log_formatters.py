@@ -20,7 +20,7 @@ class RedactingFormatter(logging.Formatter):
     text, a repr), a secret from the environment never leaves the process.
     Each secret is matched as written, percent-decoded, percent-encoded and in its
     repr()/ascii() escaped form; one shorter than MIN_SECRET_LENGTH only as a whole token (so
-    "pw" never masks "pwd"); and any URL's password (scrub/urls.py) whatever its source.
+    "pw" never masks "pwd"); and any URL's password (scrub/url_passwords.py) whatever its source.
     """
 
     def __init__(self, fmt: str | None = TEXT_FORMAT, *args: Any, scrubber: Scrubber | None = None, **kwargs: Any):

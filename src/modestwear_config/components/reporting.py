@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from modestwear_config.concerns.assemble import BUILT
-from modestwear_config.scrub.urls import redact
+from modestwear_config.scrub.url_passwords import redact
 
 __all__ = ["RedactingExceptionReporter", "RedactingReporterFilter"]
 

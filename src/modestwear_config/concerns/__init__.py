@@ -19,13 +19,14 @@ from . import (
     cors,
     database,
     environment,
-    gunicorn,
-    health,
+    frontend,
     logs,
     mail,
+    readiness,
     security,
     storage,
     superuser,
+    web_server,
 )
 from .assemble import Part, build_settings
 from .project import project_settings
@@ -33,6 +34,7 @@ from .unit import CHECK_PREFIX, Check, Concern, Extra
 
 CONCERNS: tuple[Concern, ...] = (
     core.CONCERN,
+    frontend.CONCERN,
     database.CONCERN,
     cache.CONCERN,
     celery.CONCERN,
@@ -41,9 +43,9 @@ CONCERNS: tuple[Concern, ...] = (
     cors.CONCERN,
     logs.CONCERN,
     mail.CONCERN,
-    health.CONCERN,
+    readiness.CONCERN,
     superuser.CONCERN,
-    gunicorn.CONCERN,
+    web_server.CONCERN,
     environment.CONCERN,
 )
 VARIABLES: tuple[Variable, ...] = tuple(var for concern in CONCERNS for var in concern.variables)

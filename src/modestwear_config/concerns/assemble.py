@@ -73,7 +73,7 @@ def build_settings(*parts: Part, env: Env | None = None) -> dict[str, Any]:
     concerns = tuple(p for p in parts if isinstance(p, Concern))
     if any(c.name == "core" for c in concerns):
         # Core owns Django's lists; each concern built with it adds its apps, middleware and processors.
-        # A concern built alone (`from modestwear_config.concerns.health import *`) never replaces them.
+        # A concern built alone (`from modestwear_config.concerns.readiness import *`) never replaces them.
         settings.update(composed_settings(env, concerns))
     env.raise_if_problems()
     if in_force:

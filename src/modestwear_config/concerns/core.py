@@ -73,27 +73,6 @@ VARIABLES = (
     V("LANGUAGE_CODE", "str", "Django LANGUAGE_CODE.", "en-us"),
     V("STATIC_URL", "str", "URL prefix of static files.", "/static/"),
     V("MEDIA_URL", "str", "URL prefix of uploaded media on the file system.", "/media/"),
-    V(
-        "FRONTEND_URL",
-        "url",
-        "The frontend's origin (Next.js on Vercel); also a CORS and CSRF trusted origin.",
-        "",
-        example="https://modestwear-app.vercel.app",
-    ),
-    V(
-        "GOOGLE_CLIENT_ID",
-        "str",
-        "Google OAuth client id, exposed as a setting for social auth.",
-        "",
-        example="your-client-id",
-    ),
-    V(
-        "FACEBOOK_APP_ID",
-        "str",
-        "Facebook app id, exposed as a setting for social auth.",
-        "",
-        example="your-app-id",
-    ),
 )
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
@@ -123,9 +102,6 @@ def core_settings(env: Env) -> dict[str, Any]:
         "MEDIA_URL": media_url,
         "MEDIA_ROOT": base / "media",  # file-system media when Cloudinary is not configured
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
-        "FRONTEND_URL": env("FRONTEND_URL"),
-        "GOOGLE_CLIENT_ID": env("GOOGLE_CLIENT_ID"),
-        "FACEBOOK_APP_ID": env("FACEBOOK_APP_ID"),
         # DEBUG pages and error mails: Django masks secret-looking setting names, these also
         # the passwords inside URL values (CACHES LOCATION, CELERY_BROKER_URL, request.META).
         "DEFAULT_EXCEPTION_REPORTER_FILTER": "modestwear_config.components.reporting.RedactingReporterFilter",
@@ -257,27 +233,11 @@ W001 = Warning(
     hint="List your host names in ALLOWED_HOSTS (RENDER_EXTERNAL_HOSTNAME is added for you).",
     id=CHECK_PREFIX + "W001",
 )
-W010 = Warning(
-    "FRONTEND_URL is not set while cookies are sent cross-site (SESSION_COOKIE_SAMESITE or "
-    "CSRF_COOKIE_SAMESITE is 'None') and no CORS origin is configured: the frontend cannot call "
-    "the API, and links built from FRONTEND_URL (emails, redirects) have no host.",
-    hint="Set FRONTEND_URL to the frontend's origin, like https://modestwear-app.vercel.app.",
-    id=CHECK_PREFIX + "W010",
-)
 
 
 def check_allowed_hosts(**kwargs: Any) -> list[CheckMessage]:
     """ALLOWED_HOSTS holds '*' with DEBUG off."""
     return [W001] if "*" in settings.ALLOWED_HOSTS else []
-
-
-def check_frontend_url(**kwargs: Any) -> list[CheckMessage]:
-    """Cookies are sent cross-site but no frontend origin is configured."""
-    if settings.DEBUG or getattr(settings, "FRONTEND_URL", ""):
-        return []
-    cross_site = "None" in (settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SAMESITE)
-    origins = getattr(settings, "CORS_ALLOWED_ORIGINS", []) or getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", [])
-    return [W010] if cross_site and not origins else []
 
 
 def _django(*paths: str) -> tuple[str, ...]:
@@ -289,10 +249,7 @@ CONCERN = Concern(
     doc="The signing key, debug mode, host names, paths and locale; Django's own apps and middleware.",
     variables=VARIABLES,
     build=core_settings,
-    checks=(
-        Check(check_allowed_hosts, ("W001",), ("ALLOWED_HOSTS",), deploy=True),
-        Check(check_frontend_url, ("W010",), ("FRONTEND_URL",), deploy=True),
-    ),
+    checks=(Check(check_allowed_hosts, ("W001",), ("ALLOWED_HOSTS",), deploy=True),),
     apps=(
         *(
             Placed(path, Rank.DJANGO_APPS)

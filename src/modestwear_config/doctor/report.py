@@ -28,7 +28,7 @@ from modestwear_config.concerns.environment import environment_messages
 from modestwear_config.concerns.project import project_settings
 from modestwear_config.env import BY_NAME, REGISTRY, Env, Variable
 from modestwear_config.scrub.scrubber import Scrubber
-from modestwear_config.scrub.urls import redact
+from modestwear_config.scrub.url_passwords import redact
 
 from .docs import env_example
 

@@ -7,12 +7,24 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Mapping
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .reader import Env
+
+class Env(Protocol):
+    """What these functions use of reader.Env (which calls them: a protocol, not an import)."""
+
+    environ: Mapping[str, str]
+    warnings: dict[str, str]
+    dotenv_path: Path | None
+
+    def __call__(self, name: str) -> Any: ...
+    def is_set(self, name: str) -> bool: ...
+    def error(self, name: str, message: str) -> None: ...
+    def derive(self, name: str, value: Any, from_: tuple[str, ...] = ()) -> None: ...
+
 
 DOTENV_LINE = re.compile(r"\A(?:export )?([A-Za-z_0-9]+)=(.*)\Z")  # django-environ's own rule
 SECRET_FILE_MAX_BYTES = 64 * 1024  # a key, a password, a URL: never more

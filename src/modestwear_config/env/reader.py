@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from modestwear_config.scrub.urls import passwords
+from modestwear_config.scrub.url_passwords import passwords
 
 from .errors import ConfigurationError
 from .files import SecretFileError, load_dotenv, read_bounded

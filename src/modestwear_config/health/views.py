@@ -20,7 +20,7 @@ from modestwear_config.about import version
 
 from .conf import conf
 from .liveness import JSON_HEADERS
-from .middleware import liveness_response
+from .responses import liveness_response
 from .runner import Report, run_checks
 
 logger = logging.getLogger("modestwear_config.health")

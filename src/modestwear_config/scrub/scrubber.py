@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_plus
 
 from django.views.debug import SafeExceptionReporterFilter
 
-from .urls import MASK, redact
+from .url_passwords import MASK, redact
 
 MIN_SECRET_LENGTH = 6  # shorter values are masked only as whole tokens: they would mask parts of words
 NOTHING = re.compile(r"(?!)")
