@@ -33,6 +33,7 @@ from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
+from modestwear_config.compat import health_check_pending, skip_health_check
 from modestwear_config.concerns.database import IDLE_KEY
 
 _last_used: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
@@ -77,18 +78,14 @@ def _record_use(execute: Callable[..., Any], sql: Any, params: Any, many: bool, 
 
 def _skip_needless_checks(**kwargs: Any) -> None:
     now = time.monotonic()
-    conn: Any  # the health-check flags are public attributes of Django's wrapper the stubs omit
     for conn in connections.all(initialized_only=True):
-        # Read defensively: were a future Django to rename these flags, every request keeps
-        # Django's own check (tests/test_connections.py fails loudly on the supported versions).
-        if conn.connection is None or not getattr(conn, "health_check_enabled", False):
-            continue
-        if getattr(conn, "health_check_done", True):
+        # Were a future Django to rename its flags, every request keeps Django's own check (compat.py).
+        if conn.connection is None or not health_check_pending(conn):
             continue
         idle_limit = conn.settings_dict.get(IDLE_KEY)
         last = _last_used.get(conn)
         if idle_limit and last is not None and now - last < idle_limit and _quiet(conn.connection):
-            conn.health_check_done = True
+            skip_health_check(conn)
 
 
 def _quiet(raw: Any) -> bool:

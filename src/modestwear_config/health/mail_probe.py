@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from modestwear_config.compat import anymail_api_url, anymail_boto3_params, anymail_credential, anymail_sender_domain
 from modestwear_config.concerns.mail import uses_mailers
 from modestwear_config.concerns.mail_providers import BY_BACKEND, Provider
 
@@ -70,10 +71,10 @@ def _default_connection() -> Any:
 def _check_http(provider: Provider, connection: Any, timeout: float) -> None:
     import requests
 
-    key = getattr(connection, provider.key_option)
+    key = anymail_credential(connection, provider.key_option)
     path, scheme = ENDPOINTS[provider.name]
-    domain = connection.sender_domain or _sender_domain() if provider.name == "mailgun" else ""
-    url = connection.api_url + path.format(domain=domain)
+    domain = anymail_sender_domain(connection) or _sender_domain() if provider.name == "mailgun" else ""
+    url = anymail_api_url(connection) + path.format(domain=domain)
     headers = {"Accept": "application/json"}
     auth = ("api", key) if scheme == "basic" else None
     if scheme == "bearer":
@@ -105,10 +106,10 @@ def _check_ses(connection: Any, timeout: float) -> None:
     from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
     from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
-    params = dict(connection.client_params)
+    session_params, params = anymail_boto3_params(connection)
     bounded = Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 1})
     params["config"] = params["config"].merge(bounded) if params.get("config") else bounded
-    client = boto3.session.Session(**connection.session_params).client("sesv2", **params)
+    client = boto3.session.Session(**session_params).client("sesv2", **params)
     try:
         client.get_account()  # GetAccount: the sending quota, read-only
     except ClientError as exc:
