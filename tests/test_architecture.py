@@ -20,7 +20,7 @@ MAX_LINES = 300
 CONCERN_INFRASTRUCTURE = {"__init__", "unit", "compose", "assemble", "project", "redis_tls", "mail_providers"}
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}
-LONG_MODULES_ALLOWED = {"management/commands/ensure_superuser.py"}  # one command, one file (Django's rule)
+LONG_MODULES_ALLOWED: set[str] = set()
 
 
 def modules() -> dict[str, Path]:
