@@ -12,7 +12,7 @@ from modestwear_config import Variable, declare
 from modestwear_config.concerns import CONCERNS, VARIABLES, build_all
 from modestwear_config.concerns.compose import Rank
 from modestwear_config.concerns.unit import Concern, Placed, no_settings
-from modestwear_config.env import BY_NAME, REGISTRY, ConfigurationError, Env, variables_of
+from modestwear_config.env import BY_NAME, REGISTRY, Env, ImproperlyConfigured, variables_of
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "modestwear_config"
 MAX_LINES = 300
@@ -153,7 +153,7 @@ def test_concern__built_alone_never_replaces_the_lists(tmp_path):
 
 
 def test_configuration_error__carries_problems_as_data(tmp_path):
-    with pytest.raises(ConfigurationError) as raised:
+    with pytest.raises(ImproperlyConfigured) as raised:
         build_all(Env({"DEBUG": "maybe", "REDIS_URL": "nope", "BASE_DIR": str(tmp_path)}))
     assert set(raised.value.problems) == {"DEBUG", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
     assert all(name in str(raised.value) for name in raised.value.problems)

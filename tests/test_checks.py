@@ -100,6 +100,8 @@ TRIGGERS = [
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),
+    (checks.check_health_settings, {"MODESTWEAR_HEALTH_BUDGET": 0}, "E032"),
+    (checks.check_health_settings, {"MODESTWEAR_HEALTH_CHECKS": "celery"}, "E032"),
     (
         checks.check_static_storage,
         {

@@ -1,8 +1,8 @@
 """Production Django settings from environment variables.
 
 ``from modestwear_config import *`` in settings.py gives every concern's settings, built from
-one read of the environment: a bad environment raises one ConfigurationError (an
-ImproperlyConfigured) naming every offending variable.  Each concern is also importable alone
+one read of the environment: a bad environment raises one ImproperlyConfigured naming every
+offending variable (``.problems``: variable -> message).  Each concern is also importable alone
 (``from modestwear_config.concerns.database import *``).  This module is the package's face:
 nothing inside the package imports it.
 """
@@ -17,7 +17,6 @@ from .concerns import PARTS
 from .concerns import configure as configure
 from .concerns.assemble import build_settings as build_settings
 from .concerns.assemble import lazy_settings
-from .env import ConfigurationError as ConfigurationError
 from .env import Env as Env
 from .env import Variable as Variable
 from .env import declare as declare

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 
 from django.core.checks import CheckMessage
 
-from modestwear_config.concerns import (
-    CONCERNS,
-    cache,
-    celery,
-    cors,
-    database,
-    environment,
-    health,
-    mail,
-    security,
-    storage,
-)
-from modestwear_config.concerns import core as core_concern
+from modestwear_config.concerns import CONCERNS, environment
 
-MODULES = (core_concern, database, cache, celery, storage, security, cors, mail, health, environment)
+# Each concern's own module (where its message constants are declared), from the list itself.
+MODULES = tuple(dict.fromkeys(sys.modules[check.function.__module__] for c in CONCERNS for check in c.checks))
 DECLARED = [check for concern in CONCERNS for check in concern.checks]
 ALWAYS = [check.function for check in DECLARED if not check.deploy]
 DEPLOY_ONLY = [check.function for check in DECLARED if check.deploy]

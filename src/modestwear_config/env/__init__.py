@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .errors import ConfigurationError
+from .errors import ImproperlyConfigured
 from .reader import Env, check_url
 from .variables import BY_NAME, REGISTRY, Variable, declare, declared, variables_of
 
 __all__ = [
     "BY_NAME",
     "REGISTRY",
-    "ConfigurationError",
+    "ImproperlyConfigured",
     "Env",
     "Variable",
     "check_url",

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured as DjangoImproperlyConfigured
 
 
-class ConfigurationError(ImproperlyConfigured):
-    """Every problem the reader found, variable -> message; the text names each and never a value."""
+class ImproperlyConfigured(DjangoImproperlyConfigured):
+    """Every problem the reader found, variable -> message; the text names each and never a value.
+
+    Django's exception, with the problems as data (``.problems``): commands read them instead of
+    parsing the text, and a traceback still reads "ImproperlyConfigured: Invalid environment ...".
+    """
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         self.problems: dict[str, str] = dict(sorted(problems.items()))

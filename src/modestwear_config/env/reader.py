@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from modestwear_config.scrub.url_passwords import passwords
 
-from .errors import ConfigurationError
+from .errors import ImproperlyConfigured
 from .files import SecretFileError, load_dotenv, read_bounded
 from .variables import BY_NAME, Variable
 
@@ -140,7 +140,7 @@ class Env:
     def raise_if_problems(self) -> None:
         if not self.problems:
             return
-        raise ConfigurationError(self.problems)
+        raise ImproperlyConfigured(self.problems)
 
     # -- secrets ------------------------------------------------------------
     def secret_values(self) -> Iterator[str]:
