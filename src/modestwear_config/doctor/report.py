@@ -1,7 +1,7 @@
 """The configuration doctor: every variable's value in force (secrets masked), where it came
 from, the settings it produced, and the problems found, each attached to its variable.
 
-The doctor finds nothing itself: its problems are the environment reader's (env.py) and the
+The doctor finds nothing itself: its problems are the environment reader's (env/reader.py) and the
 system checks' (this library's and Django's deploy checks), so counts match ``check --deploy``.
 ``manage.py config`` runs the checks and, with ``--connections``, /health's live checks;
 ``python -m modestwear_config.doctor`` works even when the settings cannot be imported, and
