@@ -21,7 +21,7 @@ from typing import Any
 from harness import HERE, Gunicorn, base_env, get, memory_kb, percentile, pinned, ratio, split_cpus, summary, wrk
 
 sys.path.insert(0, str(HERE.parent))  # tests.support.servers: the project's private-server helpers
-from modestwear_config.health.settings import DEFAULT_CACHE_SECONDS  # noqa: E402
+from modestwear_config.concerns.readiness import DEFAULT_CACHE_SECONDS  # noqa: E402
 from tests.support.servers import PostgresCluster, RedisServer, SilentServer  # noqa: E402
 
 
@@ -219,10 +219,10 @@ def log(message: str) -> None:
 # -- sanity: the plain project mirrors ours ------------------------------------------------------------
 def check_plain_mirrors_ours() -> dict[str, Any]:
     code = (
-        "import json; from modestwear_config.core import _installed_apps, _middleware; "
+        "import json; from modestwear_config.concerns.core import _installed_apps, _middleware; "
         "import plain.settings as p; w = True; "
         "apps = [a for a in _installed_apps(w) if a != 'modestwear_config']; "
-        "mw = [m.replace('modestwear_config.staticfiles', 'whitenoise.middleware') for m in _middleware(w) "
+        "mw = [m.replace('modestwear_config.components.whitenoise_middleware', 'whitenoise.middleware') for m in _middleware(w) "
         "if 'LivenessMiddleware' not in m]; "
         "print(json.dumps({'apps': apps == p.INSTALLED_APPS, 'middleware': mw == p.MIDDLEWARE}))"
     )

@@ -43,3 +43,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("slow") or item.module.__name__.rpartition(".")[2] in TIMED_MODULES:
             item.add_marker(pytest.mark.xdist_group("serial"))
+
+
+@pytest.fixture
+def unbuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose settings are not built yet (gunicorn's master, a test that sets os.environ):
+    the scrubber and the checks then read the process environment when first used."""
+    from modestwear_config.concerns.assemble import BUILT
+
+    monkeypatch.setattr(BUILT, "env", None)
+    monkeypatch.setattr(BUILT, "_scrubber", None)

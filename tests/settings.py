@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 
 from modestwear_config import BUILDERS
-from modestwear_config.env import Env, build_settings
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.env import Env
 from tests.support.servers import EXAMPLE_PROJECT, POSTGRES_URL, REQUIRE_SERVICES, reachable
 
 TEST_ENVIRONMENT = {

@@ -15,9 +15,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import BUILDERS
-from modestwear_config.env import Env, build_settings
-from modestwear_config.logging import JsonFormatter, RedactingFormatter
-from modestwear_config.registry import VARIABLES
+from modestwear_config.components.log_formatters import JsonFormatter, RedactingFormatter
+from modestwear_config.concerns import VARIABLES
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.env import Env
 
 CANARY = "Canary-7f3e9b2d41"
 STRONG_KEY = "prod-" + "".join(chr(97 + (i * 7) % 26) for i in range(60))

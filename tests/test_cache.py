@@ -15,7 +15,7 @@ from django.core.cache import caches
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from modestwear_config.cache import cache_settings
+from modestwear_config.concerns.cache import cache_settings
 from modestwear_config.env import Env
 from tests.support.servers import RedisServer, SilentServer
 
@@ -195,7 +195,7 @@ def test_cache_clear__keeps_queued_celery_tasks_and_results(private_redis, key_p
     stored result survive cache.clear(); the cache's own keys (every version) are gone."""
     from celery import Celery
 
-    from modestwear_config.celery import celery_settings
+    from modestwear_config.concerns.celery import celery_settings
 
     url = private_redis.url
     environ = {"REDIS_URL": url, "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url, "CACHE_KEY_PREFIX": key_prefix}
@@ -222,7 +222,7 @@ def test_cache_clear__keeps_queued_celery_tasks_and_results(private_redis, key_p
 
 
 def test_cache_client__glob_escape():
-    from modestwear_config.cache_client import glob_escape
+    from modestwear_config.components.cache_client import glob_escape
 
     assert glob_escape("a*b?[c]\\") == "a\\*b\\?\\[c\\]\\\\"
 
@@ -236,7 +236,7 @@ SHARED_REDIS = "redis://:pw@cache.example.com:6379/0"
         ("django_redis.client.DefaultClient", SHARED_REDIS, True),  # FLUSHDB next to the queue
         ("django_redis.client.DefaultClient", "redis://cache.example.com:6379/1", False),  # another database
         ("django_redis.client.DefaultClient", "amqp://guest@mq//", False),
-        ("modestwear_config.cache_client.ScopedClearClient", SHARED_REDIS, False),  # the library's default
+        ("modestwear_config.components.cache_client.ScopedClearClient", SHARED_REDIS, False),  # the library's default
     ],
 )
 def test_check_cache_clear_spares_celery__w020(client_class, broker, warned):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from modestwear_config.registry import VARIABLES
+from modestwear_config.concerns import VARIABLES
 from tests.support.servers import (
     ROOT,
     AsgiGunicorn,

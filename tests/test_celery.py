@@ -21,7 +21,8 @@ import redis
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from modestwear_config.celery import IN_MEMORY_BROKER, celery_settings, create_celery_app
+from modestwear_config.celery import create_celery_app
+from modestwear_config.concerns.celery import IN_MEMORY_BROKER, celery_settings
 from modestwear_config.env import Env
 from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env, stop_process_group
 
@@ -376,7 +377,7 @@ def test_celery_settings__reusing_an_unset_redis_url_is_an_error():
 
 
 def test_health_settings__a_broker_turns_the_celery_check_on():
-    from modestwear_config.health.settings import health_settings
+    from modestwear_config.concerns.readiness import health_settings
 
     assert health_settings(Env({"REDIS_URL": "redis://c:6379"}))["MODESTWEAR_HEALTH_CHECKS"] == ()
     with_broker = health_settings(Env({"CELERY_BROKER_URL": "redis://mq:6379"}))

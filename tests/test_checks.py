@@ -14,8 +14,11 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from modestwear_config import BUILDERS, checks
-from modestwear_config.env import Env, build_settings
+from modestwear_config import BUILDERS
+from modestwear_config.concerns import CONCERNS, RETIRED_CHECK_IDS, check_ledger, storage
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.env import BY_NAME, Env
+from tests.support.checks import checks
 
 ALL_CHECKS = [*checks.ALWAYS, *checks.DEPLOY_ONLY]
 REDIS_TLS_OFF = {
@@ -97,6 +100,8 @@ TRIGGERS = [
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),
+    (checks.check_health_settings, {"MODESTWEAR_HEALTH_BUDGET": 0}, "E032"),
+    (checks.check_health_settings, {"MODESTWEAR_HEALTH_CHECKS": "celery"}, "E032"),
     (
         checks.check_static_storage,
         {
@@ -169,14 +174,14 @@ def test_check__cloudinary_app_before_staticfiles(monkeypatch):
     from types import SimpleNamespace
 
     monkeypatch.setattr(
-        checks, "settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage", "django.contrib.staticfiles"])
+        storage, "django_settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage", "django.contrib.staticfiles"])
     )
     assert [m.id for m in run(checks.check_cloudinary_app_order)] == ["modestwear_config.E002"]
     monkeypatch.setattr(
-        checks, "settings", SimpleNamespace(INSTALLED_APPS=["django.contrib.staticfiles", "cloudinary_storage"])
+        storage, "django_settings", SimpleNamespace(INSTALLED_APPS=["django.contrib.staticfiles", "cloudinary_storage"])
     )
     assert run(checks.check_cloudinary_app_order) == []
-    monkeypatch.setattr(checks, "settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage"]))
+    monkeypatch.setattr(storage, "django_settings", SimpleNamespace(INSTALLED_APPS=["cloudinary_storage"]))
     assert run(checks.check_cloudinary_app_order) == []
 
 
@@ -222,19 +227,29 @@ def test_check__silent_on_the_production_settings_the_library_builds(check, tmp_
 
 
 def declared_ids() -> list[str]:
-    constants = [
-        value.id
-        for name, value in vars(checks).items()
-        if isinstance(value, CheckMessage) and name == value.id.rpartition(".")[2]
-    ]
-    texts = [f"{checks.ID}{name.partition('_')[0]}" for name in vars(checks) if re.fullmatch(r"[EW]\d{3}_TEXT", name)]
-    return constants + texts
+    """Every id the concerns declare, from the ledger (one source)."""
+    return list(check_ledger())
 
 
-def test_check_ids__unique_and_named_after_their_constant():
-    ids = declared_ids()
+def test_check_ids__unique_across_concerns_and_never_a_retired_one():
+    ids = [f"modestwear_config.{short}" for c in CONCERNS for check in c.checks for short in check.ids]
     assert len(ids) == len(set(ids)) >= 10
     assert all(re.fullmatch(r"modestwear_config\.[EW]\d{3}", i) for i in ids)
+    assert not {i.rpartition(".")[2] for i in ids} & RETIRED_CHECK_IDS
+
+
+def test_check_ids__each_message_constant_is_declared_by_its_concern():
+    """A message constant named after its id (W001 = Warning(..., id="...W001")) belongs to a declared check."""
+    for name, message in vars(checks).items():
+        if isinstance(message, CheckMessage):
+            assert message.id == f"modestwear_config.{name}", name
+            assert message.id in check_ledger(), name
+
+
+def test_check_ledger__every_check_is_filed_under_a_declared_variable():
+    for concern, check in check_ledger().values():
+        assert all(variable in BY_NAME for variable in check.variables), (concern.name, check.ids)
+        assert check.function.__doc__, f"{check.function.__name__}: its docstring is the ledger's title"
 
 
 @ignore_databases_warning

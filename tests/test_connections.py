@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from modestwear_config.connections import _quiet
+from modestwear_config.components.connections import _quiet
 from tests.support.servers import Gunicorn, PostgresCluster, manage, project_env
 
 IDLE = 2  # DATABASE_CONN_HEALTH_CHECKS_IDLE for the test: seconds

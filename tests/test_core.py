@@ -10,24 +10,24 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from modestwear_config import core
-from modestwear_config.core import (
+from modestwear_config.concerns import CONCERNS, unit
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.core import (
     INSECURE_PREFIX,
     LOCAL_HOSTS,
-    core_settings,
     development_secret_key,
     host_problem,
     is_weak_secret_key,
 )
-from modestwear_config.cors import cors_settings
-from modestwear_config.env import Env, build_settings
+from modestwear_config.env import Env
 
 STRONG_KEY = "prod-" + "".join(chr(97 + (i * 7) % 26) for i in range(60))
 PRODUCTION = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com"}
 
 
 def build(tmp_path: Path, **environ: str) -> dict:
-    return build_settings(core_settings, cors_settings, env=Env({"BASE_DIR": str(tmp_path), **environ}))
+    """Every concern, as `from modestwear_config import *` builds them (core composes the lists)."""
+    return build_settings(*CONCERNS, env=Env({"BASE_DIR": str(tmp_path), **environ}))
 
 
 def test_debug__defaults_to_false(tmp_path):
@@ -85,8 +85,8 @@ def test_debug__development_key_differs_per_project(tmp_path):
 
 
 KEY_SCRIPT = (
-    "from modestwear_config.env import Env, build_settings\n"
-    "from modestwear_config.core import core_settings\n"
+    "from modestwear_config import Env, build_settings\n"
+    "from modestwear_config.concerns.core import core_settings\n"
     "print(build_settings(core_settings, env=Env.from_os())['SECRET_KEY'])\n"
 )
 
@@ -190,7 +190,7 @@ def test_core__liveness_middleware_first_and_whitenoise_after_security(tmp_path)
     middleware = build(tmp_path, **PRODUCTION)["MIDDLEWARE"]
     assert middleware[0] == "modestwear_config.health.middleware.LivenessMiddleware"
     security = middleware.index("django.middleware.security.SecurityMiddleware")
-    assert middleware[security + 1] == "modestwear_config.staticfiles.WhiteNoiseMiddleware"
+    assert middleware[security + 1] == "modestwear_config.components.whitenoise_middleware.WhiteNoiseMiddleware"
     assert middleware.index("corsheaders.middleware.CorsMiddleware") < middleware.index(
         "django.middleware.common.CommonMiddleware"
     )
@@ -204,7 +204,8 @@ def test_core__installed_apps_without_cloudinary_storage(tmp_path):
 
 
 def test_core__without_whitenoise_installed(tmp_path, monkeypatch):
-    monkeypatch.setattr(core, "find_spec", lambda name: None)
+    real = unit.find_spec
+    monkeypatch.setattr(unit, "find_spec", lambda name: None if name == "whitenoise" else real(name))
     settings = build(tmp_path, **PRODUCTION)
     assert not any("whitenoise" in entry for entry in settings["MIDDLEWARE"] + settings["INSTALLED_APPS"])
 

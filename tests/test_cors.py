@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modestwear_config.cors import cors_settings, normalise_origin, origin_problem
+from modestwear_config.concerns.cors import cors_settings, normalise_origin, origin_problem
 from modestwear_config.env import Env
 
 FRONTEND = "https://modestwear-app.vercel.app"

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 from psycopg.conninfo import timeout_from_conninfo
 
-from modestwear_config.database import database_settings
+from modestwear_config.concerns.database import database_settings
 from modestwear_config.env import Env
 from tests.support.servers import SilentServer, fresh_postgres_database, manage, project_env
 
@@ -215,7 +215,7 @@ def test_psycopg__server_does_not_support_ssl_here(postgres_url):
 
 def test_database__postgresql_without_a_driver_names_the_variable_and_extra(monkeypatch):
     """Without psycopg, django.setup() would fail with a traceback naming neither (issue 17)."""
-    from modestwear_config import database
+    from modestwear_config.concerns import database
 
     real = database.find_spec
     monkeypatch.setattr(database, "find_spec", lambda name: None if name in database.POSTGRES_DRIVERS else real(name))

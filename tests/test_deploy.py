@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from modestwear_config.registry import BY_NAME
+from modestwear_config.env import BY_NAME
 from tests.support.servers import EXAMPLE_PROJECT, ROOT, free_port, stop_process_group, wait_for_http
 
 VENV_BIN = Path(sys.executable).parent

@@ -1,25 +1,40 @@
-"""The README's variable reference and .env.example are generated from the registry: no drift."""
+"""docs/reference.md and .env.example are generated from the concerns: no drift, nothing by hand."""
 
 from __future__ import annotations
 
-from modestwear_config import docs
-from modestwear_config.registry import VARIABLES
+from modestwear_config.concerns import VARIABLES
+from modestwear_config.doctor import docs
 from tests.support.servers import EXAMPLE_PROJECT, ROOT
 
 
-def test_reference_table__readme_matches_registry():
-    readme = (ROOT / "README.md").read_text()
-    assert docs.replace_reference(readme) == readme, "run: python -m modestwear_config.docs --write"
+def test_reference__matches_the_concerns():
+    assert (ROOT / docs.REFERENCE).read_text() == docs.reference(), f"run: {docs.COMMAND}"
+
+
+def test_reference__every_check_id_of_the_ledger_once():
+    from modestwear_config.concerns import check_ledger
+
+    table = docs.checks_table()
+    for check_id in check_ledger():
+        assert table.count(f"| `{check_id}` |") == 1, check_id
+
+
+def test_extras__pyproject_declares_exactly_the_concerns_extras():
+    """Each concern's extra is an install in pyproject.toml, and .ci/extras runs every one of them."""
+    import tomllib
+
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    assert set(docs.extra_names()) == declared - {"all", "test"}
+    ci_extras = ROOT / ".ci" / "extras"  # a checkout's (the sdist has no .ci/)
+    assert not ci_extras.exists() or "modestwear_config.doctor.docs --extras" in ci_extras.read_text()
 
 
 def test_env_example__matches_registry():
-    assert (EXAMPLE_PROJECT / ".env.example").read_text() == docs.env_example(), (
-        "run: python -m modestwear_config.docs --write"
-    )
+    assert (EXAMPLE_PROJECT / ".env.example").read_text() == docs.env_example(), f"run: {docs.COMMAND}"
 
 
 def test_reference_table__lists_every_variable_once():
-    table = docs.reference_table()
+    table = docs.variables_table()
     for var in VARIABLES:
         assert table.count(f"| `{var.name}` |") == 1, var.name
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from modestwear_config import doctor
+from modestwear_config.concerns import VARIABLES
+from modestwear_config.doctor import report as doctor
 from modestwear_config.env import Env
-from modestwear_config.registry import VARIABLES
 from tests.support.servers import manage, project_env
 
 CANARY = "Canary5ecretXyz"
@@ -118,7 +118,7 @@ def test_diagnose__computes_no_problem_of_its_own(environment):
 def test_diagnose__check_messages_attached_to_their_variable():
     from django.core.checks import Error, Warning
 
-    from modestwear_config import checks
+    from tests.support.checks import checks
 
     messages = [checks.W004, checks.W005, Warning("hsts", id="security.W004"), Error("other", id="x.E001"), checks.W032]
     report = doctor.diagnose(Env(PRODUCTION), messages=messages)
@@ -143,7 +143,7 @@ def test_diagnose__redis_cert_reqs_bad_without_rediss_fails_like_the_app():
     from django.core.exceptions import ImproperlyConfigured
 
     from modestwear_config import BUILDERS
-    from modestwear_config.env import build_settings
+    from modestwear_config.concerns.assemble import build_settings
 
     environment = {**PRODUCTION, "REDIS_SSL_CERT_REQS": "bogus"}
     with pytest.raises(ImproperlyConfigured, match="REDIS_SSL_CERT_REQS"):
@@ -188,7 +188,7 @@ def test_effective__debug_defaults_derived_from_debug():
 
 def test_effective__server_values_in_force_not_rules():
     """The gunicorn variables show what the server will run with, as deploy.sh's plan computes it."""
-    from modestwear_config.server_plan import available_cpus, default_workers
+    from modestwear_config.server.plan import available_cpus, default_workers
 
     report = doctor.diagnose(Env({**PRODUCTION, "BEHIND_TLS_PROXY": "true"}))
     cpus = available_cpus()

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from modestwear_config import BUILDERS, checks
-from modestwear_config import env as env_module
-from modestwear_config.database import database_settings
-from modestwear_config.env import Env, build_settings, record_star_import
-from modestwear_config.health import checks as health_checks
+from modestwear_config import BUILDERS, CONCERNS
+from modestwear_config.concerns.assemble import BUILT, build_settings
+from modestwear_config.concerns.database import database_settings
+from modestwear_config.env import Env
+from modestwear_config.env.typos import suggestions
+from modestwear_config.health import builtin as health_checks
 from modestwear_config.health.runner import RUNNER, run_checks
-from modestwear_config.typos import suggestions
+from tests.support.checks import checks
 from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env
 
 CANARY = "Canary0verride5"
@@ -43,10 +44,11 @@ STOCK_MIDDLEWARE = [
 @pytest.fixture
 def star_import(monkeypatch, tmp_path):
     """What `from modestwear_config import *` records, isolated from other tests."""
-    monkeypatch.setattr(env_module, "_STAR_IMPORTED", {})
+    monkeypatch.setattr(BUILT, "star_imported", {})
+    monkeypatch.setattr(BUILT, "concerns", CONCERNS)  # as the star import's build records them
     built = build_settings(*BUILDERS, env=Env({**PRODUCTION, "BASE_DIR": str(tmp_path)}))
     # In-process, the other settings are the test run's: record only those the tests hold.
-    record_star_import(kept(built, *WATCHED))
+    BUILT.record_star_import(kept(built, *WATCHED))
     return built
 
 
@@ -194,7 +196,7 @@ def test_typo_messages__name_only_never_value():
     assert CANARY not in messages[0].msg + messages[0].hint
 
 
-def test_typo_check__reads_the_process_environment(monkeypatch):
+def test_typo_check__reads_the_process_environment(monkeypatch, unbuilt):
     monkeypatch.setenv("DATABSE_URL", CANARY)
     assert "DATABSE_URL" in " ".join(m.msg for m in checks.check_environment())
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.mail import send_mail
 from django.test import override_settings
 
-from modestwear_config.email import email_settings
+from modestwear_config.concerns.mail import email_settings
 from modestwear_config.env import Env
 from tests.support.servers import SilentServer
 

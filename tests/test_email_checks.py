@@ -10,7 +10,7 @@ from django.core import checks
 from django.core.management import call_command
 from django.test import override_settings
 
-from modestwear_config.email import email_settings
+from modestwear_config.concerns.mail import email_settings
 from modestwear_config.env import Env
 
 SMTP = {"EMAIL_HOST": "smtp.gmail.com", "EMAIL_HOST_USER": "shop@example.com", "EMAIL_HOST_PASSWORD": "app-password"}
@@ -23,7 +23,7 @@ def deploy_ids(environ: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.parametrize("port", ["587", "465", "25"])
-def test_email_checks__smtp_on_render_warns(monkeypatch: pytest.MonkeyPatch, port: str):
+def test_email_checks__smtp_on_render_warns(unbuilt: None, monkeypatch: pytest.MonkeyPatch, port: str):
     monkeypatch.setenv("RENDER", "true")
     with override_settings(**email_settings(Env({**SMTP, "EMAIL_PORT": port}))):
         [warning] = [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "modestwear_config.W040"]
@@ -32,7 +32,7 @@ def test_email_checks__smtp_on_render_warns(monkeypatch: pytest.MonkeyPatch, por
     assert "app-password" not in warning.msg + warning.hint
 
 
-def test_email_checks__deploy_only(monkeypatch: pytest.MonkeyPatch):
+def test_email_checks__deploy_only(unbuilt: None, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("RENDER", "true")
     with override_settings(**email_settings(Env(SMTP))):
         assert "modestwear_config.W040" not in [m.id for m in checks.run_checks()]
@@ -48,7 +48,9 @@ def test_email_checks__deploy_only(monkeypatch: pytest.MonkeyPatch):
     ],
     ids=["not_on_render", "http_provider", "console", "smtp_port_2525"],
 )
-def test_email_checks__silent_otherwise(monkeypatch: pytest.MonkeyPatch, render: str, environ: dict[str, str]):
+def test_email_checks__silent_otherwise(
+    unbuilt: None, monkeypatch: pytest.MonkeyPatch, render: str, environ: dict[str, str]
+):
     if render:
         monkeypatch.setenv("RENDER", render)
     else:
@@ -56,11 +58,12 @@ def test_email_checks__silent_otherwise(monkeypatch: pytest.MonkeyPatch, render:
     assert "modestwear_config.W040" not in deploy_ids(environ)
 
 
-def test_email_checks__doctor_shows_it(monkeypatch: pytest.MonkeyPatch):
+def test_email_checks__doctor_shows_it(unbuilt: None, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("RENDER", "true")
     out = StringIO()
     with override_settings(DEBUG=False, **email_settings(Env(SMTP))), pytest.raises(SystemExit):
         call_command("config", "--json", stdout=out)
-    found = {c["id"]: c for c in json.loads(out.getvalue())["checks"]}
+    entries = {e["name"]: e for e in json.loads(out.getvalue())["entries"]}
+    found = {p["id"]: p for p in entries["EMAIL_PROVIDER"]["problems"]}
     assert "modestwear_config.W040" in found
     assert "587" in found["modestwear_config.W040"]["message"]

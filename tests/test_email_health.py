@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from modestwear_config.email import email_settings
+from modestwear_config.concerns.mail import email_settings
 from modestwear_config.env import Env
-from modestwear_config.health import checks
-from modestwear_config.health.email import CredentialsRejected, ProviderError, probe_email
-from modestwear_config.health.registry import SKIPPED
+from modestwear_config.health import builtin as checks
+from modestwear_config.health.catalog import SKIPPED
+from modestwear_config.health.mail_probe import CredentialsRejected, ProviderError, probe_email
 from modestwear_config.health.runner import RUNNER
 from tests.support.email_api import EmailApiServer
 from tests.test_email_sends import API_PREFIX, KEY, PROVIDERS, authorised, configured, expected_warnings

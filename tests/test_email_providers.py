@@ -10,9 +10,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import BUILDERS
-from modestwear_config.email import email_settings, uses_mailers
-from modestwear_config.email_providers import PROVIDERS, options_from_anymail
-from modestwear_config.env import Env, build_settings
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.mail import email_settings, uses_mailers
+from modestwear_config.concerns.mail_providers import PROVIDERS, options_from_anymail
+from modestwear_config.env import Env
 
 CANARY = "Canary-7f3e9b2d41"
 SENDER = {"DEFAULT_FROM_EMAIL": "ModestWear <no-reply@modestwear.com>"}
@@ -193,14 +194,14 @@ def test_provider__key_without_name_lists_the_providers():
 
 
 def test_provider__anymail_missing_is_a_start_up_error(monkeypatch):
-    monkeypatch.setattr("modestwear_config.email_providers.find_spec", lambda name: None)
+    monkeypatch.setattr("modestwear_config.concerns.mail_providers.find_spec", lambda name: None)
     found = problems(provider_env("resend"))
     assert set(found) == {"EMAIL_PROVIDER"} and "modestwear_config[anymail]" in found["EMAIL_PROVIDER"]
 
 
 def test_provider__boto3_missing_is_a_start_up_error_for_ses_only(monkeypatch):
     monkeypatch.setattr(
-        "modestwear_config.email_providers.find_spec", lambda name: None if name == "boto3" else object()
+        "modestwear_config.concerns.mail_providers.find_spec", lambda name: None if name == "boto3" else object()
     )
     assert set(problems(SES)) == {"EMAIL_PROVIDER"}
     assert problems(provider_env("resend")) == {}

@@ -17,7 +17,7 @@ from anymail.exceptions import AnymailAPIError, AnymailNotSupportedWarning
 from django.core.mail import send_mail
 from django.test import override_settings
 
-from modestwear_config.email import email_settings
+from modestwear_config.concerns.mail import email_settings
 from modestwear_config.env import Env
 from tests.support.email_api import EmailApiServer, Recorded
 from tests.support.servers import SilentServer

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from modestwear_config import env as env_module
-from modestwear_config.env import Env, base_dir, build_settings, check_url, lazy_settings, redact_url
-from modestwear_config.registry import BY_NAME
+from modestwear_config.concerns.assemble import build_settings, lazy_settings
+from modestwear_config.env import BY_NAME, Env, check_url
+from modestwear_config.env import files as env_files
+from modestwear_config.env import reader as env_module
+from modestwear_config.env.files import base_dir
+from modestwear_config.scrub.url_passwords import redact_url
 
 CANARY = "Canary-7f3e9b2d41"
 
@@ -273,7 +276,7 @@ def test_dotenv__explicit_env_file_missing_is_a_problem(tmp_path):
 def test_dotenv__larger_than_the_cap_is_refused_whole(tmp_path):
     """A .env over DOTENV_MAX_BYTES (a dump, a binary) is an error, not read in part: half a file is half a config."""
     line = f"EMAIL_HOST_PASSWORD={CANARY}\n"
-    (tmp_path / ".env").write_text("DEBUG=on\n" + line * (env_module.DOTENV_MAX_BYTES // len(line) + 1))
+    (tmp_path / ".env").write_text("DEBUG=on\n" + line * (env_files.DOTENV_MAX_BYTES // len(line) + 1))
     env = Env.with_dotenv({"BASE_DIR": str(tmp_path)})
     assert env.problems == {"ENV_FILE": f"{tmp_path / '.env'} is a file that cannot be read (larger than 1024 KiB)"}
     assert env("DEBUG") is False
@@ -398,7 +401,7 @@ def test_base_dir__namespace_module_without_file_falls_back_to_cwd(tmp_path, mon
 
 # -- build_settings / lazy_settings ----------------------------------------------------------
 def _core(env: Env) -> dict:
-    from modestwear_config.core import core_settings
+    from modestwear_config.concerns.core import core_settings
 
     return core_settings(env)
 
@@ -453,11 +456,11 @@ def test_lazy_settings__dunder_probe_never_raises_improperly_configured(monkeypa
 def test_lazy_settings__concern_module_star_import(monkeypatch, tmp_path):
     monkeypatch.setenv("BASE_DIR", str(tmp_path))
     monkeypatch.setenv("DEBUG", "true")
-    import modestwear_config.email as email
+    import modestwear_config.concerns.mail as email
 
     assert not hasattr(email, "__missing_dunder__")
     namespace: dict = {}
-    exec("from modestwear_config.email import *", namespace)
+    exec("from modestwear_config.concerns.mail import *", namespace)
     console = "django.core.mail.backends.console.EmailBackend"
     if email.uses_mailers():  # Django >= 6.1: MAILERS replaces EMAIL_BACKEND
         assert namespace["MAILERS"] == {"default": {"BACKEND": console}}

@@ -11,9 +11,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import gunicorn as config
-from modestwear_config import server_plan
-from modestwear_config.env import Env
-from modestwear_config.registry import BY_NAME
+from modestwear_config.env import BY_NAME, Env
+from modestwear_config.server import plan as server_plan
 from tests.support.servers import EXAMPLE_PROJECT, Gunicorn, project_env, require_binary
 
 EIGHT_CPUS = range(8)
@@ -177,7 +176,7 @@ def test_when_ready__logs_the_plan_once() -> None:
     lines: list[str] = []
     server = type("Server", (), {"log": type("Log", (), {"info": staticmethod(lines.append)})()})()
     config.when_ready(server)
-    assert lines == [config.describe(config.PLAN)]
+    assert lines == [server_plan.describe(config.PLAN)]
 
 
 def test_module__gunicorn_accepts_every_setting() -> None:
@@ -197,7 +196,7 @@ def test_module__gunicorn_accepts_every_setting() -> None:
     assert cfg.worker_class_str == config.PLAN.settings["worker_class"]
     assert cfg.bind == config.PLAN.settings["bind"]
     assert cfg.max_requests == config.PLAN.settings["max_requests"]
-    from modestwear_config.gunicorn_logging import redacting_logger
+    from modestwear_config.server.log_streams import redacting_logger
 
     assert cfg.logger_class is redacting_logger
 
@@ -208,7 +207,7 @@ def test_logger_class__keeps_gunicorn_statsd_when_a_statsd_host_is_set() -> None
     from gunicorn.glogging import Logger
     from gunicorn.instrument.statsd import Statsd
 
-    from modestwear_config.gunicorn_logging import ScrubbedFormatter, redacting_logger
+    from modestwear_config.server.log_streams import ScrubbedFormatter, redacting_logger
 
     plain, with_statsd = Config(), Config()
     with_statsd.set("statsd_host", "127.0.0.1:8125")

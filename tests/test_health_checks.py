@@ -14,9 +14,10 @@ import redis
 from django.core.cache import caches
 from django.test import override_settings
 
-from modestwear_config.health import checks
-from modestwear_config.health.registry import SKIPPED, select
+from modestwear_config.health import builtin as checks
+from modestwear_config.health.catalog import SKIPPED, select
 from modestwear_config.health.runner import RUNNER, run_checks
+from modestwear_config.health.state import STATE
 from tests.support.servers import (
     RABBITMQ_URL,
     RedisServer,
@@ -322,7 +323,7 @@ def test_checks__select_includes_enabled_optionals_only():
 
 
 def test_checks__pending_migrations_not_asked_again_within_a_minute(monkeypatch):
-    monkeypatch.setitem(checks._MIGRATIONS, "pending_at", __import__("time").monotonic())
+    monkeypatch.setitem(STATE.migrations, "pending_at", __import__("time").monotonic())
     monkeypatch.setattr(checks.connections, "create_connection", lambda alias: pytest.fail("asked the database"))
     with pytest.raises(checks.PendingMigrations):
         checks.probe_migrations(1.0)
@@ -333,11 +334,13 @@ def test_checks__forked_child_forgets_parent_connections(redis_server, monkeypat
 
     redis_probe.ping(redis_server.url, {}, 1.0)
     kept = checks.database_checks()["database"]
-    checks._MIGRATIONS["applied_at"] = 1.0
+    STATE.migrations["applied_at"] = 1.0
     closed: list[object] = []
     monkeypatch.setattr(type(kept), "close", lambda self: closed.append(self))
-    checks._forget_after_fork()
-    assert checks._DATABASE_PROBES == {} and checks._MIGRATIONS == {} and redis_probe._CLIENTS == {}
+    parent_lock = STATE.lock
+    STATE.after_fork()  # what os.register_at_fork runs in the child
+    assert STATE.database_probes == {} and STATE.migrations == {} and STATE.redis_clients == {}
+    assert STATE.flights == {} and STATE.cache == {} and STATE.lock is not parent_lock
     assert closed == []  # the parent's sockets are left alone
 
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from modestwear_config.health import checks, register_check, unregister
+from modestwear_config.health import builtin as checks
+from modestwear_config.health import register_check, unregister
 from modestwear_config.health.runner import RUNNER
 from tests.support.servers import SilentServer, free_port, manage, project_env
 

@@ -71,3 +71,21 @@ def test_health_conf__bad_setting_named(name, value):
     }[name]
     with override_settings(**{name: value}), pytest.raises(ImproperlyConfigured, match=name):
         getattr(conf, attribute)
+
+
+@pytest.mark.parametrize("value", [0.05, 31, "2"])
+def test_health_conf__one_validator_for_conf_and_the_system_check(value):
+    """The variable's bounds (0.1 to 30 s) hold for the setting too: /health and `check` agree."""
+    from modestwear_config.concerns.readiness import check_health_settings
+
+    with override_settings(MODESTWEAR_HEALTH_BUDGET=value):
+        with pytest.raises(ImproperlyConfigured, match="MODESTWEAR_HEALTH_BUDGET .* from 0.1 to 30"):
+            _ = conf.budget
+        [error] = check_health_settings()
+    assert (error.id, error.obj) == ("modestwear_config.E032", "HEALTH_BUDGET_SECONDS")
+
+
+def test_health_conf__system_check_silent_on_the_test_settings():
+    from modestwear_config.concerns.readiness import check_health_settings
+
+    assert check_health_settings() == []

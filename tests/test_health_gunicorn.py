@@ -24,7 +24,7 @@ import psycopg
 import pytest
 import redis
 
-from modestwear_config.registry import VARIABLES
+from modestwear_config.concerns import VARIABLES
 from tests.support.servers import (
     POSTGRES_URL,
     Gunicorn,

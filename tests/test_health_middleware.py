@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 
-from modestwear_config.health import checks
+from modestwear_config.health import builtin as checks
 from modestwear_config.health.liveness import LIVENESS_PATHS, READINESS_PATHS
 from modestwear_config.health.middleware import (
     LIVENESS_BODY,

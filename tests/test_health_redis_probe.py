@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from modestwear_config.health import redis_probe
+from modestwear_config.health.state import STATE
 from tests.support.servers import RedisServer, SilentServer, free_port
 
 pytestmark = pytest.mark.slow
@@ -17,9 +18,9 @@ SLACK = TIMEOUT * 0.1 + 0.02
 
 @pytest.fixture(autouse=True)
 def fresh_clients():
-    redis_probe.reset()
+    STATE.close()
     yield
-    redis_probe.reset()
+    STATE.close()
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_redis_probe__password_from_url():
 def test_redis_probe__tls_verifies_with_configured_ca():
     with RedisServer(tls=True) as srv:
         assert timed_ping(srv.url, {"ssl_cert_reqs": "required", "ssl_ca_certs": str(srv.ca_path)})[1] is None
-        redis_probe.reset()
+        STATE.close()
         error = timed_ping(srv.url, {"ssl_cert_reqs": "required"})[1]  # system CAs: the private CA is unknown
     assert isinstance(error, redis.exceptions.ConnectionError)
 

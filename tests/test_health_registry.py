@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config.health import SKIPPED, register, register_check, unregister
-from modestwear_config.health.registry import registered, select
+from modestwear_config.health.catalog import registered, select
 
 
 @pytest.fixture

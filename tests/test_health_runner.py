@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from modestwear_config.health import checks
-from modestwear_config.health.registry import SKIPPED, Selected
+from modestwear_config.health import builtin as checks
+from modestwear_config.health.catalog import SKIPPED, Selected
 from modestwear_config.health.runner import Report, Result, Runner, is_timeout, run_checks
 
 BUDGET = 0.3

@@ -6,8 +6,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import BUILDERS
-from modestwear_config.env import Env, build_settings
-from modestwear_config.health.settings import health_settings
+from modestwear_config.concerns import readiness as health
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.readiness import health_settings
+from modestwear_config.env import Env
 
 CANARY = "CanaryH3alth"
 
@@ -81,24 +83,32 @@ def test_health_settings__critical_of_enabled_optional_check_accepted():
 
 
 def test_health_settings__part_of_package_builders():
-    assert health_settings in BUILDERS
+    assert health.CONCERN in BUILDERS and health.CONCERN.build is health_settings
     settings = build_settings(*BUILDERS, env=Env({"DEBUG": "true", "HEALTH_BUDGET_SECONDS": "1"}))
     assert settings["MODESTWEAR_HEALTH_BUDGET"] == 1.0
 
 
 def test_health_settings__module_import_star_builds_only_health():
-    import modestwear_config.health.settings as module
+    import modestwear_config.concerns.readiness as module
 
     assert set(module.__all__) == set(build())  # what `import *` takes
 
 
 def test_health_settings__defaults_are_the_registry_s():
-    from modestwear_config.health import settings as module
-    from modestwear_config.registry import BY_NAME
+    from modestwear_config.concerns import readiness as module
+    from modestwear_config.env import BY_NAME
 
-    assert BY_NAME["HEALTH_BUDGET_SECONDS"].default == module.DEFAULT_BUDGET
-    assert BY_NAME["HEALTH_CACHE_SECONDS"].default == module.DEFAULT_CACHE_SECONDS
-    assert tuple(BY_NAME["HEALTH_CRITICAL_CHECKS"].default) == module.DEFAULT_CRITICAL
+    assert module.setting_default("MODESTWEAR_HEALTH_BUDGET") == BY_NAME["HEALTH_BUDGET_SECONDS"].default
+    assert module.setting_default("MODESTWEAR_HEALTH_CACHE_SECONDS") == BY_NAME["HEALTH_CACHE_SECONDS"].default
+    assert module.setting_default("MODESTWEAR_HEALTH_CRITICAL") == tuple(BY_NAME["HEALTH_CRITICAL_CHECKS"].default)
+
+
+def test_health_settings__one_declaration_for_each_variable_and_setting():
+    """Every HEALTH_* variable becomes exactly one MODESTWEAR_HEALTH_* setting, and nothing else does."""
+    from modestwear_config.concerns import readiness as module
+
+    assert sorted(module.SETTINGS.values()) == sorted(v.name for v in module.VARIABLES)
+    assert set(build()) == set(module.SETTINGS)
 
 
 def test_health_settings__project_check_names_accepted():

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from modestwear_config import __version__
-from modestwear_config.health import checks, register_check, unregister
+from modestwear_config.health import builtin as checks
+from modestwear_config.health import register_check, unregister
 from modestwear_config.health.runner import RUNNER
 
 TOKEN = "CanaryTok-0123456789abcdef"

@@ -34,9 +34,9 @@ def heavy_modules_after(statement: str, tmp_path, **environ: str) -> list[str]:
     [
         "import modestwear_config",
         "from modestwear_config import *",
-        "from modestwear_config.cache import *",
-        "from modestwear_config.celery import *",
-        "from modestwear_config.storage import *",
+        "from modestwear_config.concerns.cache import *",
+        "from modestwear_config.concerns.celery import *",
+        "from modestwear_config.concerns.storage import *",
     ],
 )
 def test_import__minimal_environment_imports_no_heavy_client(statement, tmp_path):
@@ -67,7 +67,7 @@ def test_import__configured_services_still_import_no_heavy_client(tmp_path):
 @pytest.mark.slow
 def test_import__package_import_builds_nothing(tmp_path):
     """A broken environment fails the star import (the settings), never the plain import (the library)."""
-    plain = run("import modestwear_config, modestwear_config.database; print('ok')", tmp_path, DEBUG="maybe")
+    plain = run("import modestwear_config, modestwear_config.concerns.database; print('ok')", tmp_path, DEBUG="maybe")
     assert plain.returncode == 0 and plain.stdout.strip() == "ok", plain.stderr
     star = run("from modestwear_config import *", tmp_path, DEBUG="maybe")
     assert star.returncode == 1

@@ -11,8 +11,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from modestwear_config.components.log_formatters import JsonFormatter, RedactingFormatter
+from modestwear_config.concerns.logs import logging_settings
 from modestwear_config.env import Env
-from modestwear_config.logging import JsonFormatter, RedactingFormatter, logging_settings
 
 CANARY = "Canary-7f3e9b2d41"
 TRICKY = 'Quote"Back\\slash-é-' + CANARY  # JSON escapes all three
@@ -32,7 +33,7 @@ def record(message: str, *args: object, exc_info=None, stack_info: str | None = 
 
 
 @pytest.fixture
-def secrets(monkeypatch, tmp_path):
+def secrets(monkeypatch, tmp_path, unbuilt):
     """Secrets in the process environment, where the formatters look for them."""
     monkeypatch.setenv("BASE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", TRICKY)
@@ -45,7 +46,7 @@ def test_logging__defaults():
     result = config()
     assert result["root"] == {"handlers": ["console"], "level": "INFO"}
     assert result["handlers"]["console"]["stream"] == "ext://sys.stdout"
-    assert result["formatters"]["default"]["()"] == "modestwear_config.logging.RedactingFormatter"
+    assert result["formatters"]["default"]["()"] == "modestwear_config.components.log_formatters.RedactingFormatter"
     assert result["loggers"]["django.db.backends"]["level"] == "WARNING"
     assert result["loggers"]["django"]["level"] == "INFO"
     assert result["disable_existing_loggers"] is False
@@ -55,7 +56,7 @@ def test_logging__level_and_json_format():
     result = config(LOG_LEVEL="warning", LOG_FORMAT="JSON")
     assert result["root"]["level"] == "WARNING"
     assert result["loggers"]["django.server"]["level"] == "WARNING"
-    assert result["formatters"]["default"]["()"] == "modestwear_config.logging.JsonFormatter"
+    assert result["formatters"]["default"]["()"] == "modestwear_config.components.log_formatters.JsonFormatter"
 
 
 def test_redacting_formatter__scrubs_secrets_and_url_passwords(secrets):
@@ -122,7 +123,7 @@ def test_redacting_formatter__secrets_read_once(secrets, monkeypatch):
     assert formatter.format(record("later-token-value")).endswith("later-token-value")
 
 
-def test_redacting_formatter__environment_read_logs_without_recursion(tmp_path, monkeypatch):
+def test_redacting_formatter__environment_read_logs_without_recursion(tmp_path, monkeypatch, unbuilt):
     """django-environ logs at DEBUG while the formatter reads .env: that must not recurse."""
     monkeypatch.setenv("BASE_DIR", str(tmp_path))
     monkeypatch.setenv("HEALTH_TOKEN", CANARY)
@@ -147,7 +148,7 @@ def test_redacting_formatter__environment_read_logs_without_recursion(tmp_path, 
 LOG_SCRIPT = """
 import logging, logging.config, os
 from modestwear_config.env import Env
-from modestwear_config.logging import logging_settings
+from modestwear_config.concerns.logs import logging_settings
 logging.config.dictConfig(logging_settings(Env.from_os())["LOGGING"])
 logging.getLogger("django.request").error("login failed for %s", os.environ["DJANGO_SUPERUSER_PASSWORD"])
 logging.getLogger("django.db.backends").info("SELECT secret")
@@ -179,9 +180,9 @@ def test_json_formatter__keyword_password_keeps_the_line_valid_json(secrets):
     assert json.loads(line)["message"] == "connect with password=***"
 
 
-def test_redacted_lines__whole_lines_masked_whatever_the_write_boundaries(monkeypatch):
+def test_redacted_lines__whole_lines_masked_whatever_the_write_boundaries(monkeypatch, unbuilt):
     """A gunicorn worker's stderr: a secret written in pieces, flushed between them, is still masked."""
-    from modestwear_config.gunicorn_logging import RedactedLines
+    from modestwear_config.server.log_streams import RedactedLines
 
     secret = "Canary-lines-5c1d"
     monkeypatch.setenv("EMAIL_HOST_PASSWORD", secret)
@@ -200,7 +201,7 @@ def test_redacted_lines__threads_never_interleave_or_lose_lines():
     """gthread workers print from several threads at once; writes are linear in their size."""
     import threading
 
-    from modestwear_config.gunicorn_logging import RedactedLines
+    from modestwear_config.server.log_streams import RedactedLines
 
     target = io.StringIO()
     stream = RedactedLines(target, RedactingFormatter())
@@ -219,7 +220,7 @@ def test_redacted_lines__threads_never_interleave_or_lose_lines():
 
 
 @pytest.mark.parametrize("encode", [lambda v: quote(v, safe=""), quote, quote_plus], ids=["quote-all", "quote", "plus"])
-def test_redacting_formatter__percent_encoded_secret_in_a_request_line(monkeypatch, encode):
+def test_redacting_formatter__percent_encoded_secret_in_a_request_line(monkeypatch, encode, unbuilt):
     """Django's own key alphabet holds ^ $ # & * ( ) = + @: in an access log's request line they are encoded."""
     secret = "k7^x$w!q(z)3m#p9 +=@Canary"
     monkeypatch.setenv("SECRET_KEY", secret)

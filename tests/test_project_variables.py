@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from modestwear_config import BUILDERS, Variable, configure, declare, doctor
-from modestwear_config.docs import env_example
-from modestwear_config.env import Env, build_settings
-from modestwear_config.registry import BY_NAME, VARIABLES, declared
+from modestwear_config import BUILDERS, Variable, configure, declare
+from modestwear_config.concerns import VARIABLES
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.doctor import report as doctor
+from modestwear_config.doctor.docs import env_example
+from modestwear_config.env import BY_NAME, REGISTRY, Env, declared
 
 CANARY = "sk_live_Canary-Project-Secret-9qW"
 STRIPE = Variable("STRIPE_SECRET_KEY", "str", "shop", "Stripe secret key.", secret=True, example="sk_live_...")
@@ -22,10 +24,12 @@ LIMIT = Variable("ORDER_LIMIT", "int", "shop", "Most items in one order.", 20, m
 @pytest.fixture
 def registry() -> Iterator[None]:
     """declare() changes the process-wide registry: put it back after each test."""
-    saved = dict(BY_NAME)
+    saved, sealed = dict(BY_NAME), REGISTRY.sealed
+    REGISTRY.sealed = False  # the test settings are built: a project declares before its build
     yield
     BY_NAME.clear()
     BY_NAME.update(saved)
+    REGISTRY.sealed = sealed
 
 
 def test_declare__typed_strict_and_secret(registry, tmp_path):
@@ -102,7 +106,7 @@ def test_build_settings__without_declarations_adds_nothing(tmp_path):
 
 
 def test_secret_scrubbing__project_secret_redacted_in_logs(registry, monkeypatch):
-    from modestwear_config.logging import RedactingFormatter
+    from modestwear_config.components.log_formatters import RedactingFormatter
 
     declare(STRIPE)
     monkeypatch.setenv("STRIPE_SECRET_KEY", CANARY)

@@ -23,9 +23,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from modestwear_config import BUILDERS
-from modestwear_config.email import COMPANIONS as EMAIL_COMPANIONS
-from modestwear_config.env import FALSE, TRUE, Env, build_settings
-from modestwear_config.registry import VARIABLES, Variable
+from modestwear_config.concerns import VARIABLES
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.mail import COMPANIONS as EMAIL_COMPANIONS
+from modestwear_config.env import Variable
+from modestwear_config.env.reader import FALSE, TRUE, Env
 from tests.support.servers import manage, project_env
 
 CANARY = "Hyp0CanarySecret"
@@ -391,8 +393,9 @@ def test_redaction__canary_never_in_doctor_text_json_or_logs(var, value, as_json
     import logging
     from unittest import mock
 
-    from modestwear_config import doctor
-    from modestwear_config.logging import RedactingFormatter
+    from modestwear_config.components.log_formatters import RedactingFormatter
+    from modestwear_config.doctor import report as doctor
+    from modestwear_config.scrub.scrubber import Scrubber
 
     env = {"DEBUG": "true", var.name: value}
     out = io.StringIO()
@@ -401,5 +404,7 @@ def test_redaction__canary_never_in_doctor_text_json_or_logs(var, value, as_json
     pieces = [value, *_consumer_passwords(value), *re.split(r"[,;]", value)]
     message = " | ".join(p for p in pieces if CANARY in p and not p.startswith(("x", "p@")) or p == value)
     with mock.patch.dict(os.environ, {"BASE_DIR": FIFO_DIR, **env}):
-        line = RedactingFormatter().format(logging.LogRecord("lib", logging.ERROR, __file__, 1, message, (), None))
+        # The scrubber the settings' build would hand the formatter (BUILT.scrubber), from this environment.
+        formatter = RedactingFormatter(scrubber=Scrubber(Env.from_os().secret_values()))
+        line = formatter.format(logging.LogRecord("lib", logging.ERROR, __file__, 1, message, (), None))
     assert CANARY not in line, (value, line)

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modestwear_config import doctor
-from modestwear_config.env import Env
-from modestwear_config.redaction import passwords, redact
-from modestwear_config.registry import BY_NAME
+from modestwear_config.doctor import report as doctor
+from modestwear_config.env import BY_NAME, Env
+from modestwear_config.scrub.url_passwords import passwords, redact
 
 CANARY = "RedCanary42"
 

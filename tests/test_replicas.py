@@ -11,12 +11,13 @@ import psycopg
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from modestwear_config.database import database_settings
-from modestwear_config.env import Env, build_settings
-from modestwear_config.routers import ReplicaRouter
+from modestwear_config.components.routers import ReplicaRouter
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.database import database_settings
+from modestwear_config.env import Env
 from tests.support.servers import fresh_postgres_database, manage, project_env
 
-ROUTER = "modestwear_config.routers.ReplicaRouter"
+ROUTER = "modestwear_config.components.routers.ReplicaRouter"
 
 
 # -- the settings ------------------------------------------------------------------

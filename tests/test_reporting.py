@@ -8,8 +8,9 @@ from django.test import Client, override_settings
 from django.views.debug import ExceptionReporter
 
 from modestwear_config import BUILDERS
-from modestwear_config.env import Env, build_settings
-from modestwear_config.reporting import RedactingExceptionReporter, RedactingReporterFilter
+from modestwear_config.components.reporting import RedactingExceptionReporter, RedactingReporterFilter
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.env import Env
 from tests.reporting_urls import CANARY
 
 SECRET_URL_SETTINGS = {
@@ -33,14 +34,16 @@ def debug_page_settings():
 
 def test_core_settings__install_the_filter_and_reporter():
     built = build_settings(*BUILDERS, env=Env({"DEBUG": "true"}))
-    assert built["DEFAULT_EXCEPTION_REPORTER_FILTER"] == "modestwear_config.reporting.RedactingReporterFilter"
-    assert built["DEFAULT_EXCEPTION_REPORTER"] == "modestwear_config.reporting.RedactingExceptionReporter"
+    assert (
+        built["DEFAULT_EXCEPTION_REPORTER_FILTER"] == "modestwear_config.components.reporting.RedactingReporterFilter"
+    )
+    assert built["DEFAULT_EXCEPTION_REPORTER"] == "modestwear_config.components.reporting.RedactingExceptionReporter"
 
 
 @pytest.mark.parametrize("accept", ["text/html", "text/plain"])
 def test_technical_500__no_password_from_settings_or_frames(debug_page_settings, settings, accept):
-    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = "modestwear_config.reporting.RedactingReporterFilter"
-    settings.DEFAULT_EXCEPTION_REPORTER = "modestwear_config.reporting.RedactingExceptionReporter"
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = "modestwear_config.components.reporting.RedactingReporterFilter"
+    settings.DEFAULT_EXCEPTION_REPORTER = "modestwear_config.components.reporting.RedactingExceptionReporter"
     client = Client(
         raise_request_exception=False, HTTP_ACCEPT=accept, HTTP_X_PROXY_URL=f"http://u:{CANARY}-meta@proxy:3128"
     )
@@ -64,7 +67,7 @@ def test_technical_500__old_filter_shows_them(debug_page_settings, rf):
     assert f"{CANARY}-cache" in page and f"{CANARY}-broker" in page
 
 
-def test_reporter__scrubs_configured_secrets_from_the_exception_text(monkeypatch, rf):
+def test_reporter__scrubs_configured_secrets_from_the_exception_text(monkeypatch, rf, unbuilt):
     secret = f"{CANARY}-env&<'quoted'>"
     monkeypatch.setenv("EMAIL_HOST_PASSWORD", secret)
     try:

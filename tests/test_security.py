@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.checks.security import base as django_security
 
+from modestwear_config.concerns.security import HEALTH_PATHS_EXEMPT, ONE_YEAR, security_settings
 from modestwear_config.env import Env
-from modestwear_config.security import HEALTH_PATHS_EXEMPT, ONE_YEAR, security_settings
 
 PRODUCTION_FLAGS = (
     "SECURE_SSL_REDIRECT",

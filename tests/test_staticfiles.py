@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.http import HttpResponse
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 
-from modestwear_config.staticfiles import WhiteNoiseMiddleware
+from modestwear_config.components.whitenoise_middleware import WhiteNoiseMiddleware
 
 CSS = b"body { color: #333; }\n" * 200
 

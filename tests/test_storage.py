@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from modestwear_config.env import Env, build_settings
-from modestwear_config.storage import CLOUDINARY_MEDIA, FILE_SYSTEM, WHITENOISE_STATIC, storage_settings
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.storage import CLOUDINARY_MEDIA, FILE_SYSTEM, WHITENOISE_STATIC, storage_settings
+from modestwear_config.env import Env
 from tests.support.fake_cloudinary import FakeCloudinary
 from tests.support.servers import EXAMPLE_PROJECT, Gunicorn, manage, project_env
 

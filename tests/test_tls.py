@@ -7,10 +7,16 @@ import ssl
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from modestwear_config.cache import cache_settings
-from modestwear_config.celery import celery_settings
-from modestwear_config.env import Env, build_settings
-from modestwear_config.tls import celery_ssl_options, redis_py_ssl_kwargs, redis_scheme, verify_certificates
+from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.cache import cache_settings
+from modestwear_config.concerns.celery import celery_settings
+from modestwear_config.concerns.redis_tls import (
+    celery_ssl_options,
+    redis_py_ssl_kwargs,
+    redis_scheme,
+    verify_certificates,
+)
+from modestwear_config.env import Env
 
 SECRET_TOKEN = "tls-test-token-s3cr3t"
 

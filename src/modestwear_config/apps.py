@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 
 
 class ModestwearConfig(AppConfig):
@@ -8,7 +9,13 @@ class ModestwearConfig(AppConfig):
     verbose_name = "modestwear_config"
 
     def ready(self) -> None:
-        from . import checks, connections
+        from .components import connections
+        from .concerns import CONCERNS
 
-        checks.register_all()
+        for concern in CONCERNS:
+            for check in concern.checks:
+                if check.deploy:
+                    register(check.function, Tags.security, deploy=True)
+                else:
+                    register(check.function, Tags.security, Tags.compatibility)
         connections.install()

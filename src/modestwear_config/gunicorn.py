@@ -1,69 +1,31 @@
-"""gunicorn configuration: ``gunicorn -c python:modestwear_config.gunicorn core.wsgi:application``.
+"""The public path of the gunicorn configuration: ``gunicorn -c python:modestwear_config.gunicorn``.
 
-gunicorn reads this module's top-level names; the plan itself is server_plan.py (which
-the doctor reads too). A bad variable exits 2 before binding, naming it.
+gunicorn reads the module-level names; they are server/gunicorn_conf.py's.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
-from .env import Env
-from .server_plan import Plan, describe, gunicorn_settings, where
-
-
-def when_ready(server: Any) -> None:
-    """Logged once by the master, after the socket is bound (workers never run this hook)."""
-    server.log.info(describe(PLAN))
-
-
-def post_fork(server: Any, worker: Any) -> None:
-    """In each worker: stderr (where gunicorn prints a failed boot's exception text) through the redaction."""
-    from .gunicorn_logging import redact_stderr
-
-    redact_stderr()
-
-
-def load() -> Plan:
-    """The plan for this process's environment, or exit 2 with the message naming each bad variable.
-
-    gunicorn runs this while importing its configuration, before binding: a clean message
-    and a non-zero exit beat a traceback.
-    """
-    try:
-        return gunicorn_settings(Env.from_os())
-    except ImproperlyConfigured as exc:
-        sys.stderr.write(f"modestwear_config.gunicorn: {exc}\n")
-        sys.stderr.flush()
-        raise SystemExit(2) from None
-
+from .server.gunicorn_conf import (  # noqa: F401  (what gunicorn reads)
+    PLAN,
+    accesslog,
+    bind,
+    control_socket_disable,
+    errorlog,
+    forwarded_allow_ips,
+    logger_class,
+    loglevel,
+    main,
+    max_requests,
+    max_requests_jitter,
+    post_fork,
+    threads,
+    timeout,
+    when_ready,
+    worker_class,
+    workers,
+)
 
 if __name__ == "__main__":
-    # `python -m modestwear_config.gunicorn [--where]`: check the environment and show the plan
-    # (or where the server will answer, or which interface to serve), start nothing. deploy.sh
-    # runs it before migrating.
-    _plan = load()
-    if "--interface" in sys.argv[1:]:
-        print(_plan.settings["interface"])
-    else:
-        print(where(_plan, Env.from_os()) if "--where" in sys.argv[1:] else describe(_plan))
-    raise SystemExit(0)
-
-# Module-level names are what gunicorn reads from `-c python:modestwear_config.gunicorn`.
-PLAN = load()
-bind = PLAN.settings["bind"]
-workers = PLAN.settings["workers"]
-threads = PLAN.settings["threads"]
-worker_class = PLAN.settings["worker_class"]
-timeout = PLAN.settings["timeout"]
-accesslog = PLAN.settings["accesslog"]
-errorlog = PLAN.settings["errorlog"]
-logger_class = PLAN.settings["logger_class"]
-loglevel = PLAN.settings["loglevel"]
-max_requests = PLAN.settings["max_requests"]
-max_requests_jitter = PLAN.settings["max_requests_jitter"]
-forwarded_allow_ips = PLAN.settings["forwarded_allow_ips"]
-control_socket_disable = PLAN.settings["control_socket_disable"]
+    raise SystemExit(main(sys.argv[1:]))

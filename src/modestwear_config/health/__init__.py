@@ -5,6 +5,6 @@ A project adds a check with ``@register("name")`` (see registry.py).
 
 from __future__ import annotations
 
-from .registry import SKIPPED, register, register_check, unregister
+from .catalog import SKIPPED, register, register_check, unregister
 
 __all__ = ["SKIPPED", "register", "register_check", "unregister"]

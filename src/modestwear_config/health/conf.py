@@ -1,14 +1,17 @@
-"""The MODESTWEAR_HEALTH_* settings, read on every access so override_settings works."""
+"""The MODESTWEAR_HEALTH_* settings, read on every access so override_settings works.
+
+Defaults and bounds are the HEALTH_* variables' (concerns/health.py: one declaration for both);
+a bad value is also reported by the system check E032 before any probe arrives.
+"""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .settings import DEFAULT_BUDGET, DEFAULT_CACHE_SECONDS, DEFAULT_CRITICAL
+from modestwear_config.concerns.readiness import names_problem, seconds_problem, setting_default
 
 
 class HealthConf:
@@ -19,33 +22,35 @@ class HealthConf:
 
     @property
     def budget(self) -> float:
-        return _seconds("MODESTWEAR_HEALTH_BUDGET", DEFAULT_BUDGET, minimum=0.01)
+        return _seconds("MODESTWEAR_HEALTH_BUDGET")
 
     @property
     def cache_seconds(self) -> float:
-        return _seconds("MODESTWEAR_HEALTH_CACHE_SECONDS", DEFAULT_CACHE_SECONDS, minimum=0.0)
+        return _seconds("MODESTWEAR_HEALTH_CACHE_SECONDS")
 
     @property
     def critical(self) -> frozenset[str]:
-        return frozenset(_names("MODESTWEAR_HEALTH_CRITICAL", DEFAULT_CRITICAL))
+        return frozenset(_names("MODESTWEAR_HEALTH_CRITICAL"))
 
     @property
     def checks(self) -> tuple[str, ...]:
-        return _names("MODESTWEAR_HEALTH_CHECKS", ())
+        return _names("MODESTWEAR_HEALTH_CHECKS")
 
 
-def _seconds(name: str, default: float, minimum: float) -> float:
-    value: Any = getattr(settings, name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < minimum:
-        raise ImproperlyConfigured(f"{name} should be a number of seconds >= {minimum:g}")
-    return float(value)
+def _value(setting: str, problem_of: Any) -> Any:
+    value = getattr(settings, setting, setting_default(setting))
+    problem = problem_of(setting, value)
+    if problem:
+        raise ImproperlyConfigured(problem)
+    return value
 
 
-def _names(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value: Any = getattr(settings, name, default)
-    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
-        raise ImproperlyConfigured(f"{name} should be a list or tuple of check names")
-    return tuple(item.lower() for item in value)
+def _seconds(setting: str) -> float:
+    return float(_value(setting, seconds_problem))
+
+
+def _names(setting: str) -> tuple[str, ...]:
+    return tuple(item.lower() for item in _value(setting, names_problem))
 
 
 conf = HealthConf()

@@ -20,21 +20,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from .liveness import (
     JSON_HEADERS,
     LIVENESS_BODY,
-    LIVENESS_HEADERS,
     LIVENESS_PATHS,
     PROBE_METHODS,
     READINESS_PATHS,
 )
+from .responses import liveness_response
 
 __all__ = ["JSON_HEADERS", "LIVENESS_BODY", "LivenessMiddleware", "liveness_response"]
-
-_HEADERS = {name: value for name, value in LIVENESS_HEADERS if name != "Content-Type"}  # that one: content_type=
-
-
-def liveness_response(method: str = "GET") -> HttpResponse:
-    """{"status": "ok"}; HEAD gets the same headers and no body."""
-    body = b"" if method == "HEAD" else LIVENESS_BODY
-    return HttpResponse(body, content_type="application/json", headers=_HEADERS)
 
 
 def _readiness(request: HttpRequest) -> HttpResponse:

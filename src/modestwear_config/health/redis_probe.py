@@ -9,8 +9,10 @@ after the first probe each one costs exactly one command, PING.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
+
+from modestwear_config.concerns.cache import SCOPED_CLEAR_CLIENT
+from modestwear_config.health.state import STATE
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -24,14 +26,11 @@ PLAIN_CLIENTS = frozenset(
         "django_redis.client.HerdClient",
         "django_redis.client.ShardClient",
         "django_redis.client.default.DefaultClient",
-        "modestwear_config.cache_client.ScopedClearClient",
+        SCOPED_CLEAR_CLIENT,
     }
 )
 # Connection options the health client copies (TLS and credentials); timeouts and pools are its own.
 _COPIED = ("username", "password", "db")
-
-_CLIENTS: dict[tuple[str, str, float], Redis] = {}
-_LOCK = threading.Lock()
 
 
 def ping(url: str, options: dict[str, Any], timeout: float) -> None:
@@ -41,10 +40,10 @@ def ping(url: str, options: dict[str, Any], timeout: float) -> None:
 
 def client(url: str, options: dict[str, Any], timeout: float) -> Redis:
     key = (url, repr(sorted(options.items())), timeout)
-    with _LOCK:
-        found = _CLIENTS.get(key)
+    with STATE.lock:
+        found = STATE.redis_clients.get(key)
         if found is None:
-            found = _CLIENTS[key] = _new_client(url, options, timeout)
+            found = STATE.redis_clients[key] = _new_client(url, options, timeout)
     return found
 
 
@@ -88,19 +87,3 @@ def locations(location: Any) -> list[str]:
     if isinstance(location, str):
         return [url.strip() for url in location.split(",") if url.strip()]
     return list(location or [])
-
-
-def reset() -> None:
-    """Disconnect and forget every client (tests, or settings changed at run time)."""
-    with _LOCK:
-        clients = list(_CLIENTS.values())
-        _CLIENTS.clear()
-    for kept in clients:
-        kept.close()
-
-
-def forget() -> None:
-    """After fork: drop the parent's clients without touching their sockets."""
-    global _LOCK
-    _LOCK = threading.Lock()
-    _CLIENTS.clear()

@@ -16,15 +16,15 @@ same flight (single-flight) instead of starting more, and report timed_out.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .catalog import SKIPPED, Probe, Selected, select
 from .conf import conf
-from .registry import SKIPPED, Probe, Selected, select
+from .state import STATE, HealthState
 
 logger = logging.getLogger("modestwear_config.health")
 
@@ -88,16 +88,14 @@ class _Flight:
 
 
 class Runner:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._flights: dict[str, _Flight] = {}
-        self._cache: dict[str, tuple[float, Result]] = {}
+    """Single-flight checks with a short cache; its flights and results live in `state`."""
+
+    def __init__(self, state: HealthState | None = None) -> None:
+        self.state = state if state is not None else HealthState()
 
     def reset(self) -> None:
-        """Forget every flight and cached result (tests; a forked child, whose lock may be held)."""
-        self._lock = threading.Lock()
-        self._flights = {}
-        self._cache = {}
+        """Forget every flight and cached result (tests)."""
+        self.state.forget_results()
 
     def run(self, checks: Iterable[Selected], budget: float, cache_seconds: float) -> Report:
         """Every check's result within `budget` seconds, the response's own work included."""
@@ -117,15 +115,15 @@ class Runner:
         """For each check: a fresh cached result, or a flight (in the air or new) and, while it flies,
         a passing result that is stale but still within the bound."""
         found: dict[str, _Flight | Result] = {}
-        with self._lock:
+        with self.state.lock:
             for check in checks:
-                cached = self._cache.get(check.name)
+                cached = self.state.cache.get(check.name)
                 if cached is not None and now - cached[0] < cache_seconds:
                     found[check.name] = cached[1]
                     continue
-                flight = self._flights.get(check.name)
+                flight = self.state.flights.get(check.name)
                 if flight is None:
-                    flight = self._flights[check.name] = _Flight()
+                    flight = self.state.flights[check.name] = _Flight()
                     self._launch(check.name, check.probe, flight, budget)
                 stale = cached is not None and _servable(cached[1], now - cached[0], cache_seconds)
                 found[check.name] = cached[1] if cached is not None and stale else flight
@@ -148,10 +146,10 @@ class Runner:
             logger.warning(
                 "Health check %s failed: %s%s", name, result.error, " (timed out)" if result.timed_out else ""
             )
-        with self._lock:
-            if self._flights.get(name) is flight:  # not orphaned by reset()
-                del self._flights[name]
-                self._cache[name] = (time.monotonic(), result)
+        with self.state.lock:
+            if self.state.flights.get(name) is flight:  # not orphaned by reset()
+                del self.state.flights[name]
+                self.state.cache[name] = (time.monotonic(), result)
         flight.result = result
         flight.done.set()
 
@@ -179,7 +177,7 @@ def _ms(start: float) -> float:
     return round((time.monotonic() - start) * 1000, 1)
 
 
-RUNNER = Runner()
+RUNNER = Runner(STATE)
 
 
 def run_checks(budget: float | None = None, cache_seconds: float | None = None) -> Report:
@@ -190,8 +188,3 @@ def run_checks(budget: float | None = None, cache_seconds: float | None = None) 
         conf.budget if budget is None else budget,
         conf.cache_seconds if cache_seconds is None else cache_seconds,
     )
-
-
-# A forked child (gunicorn --preload) must not wait on its parent's flights.
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=RUNNER.reset)

@@ -16,11 +16,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from modestwear_config import version
+from modestwear_config.about import version
 
 from .conf import conf
 from .liveness import JSON_HEADERS
-from .middleware import liveness_response
+from .responses import liveness_response
 from .runner import Report, run_checks
 
 logger = logging.getLogger("modestwear_config.health")

@@ -14,9 +14,8 @@ from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
-from modestwear_config import doctor
-from modestwear_config.env import Env
-from modestwear_config.registry import BY_NAME
+from modestwear_config.doctor import report as doctor
+from modestwear_config.env import BY_NAME, Env
 
 
 class Command(BaseCommand):

@@ -9,24 +9,37 @@ lock, checks the password with AUTH_PASSWORD_VALIDATORS and never prints it.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, models, transaction
 
 from modestwear_config.env import Env
-from modestwear_config.registry import BY_NAME, Variable, declare
+from modestwear_config.management.superuser_model import (  # noqa: F401  (EXIT_* and Wanted: the command's contract)
+    EXIT_CONFIGURATION,
+    EXIT_DATABASE,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_WEAK_PASSWORD,
+    Wanted,
+    clean_email,
+    clean_field,
+    email_field,
+    extra_values,
+    given_value,
+    has_field,
+    is_superuser,
+    login_field,
+    model_fields,
+    unique_holder,
+    user_model_or_none,
+    variable,
+)
 
-EXIT_OK = 0
-EXIT_DATABASE = 1
-EXIT_CONFIGURATION = 2
-EXIT_REFUSED = 3
-EXIT_WEAK_PASSWORD = 4
 EXIT_CODES = f"""\
 exit codes:
   {EXIT_OK}  done: created, already a superuser (nothing changed), password updated, promoted,
@@ -53,20 +66,6 @@ PASSWORD_VARIABLE = "DJANGO_SUPERUSER_PASSWORD"
 
 class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Django's option order, with the exit-code table kept as written."""
-
-
-@dataclass
-class Wanted:
-    """What the environment and options ask for (the password is kept out of repr)."""
-
-    email: str
-    login: str
-    database: str
-    password: str | None = field(repr=False)
-    extra: dict[str, Any]
-    missing: list[str]
-    update_password: bool
-    promote: bool
 
 
 class Command(BaseCommand):
@@ -102,12 +101,12 @@ class Command(BaseCommand):
             "--require", action="store_true", help="fail (exit 2) instead of skipping when no email is configured"
         )
         self.field_options = {"username"}  # options that carry a model field's value
-        for name in _model_fields(_user_model_or_none()):
+        for name in model_fields(user_model_or_none()):
             if name in ("email", "username"):
                 continue  # declared above, whatever the model: never twice
             try:
                 parser.add_argument(
-                    f"--{name}", help=f"value of the user model's field {name!r} (default: ${_variable(name)})"
+                    f"--{name}", help=f"value of the user model's field {name!r} (default: ${variable(name)})"
                 )
             except argparse.ArgumentError:
                 continue  # a field named like one of Django's own options: its variable still works
@@ -135,7 +134,7 @@ class Command(BaseCommand):
         email = (options["email"] or env("DJANGO_SUPERUSER_EMAIL") or "").strip()
         password = env(PASSWORD_VARIABLE) or None
         fields = {k: v for k, v in options.items() if k in getattr(self, "field_options", {"username"})}
-        given = {name: _given(env, fields, name) for name in _model_fields(user_model)}
+        given = {name: given_value(env, fields, name) for name in model_fields(user_model)}
         try:
             env.raise_if_problems()
         except ImproperlyConfigured as exc:  # Env's messages name the variable, never the value
@@ -143,11 +142,11 @@ class Command(BaseCommand):
         if not email:
             self._skip(options["require"])
             return None
-        email = _clean_email(user_model, BaseUserManager.normalize_email(email))
-        extra, missing = _extra_values(user_model, given)
+        email = clean_email(user_model, BaseUserManager.normalize_email(email))
+        extra, missing = extra_values(user_model, given)
         return Wanted(
             email=email,
-            login=self._login(user_model, email, given.get(_login_field(user_model), "")),
+            login=self._login(user_model, email, given.get(login_field(user_model), "")),
             database=options["database"],
             password=password,
             extra=extra,
@@ -166,34 +165,32 @@ class Command(BaseCommand):
 
     def _login(self, user_model: type[AbstractBaseUser], email: str, given: str) -> str:
         """The value of USERNAME_FIELD: the email, the given value, or the email's local part."""
-        name = _login_field(user_model)
+        name = login_field(user_model)
         if name == user_model.get_email_field_name():
             return email
         if given:
-            return str(_clean_field(user_model, name, given, _variable(name)))
+            return str(clean_field(user_model, name, given, variable(name)))
         derived = email.partition("@")[0]
         login = str(
-            _clean_field(
-                user_model, name, derived, f"{_variable(name)} (unset, so derived from the email's local part)"
-            )
+            clean_field(user_model, name, derived, f"{variable(name)} (unset, so derived from the email's local part)")
         )
-        self.stdout.write(f"{_variable(name)} is not set: using {login!r}, the email's local part.")
+        self.stdout.write(f"{variable(name)} is not set: using {login!r}, the email's local part.")
         return login
 
     # -- the decision, under the lock ------------------------------------------------
     def _ensure(self, wanted: Wanted) -> None:
         user_model = get_user_model()
         users = user_model._default_manager.db_manager(wanted.database).all()
-        target = users.filter(**{_login_field(user_model): wanted.login}).first() or _unique_holder(users, wanted)
+        target = users.filter(**{login_field(user_model): wanted.login}).first() or unique_holder(users, wanted)
         if target is not None:
             self._existing(target, wanted)
             return
         same_email = list(
-            users.filter(**{f"{_email_field(user_model)}__iexact": wanted.email}).order_by("pk")
-            if _email_field(user_model)
+            users.filter(**{f"{email_field(user_model)}__iexact": wanted.email}).order_by("pk")
+            if email_field(user_model)
             else []
         )
-        superusers = [u for u in same_email if _is_superuser(u)]
+        superusers = [u for u in same_email if is_superuser(u)]
         if superusers or len(same_email) == 1:
             self._existing((superusers or same_email)[0], wanted)
             return
@@ -207,7 +204,7 @@ class Command(BaseCommand):
 
     def _existing(self, user: AbstractBaseUser, wanted: Wanted) -> None:
         name = user.get_username()
-        if not _is_superuser(user):
+        if not is_superuser(user):
             self._promote(user, wanted)
             return
         if not wanted.update_password:
@@ -230,7 +227,7 @@ class Command(BaseCommand):
         # The old password may be an impostor's: promotion always replaces it (and so ends their sessions).
         self._set_password(user, wanted)
         for flag in ("is_staff", "is_superuser", "is_active"):
-            if _has_field(type(user), flag):
+            if has_field(type(user), flag):
                 setattr(user, flag, True)
         user.save(using=wanted.database)
         self.stdout.write(f"Promoted {name!r} to superuser; its password was set from {PASSWORD_VARIABLE}.")
@@ -239,10 +236,10 @@ class Command(BaseCommand):
         if wanted.missing:
             names = ", ".join(f"--{n} or DJANGO_SUPERUSER_{n.upper()}" for n in wanted.missing)
             raise CommandError(f"The user model also requires: {names}.", returncode=EXIT_CONFIGURATION)
-        fields: dict[str, Any] = {_login_field(user_model): wanted.login, **wanted.extra}
-        email_field = _email_field(user_model)
-        if email_field and email_field != _login_field(user_model):
-            fields[email_field] = wanted.email
+        fields: dict[str, Any] = {login_field(user_model): wanted.login, **wanted.extra}
+        email_name = email_field(user_model)
+        if email_name and email_name != login_field(user_model):
+            fields[email_name] = wanted.email
         password = self._checked_password(user_model(**fields), wanted)
         manager = user_model._default_manager.db_manager(wanted.database)
         try:
@@ -250,8 +247,8 @@ class Command(BaseCommand):
                 manager.create_superuser(**fields, password=password)  # type: ignore[attr-defined]
         except IntegrityError:
             # Without an advisory lock (not PostgreSQL) a concurrent run may have won: look again.
-            winner = manager.filter(**{_login_field(user_model): wanted.login}).first()
-            if winner is None or not _is_superuser(winner):
+            winner = manager.filter(**{login_field(user_model): wanted.login}).first()
+            if winner is None or not is_superuser(winner):
                 raise
             self.stdout.write(f"Superuser {wanted.login!r} was created by a concurrent run; nothing changed.")
             return
@@ -298,103 +295,3 @@ def _lock(database: str, user_model: type[models.Model]) -> None:
             table = connection.ops.quote_name(user_model._meta.db_table)
             pk = connection.ops.quote_name(str(user_model._meta.pk.column))
             cursor.execute(f"UPDATE {table} SET {pk} = {pk} WHERE 1 = 0")
-
-
-def _login_field(user_model: type[AbstractBaseUser]) -> str:
-    return str(user_model.USERNAME_FIELD)
-
-
-def _is_superuser(user: AbstractBaseUser) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
-def _has_field(user_model: type[models.Model], name: str) -> bool:
-    try:
-        user_model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
-def _email_field(user_model: type[AbstractBaseUser]) -> str | None:
-    name = user_model.get_email_field_name()
-    return name if _has_field(user_model, name) else None
-
-
-def _clean_field(user_model: type[AbstractBaseUser], name: str, value: str, source: str) -> Any:
-    return _clean(user_model._meta.get_field(name), value, source)  # type: ignore[arg-type]
-
-
-def _clean(model_field: models.Field[Any, Any], value: str, source: str) -> Any:
-    """The field's own cleaning and validators; the message names where the value came from."""
-    try:
-        return model_field.clean(value, None)
-    except ValidationError as exc:
-        raise CommandError(f"{source}: {' '.join(exc.messages)}", returncode=EXIT_CONFIGURATION) from None
-
-
-def _clean_email(user_model: type[AbstractBaseUser], email: str) -> str:
-    """Checked like the model's email field, or like any email when the model stores none."""
-    name = _email_field(user_model)
-    model_field = user_model._meta.get_field(name) if name else models.EmailField()
-    return str(_clean(model_field, email, "DJANGO_SUPERUSER_EMAIL"))  # type: ignore[arg-type]
-
-
-def _user_model_or_none() -> type[AbstractBaseUser] | None:
-    try:
-        return get_user_model()
-    except ImproperlyConfigured:
-        return None  # --help still works; running the command reports the real problem
-
-
-def _variable(name: str) -> str:
-    return f"DJANGO_SUPERUSER_{name.upper()}"
-
-
-def _model_fields(user_model: type[AbstractBaseUser] | None) -> list[str]:
-    """USERNAME_FIELD and REQUIRED_FIELDS, once each, without the email (it has its own variable)."""
-    if user_model is None:
-        return []
-    names = [_login_field(user_model), *user_model.REQUIRED_FIELDS]
-    return [n for n in dict.fromkeys(names) if n != user_model.get_email_field_name()]
-
-
-def _given(env: Env, options: dict[str, Any], name: str) -> str:
-    """--<name>, else DJANGO_SUPERUSER_<NAME> read through the registry (declared here for the model)."""
-    variable = _variable(name)
-    if variable not in BY_NAME:
-        declare(Variable(variable, "str", "superuser", f"ensure_superuser: the user model's field {name}."))
-    return str(options.get(name) or env(variable) or "").strip()
-
-
-def _extra_required_fields(user_model: type[AbstractBaseUser]) -> list[str]:
-    """REQUIRED_FIELDS other than the login and the email, which are read on their own."""
-    skip = {_login_field(user_model), user_model.get_email_field_name()}
-    return [name for name in user_model.REQUIRED_FIELDS if name not in skip]
-
-
-def _extra_values(user_model: type[AbstractBaseUser], given: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Cleaned values of the extra required fields, keyed by attname (a foreign key takes its pk),
-    and the names of those not given (an error only if the account must be created)."""
-    values: dict[str, Any] = {}
-    missing: list[str] = []
-    for name in _extra_required_fields(user_model):
-        if not given.get(name):
-            missing.append(name)
-            continue
-        model_field = user_model._meta.get_field(name)
-        cleaned = _clean_field(user_model, name, given[name], f"--{name} / {_variable(name)}")
-        values[model_field.attname] = cleaned  # type: ignore[union-attr]
-    return values, missing
-
-
-def _unique_holder(users: models.QuerySet[Any], wanted: Wanted) -> AbstractBaseUser | None:
-    """An account that already holds one of the wanted unique values (say, the user name an email-login
-    model requires): never a second account, and never promoted silently."""
-    for attname, value in wanted.extra.items():
-        model_field = next(f for f in users.model._meta.concrete_fields if f.attname == attname)
-        if model_field.unique:
-            holder: AbstractBaseUser | None = users.filter(**{attname: value}).first()
-            if holder is not None:
-                return holder
-    return None

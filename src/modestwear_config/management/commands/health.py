@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from modestwear_config import version
+from modestwear_config.about import version
 from modestwear_config.health.runner import Report, run_checks
 
 

@@ -1,0 +1,45 @@
+"""Every use of an attribute of Django or a dependency that is not documented API, in one place.
+
+Each one is pinned by tests/test_compat.py on every supported version: a dependency that renames
+one fails that test loudly, and the library falls back to the safe behaviour (the readings below
+are defensive) instead of breaking a project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+# -- Django's database wrapper: the per-request connection health check (Django >= 4.1) ----------
+def health_check_pending(connection: Any) -> bool:
+    """True when Django will `SELECT 1` before this request's first query on `connection`.
+
+    A Django without these flags reads as "not pending": Django's own check then runs as usual.
+    """
+    return bool(getattr(connection, "health_check_enabled", False)) and not getattr(
+        connection, "health_check_done", True
+    )
+
+
+def skip_health_check(connection: Any) -> None:
+    """Mark this request's check as done, as Django does after running it."""
+    connection.health_check_done = True
+
+
+# -- django-anymail's backends: the credentials and endpoint a backend instance holds -------------
+def anymail_credential(backend: Any, option: str) -> str:
+    """The API key (or token) the backend sends, by its anymail option name ("api_key", "server_token")."""
+    return str(getattr(backend, option))
+
+
+def anymail_api_url(backend: Any) -> str:
+    return str(backend.api_url)
+
+
+def anymail_sender_domain(backend: Any) -> str:
+    return str(getattr(backend, "sender_domain", None) or "")
+
+
+def anymail_boto3_params(backend: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Amazon SES: the (session, client) keyword arguments anymail built from its settings."""
+    return dict(backend.session_params), dict(backend.client_params)

@@ -1,0 +1,88 @@
+"""The concerns, in order: everything else is derived from this one list.
+
+The builders and their order, the registry of variables, the reference tables and
+``.env.example`` (doctor/docs.py), the extras table, the doctor's sections, the check-ID
+ledger, INSTALLED_APPS, MIDDLEWARE and the context processors all come from CONCERNS.
+Adding a concern is one module here, one line below, and its tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modestwear_config.env import REGISTRY, Env, Variable
+
+from . import (
+    cache,
+    celery,
+    core,
+    cors,
+    database,
+    environment,
+    frontend,
+    logs,
+    mail,
+    readiness,
+    security,
+    storage,
+    superuser,
+    web_server,
+)
+from .assemble import Part, build_settings
+from .project import project_settings
+from .unit import CHECK_PREFIX, Check, Concern, Extra
+
+CONCERNS: tuple[Concern, ...] = (
+    core.CONCERN,
+    frontend.CONCERN,
+    database.CONCERN,
+    cache.CONCERN,
+    celery.CONCERN,
+    storage.CONCERN,
+    security.CONCERN,
+    cors.CONCERN,
+    logs.CONCERN,
+    mail.CONCERN,
+    readiness.CONCERN,
+    superuser.CONCERN,
+    web_server.CONCERN,
+    environment.CONCERN,
+)
+VARIABLES: tuple[Variable, ...] = tuple(var for concern in CONCERNS for var in concern.variables)
+REGISTRY.add_builtin(VARIABLES)
+
+# What a full build runs: every concern, then the project's own declared variables.
+PARTS: tuple[Part, ...] = (*CONCERNS, project_settings)
+
+# Check ids once used and since retired: never reused for another meaning (django-anymail's rule).
+RETIRED_CHECK_IDS: frozenset[str] = frozenset()
+
+
+def check_ledger() -> dict[str, tuple[Concern, Check]]:
+    """Every check id the library can report (modestwear_config.W001 ...) -> the concern and check declaring it."""
+    ledger: dict[str, tuple[Concern, Check]] = {}
+    for concern in CONCERNS:
+        for check in concern.checks:
+            for short in check.ids:
+                ledger[CHECK_PREFIX + short] = (concern, check)
+    return ledger
+
+
+def django_check_variables() -> dict[str, str]:
+    """Django's own check ids -> the variable each is about."""
+    return {check_id: variable for c in CONCERNS for check_id, variable in c.django_checks.items()}
+
+
+def extras() -> tuple[Extra, ...]:
+    return tuple(extra for concern in CONCERNS for extra in concern.extras)
+
+
+def build_all(env: Env | None = None) -> dict[str, Any]:
+    """Every setting: each concern's, then the project's declared variables."""
+    return build_settings(*PARTS, env=env)
+
+
+def configure(*variables: Variable) -> dict[str, Any]:
+    """Declare the project's variables, then build every setting (the library's and these) at once."""
+    REGISTRY.declare(*variables)
+    return build_all()

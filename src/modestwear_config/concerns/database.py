@@ -1,0 +1,223 @@
+"""DATABASES from DATABASE_URL (dj-database-url), with Neon-ready defaults, and read replicas."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from typing import Any
+
+import dj_database_url
+from django.conf import settings as django_settings
+from django.core.checks import CheckMessage, Warning
+
+from modestwear_config.env import Env, variables_of
+from modestwear_config.env.files import base_dir
+
+from .assemble import lazy_settings
+from .unit import CHECK_PREFIX, Check, Concern, Extra
+
+V = variables_of("database")
+VARIABLES = (
+    V(
+        "DATABASE_URL",
+        "url",
+        "Primary database. PostgreSQL hosts other than localhost get sslmode=require unless the URL sets sslmode.",
+        secret=True,
+        default_doc="SQLite file BASE_DIR/db.sqlite3",
+        example="postgresql://user:pass@ep-xxx.eu-central-1.aws.neon.tech/neondb?sslmode=require",
+    ),
+    V(
+        "DATABASE_REPLICA_URLS",
+        "list",
+        "Read replicas, comma-separated URLs; reads go there, writes and migrations to the primary.",
+        (),
+        secret=True,
+        example="postgresql://user:pass@replica-host/neondb",
+    ),
+    V(
+        "DATABASE_CONN_MAX_AGE",
+        "int",
+        "Seconds a connection is kept open (0 closes it after each request).",
+        600,
+        minimum=0,
+        maximum=86_400,
+    ),
+    V(
+        "DATABASE_CONN_HEALTH_CHECKS",
+        "bool",
+        "Check a reused connection before use: after DATABASE_CONN_HEALTH_CHECKS_IDLE idle or once the server closed it (survives Neon suspends).",
+        True,
+    ),
+    V(
+        "DATABASE_CONN_HEALTH_CHECKS_IDLE",
+        "int",
+        "Seconds a reused connection may sit idle before the health check queries it (0: before every request).",
+        30,
+        minimum=0,
+        maximum=86_400,
+    ),  # below Neon's 5-minute suspend; a connection the server closed is caught at any age
+    V(
+        "DATABASE_CONNECT_TIMEOUT",
+        "int",
+        "Seconds to wait for a PostgreSQL connection before failing.",
+        5,
+        minimum=2,
+        maximum=600,
+    ),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
+)
+
+# Either satisfies Django; /health's probe uses psycopg (3).
+POSTGRES_DRIVERS = ("psycopg", "psycopg2")
+IDLE_KEY = "CONN_HEALTH_CHECKS_IDLE"  # read by connections.py
+
+POSTGRES_ENGINE = "django.db.backends.postgresql"
+# Every engine dj-database-url knows that speaks to PostgreSQL through libpq (psycopg): each takes
+# sslmode and connect_timeout, and /health probes it like PostgreSQL.
+POSTGRES_ENGINES = frozenset(
+    {
+        POSTGRES_ENGINE,
+        "django.contrib.gis.db.backends.postgis",
+        "timescale.db.backends.postgresql",
+        "timescale.db.backends.postgis",
+        "django_cockroachdb",  # the PostgreSQL wire protocol, libpq options
+        "django_redshift_backend",
+    }
+)
+MYSQL_ENGINES = ("django.db.backends.mysql", "django.contrib.gis.db.backends.mysql")
+LOCAL_DB_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+REPLICA_PREFIX = "replica_"
+
+
+def database_settings(env: Env) -> dict[str, Any]:
+    # Read (and so validate) the connection options even when the SQLite default
+    # ignores them: a bad value must fail now, not on the deploy that sets DATABASE_URL.
+    for name in (
+        "DATABASE_CONN_MAX_AGE",
+        "DATABASE_CONN_HEALTH_CHECKS",
+        "DATABASE_CONN_HEALTH_CHECKS_IDLE",
+        "DATABASE_CONNECT_TIMEOUT",
+    ):
+        env(name)
+    primary = _primary(env)
+    databases = {"default": primary}
+    replicas: list[str] = env("DATABASE_REPLICA_URLS")
+    if replicas and not env.is_set("DATABASE_URL"):
+        # Reads would go to PostgreSQL and writes to the SQLite default.
+        env.error("DATABASE_REPLICA_URLS", "is set without DATABASE_URL: set the primary's DATABASE_URL too")
+    for index, url in enumerate(replicas, start=1):
+        replica = parse_database_url(env, "DATABASE_REPLICA_URLS", url)
+        # Tests run against the primary only; a replica mirrors it.
+        replica["TEST"] = {"MIRROR": "default"}
+        databases[f"{REPLICA_PREFIX}{index}"] = replica
+    settings: dict[str, Any] = {"DATABASES": databases}
+    if len(databases) > 1:
+        settings["DATABASE_ROUTERS"] = ["modestwear_config.components.routers.ReplicaRouter"]
+    return settings
+
+
+def _primary(env: Env) -> dict[str, Any]:
+    url: str | None = env("DATABASE_URL")
+    if url is not None:
+        return parse_database_url(env, "DATABASE_URL", url)
+    if env.raw("DATABASE_URL") is not None:  # set but rejected by the URL parser
+        return {}
+    # Embedded default: a SQLite file beside manage.py; no server needed to start.
+    path = base_dir(env) / "db.sqlite3"
+    env.derive("DATABASE_URL", f"sqlite:///{path}", ("BASE_DIR",))
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "CONN_MAX_AGE": 0,  # SQLite connections are cheap; nothing to pool
+    }
+
+
+def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
+    """One DATABASES entry from a URL; problems are recorded under `name`, never with the URL."""
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url))
+    except dj_database_url.UnknownSchemeError:
+        schemes = ", ".join(f"{s}://" for s in sorted(dj_database_url.ENGINE_SCHEMES))
+        env.error(name, f"unknown database scheme; expected one of {schemes}")
+        return {}
+    except ValueError:  # ParseError, bad port: the message names no part of the URL
+        env.error(name, "cannot be parsed as a database URL (quote special characters in the password)")
+        return {}
+    if config["ENGINE"] != "django.db.backends.sqlite3" and not config.get("NAME"):
+        env.error(name, "has no database name in its path (like .../neondb)")
+    if config["ENGINE"] in POSTGRES_ENGINES and not any(find_spec(m) for m in POSTGRES_DRIVERS):
+        # Else django.setup() fails with a traceback naming neither the variable nor the extra.
+        env.error(
+            name,
+            'needs a PostgreSQL driver, which is not installed: pip install "modestwear_config[postgres]"'
+            " (or [postgres-binary] for the prebuilt libpq)",
+        )
+    _apply_connection_options(env, config)
+    return config
+
+
+def _apply_connection_options(env: Env, config: dict[str, Any]) -> None:
+    engine = config["ENGINE"]
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    # Seconds a connection is reused; Neon closes idle ones, so health checks matter.
+    config["CONN_MAX_AGE"] = env("DATABASE_CONN_MAX_AGE")
+    config["CONN_HEALTH_CHECKS"] = env("DATABASE_CONN_HEALTH_CHECKS")
+    # A reused connection is queried only after this long idle, or when the server has closed
+    # it: Django's check costs a round trip per request otherwise (connections.py).
+    config[IDLE_KEY] = env("DATABASE_CONN_HEALTH_CHECKS_IDLE")
+    if engine in POSTGRES_ENGINES or engine in MYSQL_ENGINES:
+        # Seconds; a dead or silent server fails fast instead of hanging a worker.
+        options.setdefault("connect_timeout", env("DATABASE_CONNECT_TIMEOUT"))
+    if engine not in POSTGRES_ENGINES:
+        return
+    host = str(config.get("HOST") or "")
+    if host not in LOCAL_DB_HOSTS and not host.startswith("/"):
+        # Remote PostgreSQL (Neon requires TLS); an explicit ?sslmode= wins.
+        options.setdefault("sslmode", "require")
+    if "-pooler." in host:
+        # PgBouncer in transaction mode cannot keep server-side cursors.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+
+W002_TEXT = (
+    "DATABASES[{alias!r}] keeps connections open (CONN_MAX_AGE) without CONN_HEALTH_CHECKS: "
+    "after Neon suspends or the server restarts, the first request on each stale connection fails."
+)
+W004 = Warning(
+    "DATABASES['default'] should not be SQLite when DEBUG is off: a platform's disk is ephemeral "
+    "(Render free tier), so every deploy loses the data.",
+    hint="Set DATABASE_URL to a PostgreSQL URL (Neon).",
+    id=CHECK_PREFIX + "W004",
+)
+
+
+def check_conn_health_checks(**kwargs: Any) -> list[CheckMessage]:
+    """A database keeps connections open without health checks."""
+    return [
+        Warning(W002_TEXT.format(alias=alias), hint="Set DATABASE_CONN_HEALTH_CHECKS=true.", id=CHECK_PREFIX + "W002")
+        for alias, db in django_settings.DATABASES.items()
+        if db.get("CONN_MAX_AGE", 0) != 0 and not db.get("CONN_HEALTH_CHECKS", False)
+    ]
+
+
+def check_sqlite_in_production(**kwargs: Any) -> list[CheckMessage]:
+    """The default database is SQLite with DEBUG off."""
+    engine = django_settings.DATABASES.get("default", {}).get("ENGINE", "")
+    return [W004] if engine.endswith("sqlite3") else []
+
+
+CONCERN = Concern(
+    name="database",
+    doc="DATABASES from DATABASE_URL (SQLite beside manage.py without it), Neon-ready options, read replicas.",
+    variables=VARIABLES,
+    build=database_settings,
+    checks=(
+        Check(check_conn_health_checks, ("W002",), ("DATABASE_CONN_HEALTH_CHECKS",)),
+        Check(check_sqlite_in_production, ("W004",), ("DATABASE_URL",), deploy=True),
+    ),
+    shadows={"DATABASES": "DATABASE_URL"},
+    extras=(
+        Extra("postgres", ("psycopg",), "DATABASE_URL=postgresql://... (psycopg; the application picks its libpq)"),
+        Extra("postgres-binary", ("psycopg",), "DATABASE_URL=postgresql://... (psycopg with a prebuilt libpq)"),
+    ),
+)
+
+__getattr__ = lazy_settings(CONCERN)

@@ -1,0 +1,62 @@
+"""LOGGING: one console handler to stdout, text or JSON lines, secrets scrubbed from every line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modestwear_config.env import Env, variables_of
+
+from .assemble import lazy_settings
+from .unit import Concern
+
+V = variables_of("logging")
+VARIABLES = (
+    V(
+        "LOG_LEVEL",
+        "str",
+        "Root log level.",
+        "INFO",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    ),
+    V("LOG_FORMAT", "str", "text, or json for one JSON object per line.", "text", choices=("text", "json")),
+)
+FORMATTERS = "modestwear_config.components.log_formatters"
+
+
+def logging_settings(env: Env) -> dict[str, Any]:
+    level: str = env("LOG_LEVEL")
+    formatter = "JsonFormatter" if env("LOG_FORMAT") == "json" else "RedactingFormatter"
+    return {
+        "LOGGING": {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"default": {"()": f"{FORMATTERS}.{formatter}"}},
+            "handlers": {
+                "console": {
+                    "class": "logging.StreamHandler",
+                    "stream": "ext://sys.stdout",  # platforms (Render) collect stdout
+                    "formatter": "default",
+                },
+            },
+            "root": {"handlers": ["console"], "level": level},
+            "loggers": {
+                # Propagate to root instead of Django's DEBUG-only console handler.
+                "django": {"handlers": [], "level": level, "propagate": True},
+                "django.server": {"handlers": [], "level": level, "propagate": True},
+                # SQL with parameters at DEBUG can carry personal data and secrets.
+                "django.db.backends": {"handlers": [], "level": "WARNING", "propagate": True},
+                # django-redis logs the errors IGNORE_EXCEPTIONS swallows.
+                "django_redis": {"handlers": [], "level": "WARNING", "propagate": True},
+            },
+        }
+    }
+
+
+CONCERN = Concern(
+    name="logging",
+    doc="LOGGING: one console handler to stdout, text or JSON lines, every secret scrubbed.",
+    variables=VARIABLES,
+    build=logging_settings,
+)
+
+__getattr__ = lazy_settings(CONCERN)

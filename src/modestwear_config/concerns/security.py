@@ -1,0 +1,168 @@
+"""HTTPS and browser security headers: strict when DEBUG is off, each one overridable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.checks import CheckMessage, Warning
+from django.core.checks.security.base import REFERRER_POLICY_VALUES
+
+from modestwear_config.env import Env, variables_of
+
+from .assemble import lazy_settings
+from .unit import CHECK_PREFIX, Check, Concern
+
+V = variables_of("security")
+_PROD = "on when DEBUG is off"
+VARIABLES = (
+    V(
+        "SECURE_SSL_REDIRECT",
+        "bool",
+        "Redirect plain HTTP to HTTPS (health paths exempt).",
+        default_doc=_PROD,
+    ),
+    V(
+        "SECURE_HSTS_SECONDS",
+        "int",
+        "Strict-Transport-Security max-age in seconds.",
+        default_doc="31536000 when DEBUG is off, else 0",
+        minimum=0,
+        maximum=63_072_000,
+    ),
+    V("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", "HSTS covers subdomains.", default_doc=_PROD),
+    V("SECURE_HSTS_PRELOAD", "bool", "HSTS preload flag.", default_doc=_PROD),
+    V("SESSION_COOKIE_SECURE", "bool", "Session cookie only over HTTPS.", default_doc=_PROD),
+    V("CSRF_COOKIE_SECURE", "bool", "CSRF cookie only over HTTPS.", default_doc=_PROD),
+    V(
+        "BEHIND_TLS_PROXY",
+        "bool",
+        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (Render).",
+        True,
+    ),
+    V("SECURE_REFERRER_POLICY", "str", "Referrer-Policy header.", "same-origin"),
+    V(
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+        "str",
+        "Cross-Origin-Opener-Policy header.",
+        "same-origin",
+        choices=("same-origin", "same-origin-allow-popups", "unsafe-none"),
+    ),
+    V("X_FRAME_OPTIONS", "str", "X-Frame-Options header.", "DENY", choices=("DENY", "SAMEORIGIN")),
+    V(
+        "SESSION_COOKIE_SAMESITE",
+        "str",
+        "SameSite of the session cookie; None lets a frontend on another site (vercel.app -> onrender.com) send it.",
+        "Lax",
+        choices=("Lax", "Strict", "None"),
+    ),
+    V(
+        "CSRF_COOKIE_SAMESITE",
+        "str",
+        "SameSite of the CSRF cookie (None needs CSRF_COOKIE_SECURE).",
+        "Lax",
+        choices=("Lax", "Strict", "None"),
+    ),
+)
+
+ONE_YEAR = 31_536_000  # seconds; the HSTS max-age preload lists require
+# Health probes arrive over plain HTTP from the platform; never redirect them.
+HEALTH_PATHS_EXEMPT = [r"^healthz/?$", r"^health/?$"]
+DEBUG = ("DEBUG",)  # what the production defaults derive from (shown by the doctor)
+
+
+def security_settings(env: Env) -> dict[str, Any]:
+    production = not env("DEBUG")
+    behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=DEBUG)
+    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=DEBUG)
+    return {
+        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=DEBUG),
+        "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
+        # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
+        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=DEBUG),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=DEBUG),
+        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production, from_=DEBUG),
+        "SESSION_COOKIE_SECURE": session_secure,
+        "CSRF_COOKIE_SECURE": csrf_secure,
+        # Lax (Django's default) by default; "None" is for a frontend on another site sending
+        # cookies with credentials, and browsers drop SameSite=None cookies that are not Secure.
+        "SESSION_COOKIE_SAMESITE": _samesite(env, "SESSION_COOKIE_SAMESITE", session_secure),
+        "CSRF_COOKIE_SAMESITE": _samesite(env, "CSRF_COOKIE_SAMESITE", csrf_secure),
+        "SESSION_COOKIE_HTTPONLY": True,  # scripts never need the session id
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_REFERRER_POLICY": _referrer_policy(env),
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY": env("SECURE_CROSS_ORIGIN_OPENER_POLICY"),
+        "X_FRAME_OPTIONS": env("X_FRAME_OPTIONS"),
+        # SECURE_BROWSER_XSS_FILTER is deliberately absent: Django 4.0 removed it
+        # (browsers dropped X-XSS-Protection), so setting it would do nothing.
+    }
+
+
+def _referrer_policy(env: Env) -> str:
+    """Comma-separated tokens Django's check accepts: anything else is sent as a header (or 500s)."""
+    value: str = env("SECURE_REFERRER_POLICY")
+    tokens = [token.strip() for token in value.split(",")]
+    if all(token in REFERRER_POLICY_VALUES for token in tokens):
+        return ", ".join(tokens)
+    env.error("SECURE_REFERRER_POLICY", f"expected one or more of {', '.join(sorted(REFERRER_POLICY_VALUES))}")
+    return "same-origin"
+
+
+def _samesite(env: Env, name: str, secure: bool) -> str:
+    value: str = env(name)
+    if value == "None" and not secure:
+        secure_name = name.replace("_SAMESITE", "_SECURE")
+        env.error(name, f"None needs {secure_name} on: browsers reject SameSite=None cookies that are not Secure")
+    return value
+
+
+W006 = Warning(
+    "SECURE_SSL_REDIRECT is on without SECURE_PROXY_SSL_HEADER: behind a TLS-terminating proxy "
+    "(Render) every request looks like plain HTTP and is redirected forever.",
+    hint="Set BEHIND_TLS_PROXY=true (the default) when the platform terminates TLS.",
+    id=CHECK_PREFIX + "W006",
+)
+W008 = Warning(
+    "SECURE_BROWSER_XSS_FILTER is set, but Django 4.0 removed it: it does nothing.",
+    hint="Delete the setting; use a Content-Security-Policy instead.",
+    id=CHECK_PREFIX + "W008",
+)
+
+
+def check_proxy_header(**kwargs: Any) -> list[CheckMessage]:
+    """HTTPS redirects are on without the proxy's header."""
+    return [W006] if django_settings.SECURE_SSL_REDIRECT and not django_settings.SECURE_PROXY_SSL_HEADER else []
+
+
+def check_removed_xss_filter(**kwargs: Any) -> list[CheckMessage]:
+    """SECURE_BROWSER_XSS_FILTER is set (Django 4.0 removed it)."""
+    return [W008] if hasattr(django_settings, "SECURE_BROWSER_XSS_FILTER") else []
+
+
+CONCERN = Concern(
+    name="security",
+    doc="HTTPS and browser security headers: strict when DEBUG is off, each one overridable.",
+    variables=VARIABLES,
+    build=security_settings,
+    checks=(
+        Check(check_removed_xss_filter, ("W008",)),  # a setting no variable drives: the project's own
+        Check(check_proxy_header, ("W006",), ("BEHIND_TLS_PROXY",), deploy=True),
+    ),
+    shadows={"SECURE_PROXY_SSL_HEADER": "BEHIND_TLS_PROXY"},
+    django_checks={
+        "security.W004": "SECURE_HSTS_SECONDS",
+        "security.W005": "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "security.W008": "SECURE_SSL_REDIRECT",
+        "security.W012": "SESSION_COOKIE_SECURE",
+        "security.W016": "CSRF_COOKIE_SECURE",
+        "security.W019": "X_FRAME_OPTIONS",
+        "security.W021": "SECURE_HSTS_PRELOAD",
+        "security.W022": "SECURE_REFERRER_POLICY",
+        "security.E023": "SECURE_REFERRER_POLICY",
+        "security.E024": "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    },
+)
+
+__getattr__ = lazy_settings(CONCERN)

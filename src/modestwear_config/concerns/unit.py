@@ -1,0 +1,113 @@
+"""The concern unit: everything about one concern, declared side by side in its module.
+
+A concern module ends with ``CONCERN = Concern(...)``; ``concerns.CONCERNS`` lists them in
+order, and everything else (the builders, the registry, the reference tables, ``.env.example``,
+the extras, the doctor's sections, the check-ID ledger, INSTALLED_APPS, MIDDLEWARE and the
+template context processors) is derived from that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from typing import Any
+
+from django.core.checks import CheckMessage
+
+from modestwear_config.env import Env, Variable
+
+Builder = Callable[[Env], "dict[str, Any]"]
+CheckFunction = Callable[..., "list[CheckMessage]"]
+CHECK_PREFIX = "modestwear_config."
+
+
+@dataclass(frozen=True)
+class Check:
+    """A system check, with the ids it can report and the variables its messages are about.
+
+    The doctor files each message under ``variables[0]`` (or the message's own ``obj`` when
+    that names a variable), so no table maps ids to variables by hand.
+    """
+
+    function: CheckFunction
+    ids: tuple[str, ...]  # short ids, "W001"; the ledger adds the prefix
+    variables: tuple[str, ...] = ()
+    deploy: bool = False  # only under `check --deploy`
+
+    @property
+    def title(self) -> str:
+        return (self.function.__doc__ or self.function.__name__).strip().splitlines()[0]
+
+
+@dataclass(frozen=True)
+class Extra:
+    """An optional install (pyproject's extra of the same name) and the modules that prove it is there."""
+
+    name: str
+    modules: tuple[str, ...]
+    feature: str  # what it serves, for the extras table
+
+    def installed(self) -> bool:
+        # find_spec only looks the module up: nothing heavy is imported at settings import.
+        return all(find_spec(module) is not None for module in self.modules)
+
+    def require(self, env: Env, variable: str) -> None:
+        """`variable` configures the feature this extra serves: without it, an error naming both."""
+        if not self.installed():
+            env.error(
+                variable,
+                f'needs the {self.name} extra, which is not installed: pip install "modestwear_config[{self.name}]"',
+            )
+
+
+def always(env: Env) -> bool:
+    return True
+
+
+def no_settings(env: Env) -> dict[str, Any]:
+    """The builder of a concern whose variables configure something other than Django (the server, a command)."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An app, middleware or context processor a concern contributes, at its place in Django's order.
+
+    ``rank`` is the position in the order Django and each package document (see ORDER in
+    concerns/compose.py); equal ranks keep the order of CONCERNS.  ``when`` decides from the
+    environment whether it is contributed at all (an installed package, a configured feature).
+    """
+
+    path: str
+    rank: int
+    when: Callable[[Env], bool] = always
+
+
+@dataclass(frozen=True)
+class Concern:
+    name: str
+    doc: str  # one paragraph for the reference
+    variables: tuple[Variable, ...]
+    build: Builder
+    checks: tuple[Check, ...] = ()
+    extras: tuple[Extra, ...] = ()
+    apps: tuple[Placed, ...] = ()
+    middleware: tuple[Placed, ...] = ()
+    context_processors: tuple[Placed, ...] = ()
+    # Django's own check ids that are about this concern's variables (security.W004 -> SECURE_HSTS_SECONDS).
+    django_checks: Mapping[str, str] = field(default_factory=dict)
+    # Settings this concern builds that are not named like the variable that drives them (W030).
+    shadows: Mapping[str, str] = field(default_factory=dict)
+    # Reads the variables whose consumer is not a setting (the server, a command): the doctor runs it
+    # to show their problems, which never stop the settings from loading.
+    validate: Callable[[Env], object] | None = None
+
+    def __call__(self, env: Env) -> dict[str, Any]:
+        """Its settings alone (a builder, as a project's own builders are)."""
+        return self.build(env)
+
+    def __post_init__(self) -> None:
+        strangers = [v.name for v in self.variables if v.concern != self.name]
+        if strangers:
+            raise ValueError(f"concern {self.name} declares variables of another concern: {', '.join(strangers)}")

@@ -1,0 +1,7 @@
+"""``python -m modestwear_config.doctor``: works even when the project's settings cannot be imported."""
+
+from __future__ import annotations
+
+from .report import main
+
+raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""The one reader of the environment: declared variables, typed reads, ``*_FILE``, ``.env``, typos."""
+
+from __future__ import annotations
+
+from .errors import ImproperlyConfigured
+from .reader import Env, check_url
+from .variables import BY_NAME, REGISTRY, Variable, declare, declared, variables_of
+
+__all__ = [
+    "BY_NAME",
+    "REGISTRY",
+    "ImproperlyConfigured",
+    "Env",
+    "Variable",
+    "check_url",
+    "declare",
+    "declared",
+    "variables_of",
+]

@@ -1,0 +1,139 @@
+"""Files the reader reads: secrets named by NAME_FILE, the project's .env, and where the project lives."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+import sys
+from collections.abc import Mapping
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Env(Protocol):
+    """What these functions use of reader.Env (which calls them: a protocol, not an import)."""
+
+    environ: Mapping[str, str]
+    warnings: dict[str, str]
+    dotenv_path: Path | None
+
+    def __call__(self, name: str) -> Any: ...
+    def is_set(self, name: str) -> bool: ...
+    def error(self, name: str, message: str) -> None: ...
+    def derive(self, name: str, value: Any, from_: tuple[str, ...] = ()) -> None: ...
+
+
+DOTENV_LINE = re.compile(r"\A(?:export )?([A-Za-z_0-9]+)=(.*)\Z")  # django-environ's own rule
+SECRET_FILE_MAX_BYTES = 64 * 1024  # a key, a password, a URL: never more
+DOTENV_MAX_BYTES = 1024 * 1024  # a few hundred variables; a bigger .env is a mistake (a dump, a binary)
+
+
+class SecretFileError(Exception):
+    """A *_FILE path that is not a small regular file (the message never holds its content)."""
+
+
+def read_bounded(path: str, limit: int = SECRET_FILE_MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit`: never a device (/dev/zero), never blocked on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SecretFileError("a file that cannot be read (not a regular file: a device, FIFO or directory?)")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            content = file.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(content) > limit:
+        raise SecretFileError(f"a file that cannot be read (larger than {limit // 1024} KiB)")
+    return content
+
+
+# -- project location and .env ---------------------------------------------------
+def base_dir(env: Env) -> Path:
+    """BASE_DIR, else the directory above the settings package (startproject's layout), else cwd."""
+    configured = env("BASE_DIR")
+    if configured is not None:
+        return Path(configured).resolve()
+    module = env.environ.get("DJANGO_SETTINGS_MODULE")
+    settings_file = _module_file(module) if module else None
+    return settings_file.parent.parent if settings_file else Path.cwd()
+
+
+def _module_file(dotted: str) -> Path | None:
+    module = sys.modules.get(dotted)
+    origin = getattr(module, "__file__", None)
+    if origin is None:
+        try:
+            spec = find_spec(dotted)
+        except (ImportError, ValueError):
+            return None
+        origin = spec.origin if spec else None
+    return Path(origin).resolve() if origin else None
+
+
+def dotenv_candidates(env: Env) -> list[Path]:
+    """Where a .env file is looked for: beside manage.py (BASE_DIR) and beside settings.py."""
+    places = [base_dir(env) / ".env"]
+    module = env.environ.get("DJANGO_SETTINGS_MODULE")
+    settings_file = _module_file(module) if module else None
+    if settings_file is not None:
+        places.append(settings_file.parent / ".env")
+    return list(dict.fromkeys(place.resolve() for place in places))
+
+
+def load_dotenv(env: Env) -> dict[str, str]:
+    explicit = env("ENV_FILE")
+    if explicit is not None and not Path(explicit).exists():
+        env.error("ENV_FILE", "names a file that does not exist")
+        return {}
+    found = [Path(explicit)] if explicit is not None else [p for p in dotenv_candidates(env) if p.is_file()]
+    if len(found) > 1:
+        # Paths only (never contents): which one wins would be a guess, so neither is read.
+        env.error(
+            "ENV_FILE",
+            f"two .env files exist ({found[0]} and {found[1]}): delete one, or set ENV_FILE to the one to read",
+        )
+        return {}
+    if not found:
+        return {}
+    env.dotenv_path = found[0].resolve()
+    return _read_dotenv_file(found[0], env)
+
+
+def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
+    """Parse a .env file with django-environ into a private dict, never into os.environ.
+
+    Lines that are not KEY=VALUE are reported by number, never by content (one may hold a
+    secret), and never reach django-environ, which would log them in full.
+    """
+    import environ  # type: ignore[import-untyped]
+
+    env.dotenv_path = path
+    if not env.is_set("ENV_FILE"):
+        env.derive("ENV_FILE", path, ("BASE_DIR",))
+    try:
+        lines = read_bounded(str(path), DOTENV_MAX_BYTES).decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        env.error("ENV_FILE", f"{path} is not UTF-8 text")
+        return {}
+    except SecretFileError as exc:  # a device, a FIFO, a directory, or too large: never read whole
+        env.error("ENV_FILE", f"{path} is {exc}")
+        return {}
+    except (OSError, ValueError) as exc:  # ValueError: NUL in the path
+        env.error("ENV_FILE", f"{path} cannot be read ({type(exc).__name__})")
+        return {}
+    bad = [number for number, line in enumerate(lines, start=1) if not _dotenv_line_ok(line)]
+    if bad:
+        numbers = ", ".join(str(n) for n in bad[:10]) + (", ..." if len(bad) > 10 else "")
+        # A warning, not an error: the other lines load, so `manage.py config` can run and show it.
+        env.warnings["ENV_FILE"] = f"{path}: line(s) {numbers} are not KEY=VALUE and were ignored (contents not shown)"
+    values: dict[str, str] = {}
+    reader: Any = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
+    reader.read_env(io.StringIO("\n".join(line for line in lines if _dotenv_line_ok(line))))
+    return values
+
+
+def _dotenv_line_ok(line: str) -> bool:
+    return not line or line.startswith("#") or DOTENV_LINE.match(line) is not None

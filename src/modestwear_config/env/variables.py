@@ -1,0 +1,111 @@
+"""The registry of environment variables: each declared once, by its concern or by the project.
+
+The typed read (reader.py), error messages, redaction, the reference tables, ``.env.example``
+and the doctor all come from these declarations.  A name that is not declared cannot be read
+(Env raises KeyError), so nothing escapes the registry.  The concerns declare theirs through
+``concerns.CONCERNS``; a project adds its own with ``declare()`` until the settings are built,
+then the registry is sealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["str", "bool", "int", "float", "list", "url", "path"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    kind: Kind
+    concern: str
+    description: str
+    default: Any = None
+    secret: bool = False
+    # What the reference shows as the default when it is derived, not constant.
+    default_doc: str = ""
+    example: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def shown_default(self) -> str:
+        if self.default_doc:
+            return self.default_doc
+        if self.default is None:
+            return "unset"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        if self.default == "":
+            return "empty"
+        if isinstance(self.default, (list, tuple)):
+            return ",".join(self.default) or "empty"
+        return str(self.default)
+
+
+def variables_of(concern: str) -> Callable[..., Variable]:
+    """A concern's own Variable constructor: ``V = variables_of("cache")`` then ``V(name, kind, description, ...)``."""
+
+    def make(name: str, kind: Kind, description: str, default: Any = None, **options: Any) -> Variable:
+        return Variable(name, kind, concern, description, default, **options)
+
+    return make
+
+
+class Registry:
+    """Every declared variable by name: the library's (added once, by the concerns) and the project's."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, Variable] = {}
+        self.builtin: frozenset[str] = frozenset()
+        self.sealed = False
+
+    def add_builtin(self, variables: Iterable[Variable]) -> None:
+        for var in variables:
+            if var.name in self.by_name:
+                raise ValueError(f"{var.name} is declared by two concerns")
+            self.by_name[var.name] = var
+        self.builtin = frozenset(self.by_name)
+
+    def declare(self, *variables: Variable) -> None:
+        """Add a project's own variables, read with the same guarantees as the built-ins.
+
+        Declaring the same definition twice is harmless (settings modules can be imported more
+        than once); a different definition of a known name is a programming error, and so is a
+        new name once the settings are built (nothing would read it).
+        """
+        for var in variables:
+            if not (var.name.isidentifier() and var.name.isupper()):
+                raise ValueError(f"{var.name!r}: a variable name is an UPPER_CASE identifier")
+            known = self.by_name.get(var.name)
+            if known == var:
+                continue
+            if known is not None:
+                owner = "the library" if var.name in self.builtin else "an earlier declare()"
+                raise ValueError(f"{var.name} is already declared by {owner} with another definition")
+            if self.sealed:
+                raise ValueError(
+                    f"{var.name} is declared after the settings were built: declare it before "
+                    "`from modestwear_config import *` (or pass it to configure())"
+                )
+            self.by_name[var.name] = var
+
+    def declared(self) -> list[Variable]:
+        """The project's own variables, in declaration order."""
+        return [var for name, var in self.by_name.items() if name not in self.builtin]
+
+    def concerns(self) -> tuple[str, ...]:
+        """Every concern with a variable, the library's first, in order."""
+        return tuple(dict.fromkeys(var.concern for var in self.by_name.values()))
+
+    def seal(self) -> None:
+        self.sealed = True
+
+
+REGISTRY = Registry()
+BY_NAME = REGISTRY.by_name  # the same dict: every reader looks names up here
+declare = REGISTRY.declare
+declared = REGISTRY.declared

@@ -1,0 +1,1 @@
+"""Masking of secrets: where they hide in URLs (urls.py), and the one scrubber every output uses."""

@@ -1,0 +1,43 @@
+"""Every undocumented attribute the library reads (src/modestwear_config/compat.py), pinned on the
+installed versions: a dependency that renames one fails here, loudly, before a project notices."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.mail import get_connection
+from django.db import connection
+
+from modestwear_config import compat
+from modestwear_config.concerns.mail_providers import PROVIDERS
+
+
+@pytest.mark.django_db
+def test_compat__django_keeps_its_health_check_flags(settings):
+    """CONN_HEALTH_CHECKS: Django sets health_check_enabled on connect and clears health_check_done per request."""
+    connection.ensure_connection()
+    assert hasattr(connection, "health_check_enabled") and hasattr(connection, "health_check_done")
+    connection.health_check_enabled, connection.health_check_done = True, False
+    assert compat.health_check_pending(connection)
+    compat.skip_health_check(connection)
+    assert not compat.health_check_pending(connection)
+    assert connection.health_check_done is True
+
+
+def test_compat__without_the_flags_django_s_check_is_kept():
+    """A Django that renamed them reads as "nothing pending": its own check then runs as it always did."""
+    assert not compat.health_check_pending(object())
+
+
+@pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")  # SendGrid, still served
+@pytest.mark.parametrize("provider", [p for p in PROVIDERS.values() if p.name != "amazon-ses"], ids=lambda p: p.name)
+def test_compat__anymail_backends_keep_credential_and_endpoint(provider):
+    backend = get_connection(provider.backend, **{provider.key_option: "key-0123456789"})
+    assert compat.anymail_credential(backend, provider.key_option) == "key-0123456789"
+    assert compat.anymail_api_url(backend).startswith("https://")
+    assert isinstance(compat.anymail_sender_domain(backend), str)
+
+
+def test_compat__anymail_amazon_ses_keeps_its_boto3_params():
+    backend = get_connection(PROVIDERS["amazon-ses"].backend)
+    session, client = compat.anymail_boto3_params(backend)
+    assert isinstance(session, dict) and isinstance(client, dict)
