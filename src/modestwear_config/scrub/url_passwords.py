@@ -128,14 +128,17 @@ def passwords(text: str) -> Iterator[str]:
     """Each password `text` holds, as written and percent-decoded (a library may log either).
 
     One holding a list separator also in pieces: a consumer that splits the
-    list (django-redis, kombu, our list variables) may log a piece alone.
+    list (django-redis, kombu, our list variables) may log a piece alone.  One
+    holding '/', '?' or '#' also cut there: urlsplit (dj-database-url, redis-py)
+    ends the authority at the first of them, so a setting built from the URL
+    (a database NAME, a path) can hold the password's first part alone.
     """
     for span in {*secret_spans(text), *secret_spans(text, merged=False)}:
         if span.password and span.end > span.start:
             value = text[span.start : span.end]
             for form in (value, unquote(value)):
                 yield form
-                yield from (piece for piece in re.split(r"[,;]", form) if piece and piece != form)
+                yield from (piece for piece in re.split(r"[,;/?#]", form) if piece and piece != form)
 
 
 def redact_url(url: str) -> str:
