@@ -105,7 +105,7 @@ def test_build_settings__without_declarations_adds_nothing(tmp_path):
     assert not set(built) & {"STRIPE_SECRET_KEY", "ORDER_LIMIT"}
 
 
-def test_secret_scrubbing__project_secret_redacted_in_logs(registry, monkeypatch):
+def test_secret_scrubbing__project_secret_redacted_in_logs(registry, monkeypatch, unbuilt):
     from modestwear_config.components.log_formatters import RedactingFormatter
 
     declare(STRIPE)
