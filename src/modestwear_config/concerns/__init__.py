@@ -13,6 +13,7 @@ from typing import Any
 from modestwear_config.env import REGISTRY, Env, Variable
 
 from . import (
+    admins,
     cache,
     celery,
     core,
@@ -45,6 +46,7 @@ CONCERNS: tuple[Concern, ...] = (
     csp.CONCERN,
     logs.CONCERN,
     mail.CONCERN,
+    admins.CONCERN,
     readiness.CONCERN,
     superuser.CONCERN,
     web_server.CONCERN,
