@@ -28,6 +28,7 @@ from . import (
     security,
     storage,
     superuser,
+    tasks,
     web_server,
 )
 from .assemble import Part, build_settings
@@ -40,6 +41,7 @@ CONCERNS: tuple[Concern, ...] = (
     database.CONCERN,
     cache.CONCERN,
     celery.CONCERN,
+    tasks.CONCERN,
     storage.CONCERN,
     security.CONCERN,
     cors.CONCERN,
