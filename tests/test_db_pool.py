@@ -146,3 +146,35 @@ def test_pool__asgi_bursts_hold_at_most_the_bound_and_fail_nothing(asgi_served):
     watcher.join(5)
     assert statuses.count(200) == len(statuses) == 300, sorted(set(statuses))
     assert 1 <= peak[0] <= WORKERS * POOL, peak[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_check__a_silent_database_never_holds_manage_py_check(interface):
+    """`manage.py check` (Django 6.1 included) with a database server that accepts and never answers:
+    done within the connect timeout (here 2 s), never hanging; measured: it opens no connection at all."""
+    import subprocess
+
+    from tests.support.servers import EXAMPLE_PROJECT, SilentServer
+
+    with SilentServer() as silent:
+        env = project_env(
+            {
+                "DATABASE_URL": f"postgresql://u:p@127.0.0.1:{silent.port}/db",
+                "DATABASE_CONNECT_TIMEOUT": "2",
+                "SERVER_INTERFACE": interface,
+            }
+        )
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, str(EXAMPLE_PROJECT / "manage.py"), "check"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        took = time.monotonic() - started
+        opened = len(silent.connections)
+    assert result.returncode == 0, result.stderr
+    assert opened == 0, f"check connected {opened} time(s)"
+    assert took < 2 + 20, took  # the connect timeout plus a busy machine's start-up; a hang is 60 s

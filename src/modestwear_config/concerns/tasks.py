@@ -59,15 +59,14 @@ def tasks_settings(env: Env) -> dict[str, Any]:
     queues: list[str] = env("TASKS_QUEUES")
     if not queues:
         env.error("TASKS_QUEUES", "expected at least one queue name")
-    chosen = env.is_set("TASKS_BACKEND")
-    if chosen and not built_in():
-        BACKPORT.require(env, "TASKS_BACKEND")  # Django 5.2 has no django.tasks of its own
-    if choice == "database":
-        DATABASE.require(env, "TASKS_BACKEND")
     settings: dict[str, Any] = {"TASKS": {"default": {"BACKEND": _backend(choice), "QUEUES": list(queues)}}}
-    if choice == "celery":
+    if choice == "database":
+        DATABASE.require(env, "TASKS_BACKEND")  # its extra brings the backport too
+    elif choice == "celery":
         _celery(env)
         settings["CELERY_RESULT_EXTENDED"] = True  # the task's name and arguments with its result
+    elif env.is_set("TASKS_BACKEND") and not built_in():
+        BACKPORT.require(env, "TASKS_BACKEND")  # Django 5.2 has no django.tasks of its own
     return settings
 
 
