@@ -42,11 +42,30 @@ def test_pool__wsgi_keeps_persistent_connections():
     assert env.derived["DATABASE_POOL"][0] == "off"
 
 
-def test_pool__an_asgi_server_in_the_process_is_detected(monkeypatch):
-    monkeypatch.setitem(sys.modules, "uvicorn", sys.modules["json"])  # any module object: only the name is looked at
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["/srv/.venv/bin/uvicorn", "core.asgi:application"],
+        ["/usr/lib/python3/site-packages/daphne/__main__.py", "core.asgi:application"],
+        ["/srv/.venv/bin/gunicorn", "-k", "uvicorn_worker.UvicornWorker", "core.asgi:application"],
+    ],
+    ids=["uvicorn", "python_-m_daphne", "gunicorn_uvicorn_worker"],
+)
+def test_pool__an_asgi_server_starting_the_process_is_detected(monkeypatch, argv):
+    monkeypatch.setattr(sys, "argv", argv)
     db, env = built(DATABASE_URL=NEON)
     assert "pool" in db["OPTIONS"]
     assert env.derived["SERVER_INTERFACE"][0] == "asgi"
+
+
+@pytest.mark.parametrize(
+    "argv", [["/srv/.venv/bin/gunicorn", "core.wsgi:application"], ["manage.py", "migrate"], ["celery", "-A", "core"]]
+)
+def test_pool__wsgi_servers_commands_and_workers_are_not_asgi(monkeypatch, argv):
+    monkeypatch.setitem(sys.modules, "uvicorn", sys.modules["json"])  # imported is not started by it
+    monkeypatch.setattr(sys, "argv", argv)
+    db, env = built(DATABASE_URL=NEON)
+    assert "pool" not in db["OPTIONS"] and env.derived["SERVER_INTERFACE"][0] == "wsgi"
 
 
 def test_pool__never_on_top_of_pgbouncer_and_connections_close_under_asgi():

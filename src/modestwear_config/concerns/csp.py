@@ -116,8 +116,9 @@ def policy(env: Env) -> dict[str, list[str]]:
 
 def csp_settings(env: Env) -> dict[str, Any]:
     mode: str = env("CSP_MODE")
+    env("CSP_REPORT_URI")  # validated on every version, like the sources: a bad value must not wait for the upgrade
     for kind in SOURCES:
-        _extra(env, kind)  # validated on every version: a bad value must not wait for the upgrade
+        _extra(env, kind)
     if not csp_available():
         return {}
     directives = policy(env) if mode != "off" else {}

@@ -14,6 +14,7 @@ request under ASGI.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from modestwear_config.env import Env, variables_of
@@ -57,16 +58,31 @@ POOL_VARIABLES = (
 # Idle pooled sessions above min_size are closed after this many seconds: before Neon's 5-minute
 # suspend closes them from the server side under a waiting request.
 POOL_MAX_IDLE = 240.0
-# Modules an ASGI server has imported before it loads the project (uvicorn under gunicorn, daphne...).
+# ASGI servers, as their command names (`uvicorn core.asgi:application`, `python -m daphne ...`).
 ASGI_SERVERS = ("uvicorn", "daphne", "hypercorn", "granian")
 POOL_EXTRA = Extra("postgres", ("psycopg", "psycopg_pool"), "DATABASE_URL=postgresql://... (psycopg and its pool)")
+
+
+def started_by_asgi_server(argv: list[str]) -> bool:
+    """The process's command is an ASGI server, or gunicorn told to run uvicorn's workers.
+
+    The command line, not the modules imported: a WSGI process may well have imported uvicorn
+    (a test run, a shell), and gunicorn under the library's own config sets SERVER_INTERFACE itself.
+    """
+    if not argv:
+        return False
+    path = Path(argv[0])
+    program = path.parent.name if path.name == "__main__.py" else path.name
+    if program in ASGI_SERVERS:
+        return True
+    return program == "gunicorn" and any("uvicorn" in arg.lower() for arg in argv[1:])
 
 
 def server_interface(env: Env) -> str:
     """SERVER_INTERFACE when set, else asgi when this process was started by an ASGI server."""
     if env.is_set("SERVER_INTERFACE"):
         return str(env("SERVER_INTERFACE"))
-    detected = "asgi" if any(name in sys.modules for name in ASGI_SERVERS) else "wsgi"
+    detected = "asgi" if started_by_asgi_server(sys.argv) else "wsgi"
     env.derive("SERVER_INTERFACE", detected, ())
     return detected
 
