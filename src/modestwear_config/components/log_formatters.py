@@ -55,3 +55,12 @@ class JsonFormatter(RedactingFormatter):
         if record.stack_info:
             entry["stack_info"] = self.redact(self.formatStack(record.stack_info))
         return json.dumps(entry, default=str)
+
+
+class ScrubbingFilter(logging.Filter):
+    """Rewrites a record's message through the scrubber before any handler reads it: a handler that
+    builds text without a formatter (AdminEmailHandler's subject) then never sees a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = BUILT.scrubber().text(record.getMessage()), None
+        return True

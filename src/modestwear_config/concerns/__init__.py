@@ -13,10 +13,12 @@ from typing import Any
 from modestwear_config.env import REGISTRY, Env, Variable
 
 from . import (
+    admins,
     cache,
     celery,
     core,
     cors,
+    csp,
     database,
     environment,
     frontend,
@@ -26,6 +28,7 @@ from . import (
     security,
     storage,
     superuser,
+    tasks,
     web_server,
 )
 from .assemble import Part, build_settings
@@ -38,11 +41,14 @@ CONCERNS: tuple[Concern, ...] = (
     database.CONCERN,
     cache.CONCERN,
     celery.CONCERN,
+    tasks.CONCERN,
     storage.CONCERN,
     security.CONCERN,
     cors.CONCERN,
+    csp.CONCERN,
     logs.CONCERN,
     mail.CONCERN,
+    admins.CONCERN,
     readiness.CONCERN,
     superuser.CONCERN,
     web_server.CONCERN,

@@ -13,6 +13,7 @@ from modestwear_config.env import Env, variables_of
 from modestwear_config.env.files import base_dir
 
 from .assemble import lazy_settings
+from .db_pool import POOL_EXTRA, POOL_VARIABLES, apply_connection_policy
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
 V = variables_of("database")
@@ -63,6 +64,7 @@ VARIABLES = (
         minimum=2,
         maximum=600,
     ),  # psycopg and libpq turn 1 into 2 s: refuse it rather than mislead
+    *POOL_VARIABLES,
 )
 
 # Either satisfies Django; /health's probe uses psycopg (3).
@@ -95,6 +97,10 @@ def database_settings(env: Env) -> dict[str, Any]:
         "DATABASE_CONN_HEALTH_CHECKS",
         "DATABASE_CONN_HEALTH_CHECKS_IDLE",
         "DATABASE_CONNECT_TIMEOUT",
+        "DATABASE_POOL",
+        "DATABASE_POOL_MAX_SIZE",
+        "DATABASE_POOL_MIN_SIZE",
+        "DATABASE_POOL_TIMEOUT",
     ):
         env(name)
     primary = _primary(env)
@@ -150,11 +156,11 @@ def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
             'needs a PostgreSQL driver, which is not installed: pip install "modestwear_config[postgres]"'
             " (or [postgres-binary] for the prebuilt libpq)",
         )
-    _apply_connection_options(env, config)
+    _apply_connection_options(env, name, config)
     return config
 
 
-def _apply_connection_options(env: Env, config: dict[str, Any]) -> None:
+def _apply_connection_options(env: Env, name: str, config: dict[str, Any]) -> None:
     engine = config["ENGINE"]
     options: dict[str, Any] = config.setdefault("OPTIONS", {})
     # Seconds a connection is reused; Neon closes idle ones, so health checks matter.
@@ -166,9 +172,12 @@ def _apply_connection_options(env: Env, config: dict[str, Any]) -> None:
     if engine in POSTGRES_ENGINES or engine in MYSQL_ENGINES:
         # Seconds; a dead or silent server fails fast instead of hanging a worker.
         options.setdefault("connect_timeout", env("DATABASE_CONNECT_TIMEOUT"))
+    host = str(config.get("HOST") or "")
+    if engine != "django.db.backends.sqlite3":
+        poolable = engine in POSTGRES_ENGINES and find_spec("psycopg") is not None  # psycopg2 has no pool
+        apply_connection_policy(env, name, config, pooler="-pooler." in host, poolable=poolable)
     if engine not in POSTGRES_ENGINES:
         return
-    host = str(config.get("HOST") or "")
     if host not in LOCAL_DB_HOSTS and not host.startswith("/"):
         # Remote PostgreSQL (Neon requires TLS); an explicit ?sslmode= wins.
         options.setdefault("sslmode", "require")
@@ -215,8 +224,12 @@ CONCERN = Concern(
     ),
     shadows={"DATABASES": "DATABASE_URL"},
     extras=(
-        Extra("postgres", ("psycopg",), "DATABASE_URL=postgresql://... (psycopg; the application picks its libpq)"),
-        Extra("postgres-binary", ("psycopg",), "DATABASE_URL=postgresql://... (psycopg with a prebuilt libpq)"),
+        POOL_EXTRA,
+        Extra(
+            "postgres-binary",
+            ("psycopg", "psycopg_pool"),
+            "DATABASE_URL=postgresql://... (psycopg with a prebuilt libpq)",
+        ),
     ),
 )
 

@@ -26,6 +26,28 @@ FORMATTERS = "modestwear_config.components.log_formatters"
 def logging_settings(env: Env) -> dict[str, Any]:
     level: str = env("LOG_LEVEL")
     formatter = "JsonFormatter" if env("LOG_FORMAT") == "json" else "RedactingFormatter"
+    settings = _logging(level, formatter)
+    if env("ADMINS"):
+        _mail_admins(settings["LOGGING"])
+    return settings
+
+
+def _mail_admins(logging: dict[str, Any]) -> None:
+    """Errors of the django logger (a 500's traceback) mailed to ADMINS when DEBUG is off, as Django's
+    own default LOGGING does: the scrubbing filter redacts the subject, the reporter the body."""
+    logging["filters"] = {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "scrub": {"()": f"{FORMATTERS}.ScrubbingFilter"},
+    }
+    logging["handlers"]["mail_admins"] = {
+        "class": "django.utils.log.AdminEmailHandler",
+        "level": "ERROR",
+        "filters": ["require_debug_false", "scrub"],
+    }
+    logging["loggers"]["django"]["handlers"] = ["mail_admins"]
+
+
+def _logging(level: str, formatter: str) -> dict[str, Any]:
     return {
         "LOGGING": {
             "version": 1,

@@ -76,6 +76,14 @@ def storage_settings(env: Env) -> dict[str, Any]:
     return settings
 
 
+CLOUDINARY_DELIVERY = "https://res.cloudinary.com"  # where Cloudinary serves uploaded media from
+
+
+def media_origins(env: Env) -> list[str]:
+    """The origins uploaded media is served from when it is not this site (the CSP's img-src and media-src)."""
+    return [CLOUDINARY_DELIVERY] if cloudinary_credentials(env) else []
+
+
 def cloudinary_credentials(env: Env) -> dict[str, str] | None:
     """CLOUD_NAME/API_KEY/API_SECRET from CLOUDINARY_URL or the three variables; None if unset."""
     url: str | None = env("CLOUDINARY_URL")
