@@ -90,6 +90,9 @@ def test_csp__django_5_2_sends_nothing_and_w050_says_why(tmp_path, monkeypatch):
     assert [m.id for m in csp.check_csp_available()] == ["modestwear_config.W050"]
     monkeypatch.setattr(BUILT, "env", Env({}))  # the default asks for nothing it cannot give
     assert csp.check_csp_available() == []
+    env = Env({})
+    csp.csp_settings(env)
+    assert env.derived["CSP_MODE"][0] == "off"  # what the doctor shows in force
 
 
 @needs_csp

@@ -120,6 +120,8 @@ def csp_settings(env: Env) -> dict[str, Any]:
     for kind in SOURCES:
         _extra(env, kind)
     if not csp_available():
+        if not env.is_set("CSP_MODE"):  # the doctor shows what is in force: off (W050 says why when asked for)
+            env.derive("CSP_MODE", "off", ())
         return {}
     directives = policy(env) if mode != "off" else {}
     return {
