@@ -408,3 +408,61 @@ def test_redaction__canary_never_in_doctor_text_json_or_logs(var, value, as_json
         formatter = RedactingFormatter(scrubber=Scrubber(Env.from_os().secret_values()))
         line = formatter.format(logging.LogRecord("lib", logging.ERROR, __file__, 1, message, (), None))
     assert CANARY not in line, (value, line)
+
+
+# -- .env files as editors save them: every line read as written, or named by number -------------
+DOTENV_NAMES = ["DEBUG", "LOG_LEVEL", "TIME_ZONE", "CACHE_KEY_PREFIX", "EMAIL_HOST_PASSWORD"]
+# Any text a line can hold: U+2028, \f, \x85 ... included (str.splitlines() cuts at them, editors do not).
+DOTENV_VALUES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=12)
+
+
+@st.composite
+def dotenv_files(draw: st.DrawFn) -> tuple[list[tuple[str, str] | None], str, str]:
+    """Lines (None: a comment or blank line), the line end and the encoding an editor used."""
+    lines = draw(
+        st.lists(
+            st.one_of(
+                st.none(),
+                st.tuples(st.sampled_from(DOTENV_NAMES), DOTENV_VALUES.filter(lambda v: v[:1] not in ("'", '"'))),
+            ),
+            max_size=8,
+        )
+    )
+    return lines, draw(st.sampled_from(["\n", "\r\n", "\r"])), draw(st.sampled_from(["utf-8", "utf-8-sig"]))
+
+
+@PROFILE
+@given(dotenv_files(), st.sampled_from(["# a comment", "", "  # indented", "\t"]))
+def test_dotenv__every_line_read_as_written_or_named_by_number(tmp_path_factory, file, comment):
+    lines, newline, encoding = file
+    path = tmp_path_factory.mktemp("dotenv") / "x.env"
+    text = [comment if line is None else f"{line[0]}={CANARY}{line[1]}" for line in lines]
+    path.write_bytes(newline.join(text).encode(encoding) + newline.encode())
+    env = Env.with_dotenv({"ENV_FILE": str(path)})
+    warning = env.warnings.get("ENV_FILE", "")
+    assert env.problems == {} and CANARY not in warning
+    read: dict[str, list[tuple[int, str]]] = {}
+    for number, line in enumerate(lines, start=1):
+        if line is None:
+            continue
+        if f"{line[0]}={line[1]}".splitlines() == [f"{line[0]}={line[1]}"]:
+            read.setdefault(line[0], []).append((number, f"{CANARY}{line[1]}"))
+        else:  # cut by a line separator (U+2028, \f, \x85 ...): reported, and not read
+            assert re.search(rf"line\(s\) [0-9, ]*\b{number}\b[0-9, .]* are not KEY=VALUE", warning), warning
+    for name in DOTENV_NAMES:
+        assert env.raw(name) == (read[name][-1][1] if name in read else None)
+        if len(read.get(name, ())) > 1:  # set twice: the last one wins, and the warning says so
+            assert f"{name} is set on lines" in warning and f"line {read[name][-1][0]} wins" in warning
+
+
+@PROFILE
+@given(dotenv_files(), st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32"]))
+def test_dotenv__utf16_and_32_are_one_error_naming_env_file(tmp_path_factory, file, codec):
+    lines, newline, _ = file
+    path = tmp_path_factory.mktemp("dotenv") / "x.env"
+    path.write_bytes(newline.join(f"{n}={CANARY}{v}" for n, v in filter(None, lines)).encode(codec))
+    env = Env.with_dotenv({"ENV_FILE": str(path)})
+    if path.stat().st_size == 0:
+        return
+    assert set(env.problems) == {"ENV_FILE"} and "UTF-16" in env.problems["ENV_FILE"]
+    assert CANARY not in env.problems["ENV_FILE"]
