@@ -466,3 +466,67 @@ def test_dotenv__utf16_and_32_are_one_error_naming_env_file(tmp_path_factory, fi
         return
     assert set(env.problems) == {"ENV_FILE"} and "UTF-16" in env.problems["ENV_FILE"]
     assert CANARY not in env.problems["ENV_FILE"]
+
+
+# -- project secrets of every kind: masked in the doctor's text and JSON and in logs, each item too ---
+HTTPS_SECRET_URLS = st.builds(
+    "https://{}hooks.example.com{}".format,
+    st.sampled_from(["", "u:pw@", f"{CANARY}@"]),
+    st.sampled_from([f"/services/{CANARY}", f"/bot{CANARY}/send", f"/x?sig={CANARY}", f"/?{CANARY}=1"]),
+)
+SECRET_KIND_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "str": st.builds(lambda s: f"{s}{CANARY}{s}", st.sampled_from(["", " ", "é", '"', "\\"])),
+    "list": st.lists(
+        st.one_of(st.builds(lambda s: f"{CANARY}-{s}", st.integers(0, 99)), secret_url(), HTTPS_SECRET_URLS),
+        min_size=1,
+        max_size=4,
+    ).map(", ".join),
+    "int": st.builds("{}{}".format, st.sampled_from(["", "0", " ", "+"]), st.integers(10**7, 10**15)),
+    "float": st.builds("{}e{}".format, st.integers(10**8, 10**12).filter(lambda n: n % 10), st.integers(-6, 2)),
+    "url": st.one_of(secret_url(), HTTPS_SECRET_URLS),
+    "path": st.sampled_from([f"~/keys/{CANARY}.pem", f"/run/secrets/{CANARY}", f"  ~root/{CANARY} "]),
+}
+
+
+def held(kind: str, raw: str) -> list[str]:
+    """What must never show: the canary, or a number as the program holds it."""
+    if kind == "int":
+        return [str(int(raw.strip()))]
+    if kind == "float":
+        return [repr(float(raw))]
+    return [CANARY]
+
+
+@PROFILE
+@given(st.sampled_from(sorted(SECRET_KIND_VALUES)), st.data())
+def test_redaction__project_secret_of_any_kind_never_in_doctor_or_logs(kind, data):
+    import io
+    import logging
+
+    from modestwear_config.components.log_formatters import RedactingFormatter
+    from modestwear_config.doctor import report as doctor
+    from modestwear_config.env import BY_NAME, REGISTRY, declare
+    from modestwear_config.scrub.scrubber import Scrubber
+
+    raw = data.draw(SECRET_KIND_VALUES[kind])
+    var = Variable("PROJECT_SECRET_OF_ANY_KIND", kind, "shop", "A secret.", secret=True)
+    saved, sealed = dict(BY_NAME), REGISTRY.sealed
+    REGISTRY.sealed = False
+    try:
+        declare(var)
+        env = Env({"DEBUG": "true", var.name: raw})
+        forbidden = held(kind, raw)
+        for as_json in (False, True):
+            out = io.StringIO()
+            doctor.render(doctor.diagnose(env), as_json, out, show_settings=True)
+            assert not any(f in out.getvalue() for f in forbidden), (raw, out.getvalue()[-3000:])
+        value = env(var.name)
+        shown = [raw, str(value), repr(value), *(value if isinstance(value, list) else [])]
+        formatter = RedactingFormatter("%(message)s", scrubber=Scrubber(env.secret_values()))
+        for text in shown:
+            line = formatter.format(logging.LogRecord("x", logging.ERROR, __file__, 1, "using %s", (text,), None))
+            assert not any(f in line for f in forbidden if f in text), (text, line)
+    finally:
+        BY_NAME.clear()
+        BY_NAME.update(saved)
+        REGISTRY.sealed = sealed

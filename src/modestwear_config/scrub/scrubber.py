@@ -78,4 +78,30 @@ class Scrubber:
             return type(value)(self.value(None, item) for item in value)
         if isinstance(value, str):
             return self.text(value)
-        return value if value is None or isinstance(value, (bool, int, float)) else self.text(str(value))
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):  # a secret declared as a number is held as one
+            return MASK if self.text(str(value)) != str(value) else value
+        return self.text(str(value))
+
+
+def shown_secret(kind: str, raw: str) -> str:
+    """A secret's value as the doctor shows it: "set", or a URL (list of URLs) with its passwords masked.
+
+    An http(s) URL carries its secret in its path or query (a webhook, a presigned URL): only its
+    origin shows. Each item of a list that is not a URL is ***.
+    """
+    if kind not in ("url", "list"):
+        return "set"
+    redacted = redact(raw.strip())
+    return ",".join(_shown_item(item.strip()) for item in (redacted.split(",") if kind == "list" else [redacted]))
+
+
+def _shown_item(item: str) -> str:
+    scheme, separator, rest = item.partition("://")
+    if not separator:
+        return MASK if item else ""
+    if scheme.lower() not in ("http", "https"):
+        return item
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    return f"{scheme}://{authority}" + ("/***" if rest[len(authority) :] not in ("", "/") else "")
