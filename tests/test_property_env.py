@@ -530,3 +530,75 @@ def test_redaction__project_secret_of_any_kind_never_in_doctor_or_logs(kind, dat
         BY_NAME.clear()
         BY_NAME.update(saved)
         REGISTRY.sealed = sealed
+
+
+# -- secrets in the encodings a client library applies (class: encoded forms) ----------------------
+def _b64(data: bytes, urlsafe: bool, padded: bool) -> str:
+    import base64
+
+    token = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(data).decode()
+    return token if padded else token.rstrip("=")
+
+
+ENCODERS = {
+    "basic": lambda user, s, urlsafe, padded: _b64(f"{user}:{s}".encode(), urlsafe, padded),
+    "basic-latin1": lambda user, s, urlsafe, padded: _b64(f"{user}:{s}".encode("latin-1", "replace"), urlsafe, padded),
+    "b64-around": lambda user, s, urlsafe, padded: _b64(f"{user}{s}{user}".encode(), urlsafe, padded),
+    "hex": lambda user, s, urlsafe, padded: f"{user}:{s}".encode().hex(),
+    "HEX": lambda user, s, urlsafe, padded: f"{user}{s}".encode().hex().upper(),
+    "json": lambda user, s, urlsafe, padded: __import__("json").dumps({user: s}),
+    "json-in-json": lambda user, s, urlsafe, padded: __import__("json").dumps(__import__("json").dumps([user, s])),
+    "repr": lambda user, s, urlsafe, padded: repr((user, s)),
+    "percent": lambda user, s, urlsafe, padded: __import__("urllib.parse").parse.quote(f"{user}:{s}", safe=""),
+}
+ENCODED_SECRETS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=8, max_size=40)
+CONTEXTS = st.sampled_from(
+    [
+        "Authorization: Basic {}",
+        "{{'authorization': 'Basic {}'}}",
+        "GET /hook?auth={}&page=2 HTTP/1.1",
+        "error: {}",
+        "data={}.",
+        "{}",
+    ]
+)
+
+
+@PROFILE
+@given(
+    ENCODED_SECRETS,
+    st.text(max_size=6),
+    st.sampled_from(sorted(ENCODERS)),
+    st.booleans(),
+    st.booleans(),
+    CONTEXTS,
+)
+def test_scrubber__secret_in_any_client_encoding_never_recoverable(secret, user, encoder, urlsafe, padded, context):
+    """Logs, DEBUG pages (HTML and text) and error reports all go through Scrubber.text/html."""
+    import html
+
+    from modestwear_config.scrub.scrubber import Scrubber
+    from tests.support.recoverable import recoverable
+
+    encoded = ENCODERS[encoder](user, secret, urlsafe, padded)
+    scrubber = Scrubber([secret])
+    line = context.format(encoded)
+    assert not recoverable(secret, scrubber.text(line)), (line, scrubber.text(line))
+    page = f"<pre>{html.escape(line)}</pre>"
+    assert not recoverable(secret, scrubber.html(page)), (page, scrubber.html(page))
+
+
+PLAIN_WORDS = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_/.,"), max_size=200
+)
+
+
+@PROFILE
+@given(ENCODED_SECRETS, PLAIN_WORDS)
+def test_scrubber__text_without_a_secret_is_left_alone(secret, text):
+    """The encodings are found by their content: ordinary text (a request line, a hash, words) is not masked."""
+    from modestwear_config.scrub.scrubber import Scrubber
+    from tests.support.recoverable import recoverable
+
+    assume(not recoverable(secret, text) and "Basic" not in text)
+    assert Scrubber([secret]).text(text) == text
