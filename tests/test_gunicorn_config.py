@@ -346,3 +346,15 @@ def test_gunicorn_settings__forwarded_allow_ips_refuses_names(tmp_path: Path, va
 def test_gunicorn_settings__timeout_has_an_upper_bound(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="GUNICORN_TIMEOUT"):
         server_plan.gunicorn_settings(Env({"GUNICORN_TIMEOUT": "100000000"}), tmp_path, affinity={0})
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1/8", "10.0.0.0/8 10.1.0.0/16", "10.0.0.0/8;::1", "10.0.0.0/8 # vpc"])
+def test_forwarded_allow_ips__only_what_gunicorn_itself_accepts(tmp_path: Path, value: str) -> None:
+    """gunicorn validates networks strictly (host bits set is an error at its start-up): so do we."""
+    from gunicorn.config import Config
+
+    with pytest.raises(Exception):  # noqa: B017  (gunicorn raises ValueError or its own ConfigError)
+        Config().set("forwarded_allow_ips", value)
+    env = Env({"FORWARDED_ALLOW_IPS": value})
+    server_plan.server_plan(env, tmp_path, affinity={0})
+    assert "FORWARDED_ALLOW_IPS" in env.problems and value not in env.problems["FORWARDED_ALLOW_IPS"]

@@ -602,3 +602,139 @@ def test_scrubber__text_without_a_secret_is_left_alone(secret, text):
 
     assume(not recoverable(secret, text) and "Basic" not in text)
     assert Scrubber([secret]).text(text) == text
+
+
+# -- list values that look valid and are not: every item one its consumer accepts at request time -----
+LIST_VARIABLES = [v for v in VARIABLES if v.kind == "list"]
+MISJOINED = st.sampled_from([" ", "  ", "\t", ";", "; ", " ;", "|", " | "])
+
+
+def read_problems(env: dict[str, str]) -> dict[str, str]:
+    """Every problem the settings' build and the server plan (gunicorn's variables) record."""
+    from modestwear_config.concerns import CONCERNS
+
+    reader = Env({"DEBUG": "true", **env})
+    try:
+        build_settings(*BUILDERS, env=reader)
+    except ImproperlyConfigured:
+        pass
+    for concern in CONCERNS:
+        if concern.validate is not None:
+            concern.validate(reader)
+    return reader.problems
+
+
+def _companions(var: Variable) -> dict[str, str]:
+    return {"DATABASE_URL": "postgresql://u:p@db.example.com/shop"} if var.name == "DATABASE_REPLICA_URLS" else {}
+
+
+@pytest.mark.parametrize("var", LIST_VARIABLES, ids=lambda v: v.name)
+def test_list_variables__the_example_is_accepted(var):
+    assert var.example, f"{var.name} needs an example: the property below builds its bad values from it"
+    assert var.name not in read_problems({var.name: var.example, **_companions(var)})
+
+
+@PROFILE
+@given(st.sampled_from(LIST_VARIABLES), MISJOINED, st.sampled_from(["", "# production", "#prod", "  # a comment"]))
+def test_list_variables__items_joined_wrong_or_commented_are_refused(var, separator, comment):
+    """Space- or ';'-separated items, or a trailing .env comment: refused, naming the variable."""
+    items = var.example.split(",")
+    value = separator.join([items[0], items[-1]]) if not comment else f"{var.example} {comment}".replace("  ", " ")
+    if not comment and separator.strip() == "" and var.name.startswith("HEALTH_"):
+        value = f"{items[0]}{separator}{items[-1]}"
+    problems = read_problems({var.name: value, **_companions(var)})
+    assert var.name in problems, (value, problems)
+    assert value not in problems[var.name]
+
+
+HOST_PARTS = st.sampled_from(
+    [
+        "shop",
+        "example",
+        "com",
+        "xn--mnchen-3ya",
+        "münchen",
+        "_x",
+        "-",
+        "*",
+        "",
+        "1",
+        "[::1]",
+        "[",
+        ":8000",
+        " ",
+        ";",
+        "#",
+        "'",
+    ]
+)
+
+
+@PROFILE
+@given(st.lists(HOST_PARTS, min_size=1, max_size=4).map(".".join), st.booleans())
+def test_allowed_hosts__an_accepted_host_is_one_a_request_can_match(host, leading_dot):
+    """Django's own request-time check (HttpRequest.get_host) is the judge: what the reader accepts,
+    a request with that Host passes; what Django would refuse, the reader refuses first."""
+    from django.core.exceptions import DisallowedHost
+    from django.test import RequestFactory
+
+    pattern = f".{host}" if leading_dot else host
+    env = Env({"ALLOWED_HOSTS": pattern})
+    hosts = env("ALLOWED_HOSTS")
+    if "ALLOWED_HOSTS" in env.problems:
+        return  # refused at start-up, naming the variable (the messages are constants: never the value)
+    for item in (h for h in hosts if h != "*"):  # as read: stripped; '*' matches any valid Host
+        request_host = item.removeprefix(".")
+        with override_settings(ALLOWED_HOSTS=[item]):
+            try:
+                RequestFactory(HTTP_HOST=request_host).get("/").get_host()
+            except DisallowedHost:
+                pytest.fail(f"accepted {item!r}, but Django refuses every request for {request_host!r}")
+
+
+NETWORK_ITEMS = st.sampled_from(
+    ["10.0.0.0/8", "10.0.0.1/8", "10.0.0.1", "::1", "fe80::/10", "fe80::1/10", "*", "192.168.1.0/24", "300.1.1.1", "x"]
+)
+
+
+@PROFILE
+@given(st.lists(NETWORK_ITEMS, min_size=1, max_size=3), st.sampled_from([",", ", ", " ", ";"]))
+def test_forwarded_allow_ips__accepted_means_gunicorn_accepts(items, separator):
+    from gunicorn.config import Config
+
+    value = separator.join(items)
+    problems = read_problems({"FORWARDED_ALLOW_IPS": value})
+    if "FORWARDED_ALLOW_IPS" not in problems:
+        Config().set("forwarded_allow_ips", value)  # gunicorn's own validator, at its start-up
+
+
+ORIGIN_HOSTS = st.lists(HOST_PARTS, min_size=1, max_size=3).map(".".join)
+
+
+@PROFILE
+@given(st.sampled_from(["https", "http", "HTTPS"]), ORIGIN_HOSTS, st.sampled_from(["", ":443", ":8443", "/", ":0"]))
+def test_cors_origins__an_accepted_origin_is_one_a_browser_request_matches(scheme, host, port):
+    """A browser's Origin for the site the value names (ASCII, the host in its IDNA form, lower case, no
+    default port) is answered by django-cors-headers' middleware with Access-Control-Allow-Origin."""
+    from django.test import Client
+
+    value = f"{scheme}://{host}{port}"
+    built = None
+    try:
+        built = build_settings(*BUILDERS, env=Env({"DEBUG": "true", "CORS_ALLOWED_ORIGINS": value}))
+    except ImproperlyConfigured as exc:
+        assert "CORS_ALLOWED_ORIGINS" in exc.problems
+        return
+    from urllib.parse import urlsplit
+
+    visited = urlsplit(value.strip())  # as the list reads it; hostname lower-cased, IPv6 unbracketed
+    site = visited.hostname or ""
+    try:
+        ascii_host = f"[{site}]" if ":" in site else site.encode("idna").decode().lower()
+    except UnicodeError:
+        pytest.fail(f"accepted {value!r}: no browser can visit that host")
+    default = {"https": 443, "http": 80}[scheme.lower()]
+    origin = f"{scheme.lower()}://{ascii_host}" + (f":{visited.port}" if visited.port not in (None, default) else "")
+    with override_settings(CORS_ALLOWED_ORIGINS=built["CORS_ALLOWED_ORIGINS"]):
+        response = Client(HTTP_ORIGIN=origin).get("/mwc-no-such-page/")
+    assert response.headers.get("access-control-allow-origin") == origin, (value, origin)

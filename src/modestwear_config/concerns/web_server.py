@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modestwear_config.env import variables_of
+from modestwear_config.env.items import network_problem
 from modestwear_config.server.plan import server_plan
 
 from .unit import Concern, Extra, no_settings
@@ -66,6 +67,7 @@ VARIABLES = (
         (),
         default_doc="* when BEHIND_TLS_PROXY, else 127.0.0.1,::1",
         example="10.0.0.0/8",
+        item_problem=network_problem,
     ),
 )
 

@@ -68,7 +68,17 @@ def list_items(raw: str) -> list[str]:
 
 
 def _parse_list(raw: str, var: Variable) -> list[str]:
-    return list_items(raw)
+    """The items, each checked by the variable's own rule (item_problem): a list is only as valid as its
+    worst item. A problem names the item by position, never by value."""
+    items = list_items(raw)
+    for position, item in enumerate(items, start=1):
+        where = f"item {position} of {len(items)}: " if len(items) > 1 else ""
+        if not var.secret and any(ord(ch) < 32 or ord(ch) == 127 for ch in item):
+            raise ValueError(f"{where}expected text, got control characters")
+        problem = var.item_problem(item) if var.item_problem is not None else None
+        if problem:
+            raise ValueError(f"{where}{problem}")
+    return items
 
 
 def _parse_url(raw: str, var: Variable) -> str:
