@@ -16,6 +16,7 @@ VARIABLES = (
         "int",
         "gunicorn worker processes.",
         default_doc="2 x CPUs + 1, CPUs from the cgroup quota and affinity",
+        example="3",
         minimum=1,
         maximum=256,
     ),
