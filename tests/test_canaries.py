@@ -318,3 +318,58 @@ def test_doctor__url_shapes_never_print_the_canary(up_services):
         assert "DATABASE_URL" in result.stdout, result.stderr[-2000:]
         assert "Traceback" not in result.stderr, result.stderr[-2000:]
         assert_clean(result.stdout + result.stderr, f"{result.args}")
+
+
+# -- secrets as a client library encodes them, and the project's own secrets of every kind -----------
+PROJECT_SECRET_VALUES = {  # tests/canary_project/project_settings.py declares one of each kind
+    "SHOP_SECRET_STR": f"{CANARY}-str",
+    "SHOP_SECRET_LIST": f"{CANARY}-item-one, {CANARY}-item-two",
+    "SHOP_SECRET_INT": "0090817263",
+    "SHOP_SECRET_FLOAT": "1.2345678901e2",
+    "SHOP_SECRET_URL": f"https://hooks.example.com/services/{CANARY}-hook",
+    "SHOP_SECRET_PATH": f"~/keys/{CANARY}-key.pem",
+}
+HELD_NUMBERS = ("90817263", "123.45678901")  # the int and the float as the program holds (and prints) them
+
+
+def assert_clean_in_any_encoding(text: str, where: str) -> None:
+    """No canary, and no secret in base64 (of anything holding it), hex or JSON: an attacker's reading."""
+    from tests.support.recoverable import recoverable
+
+    assert_clean(text, where)
+    for secret in (*PASSWORDS.values(), f"{CANARY}-smtp", *HELD_NUMBERS):
+        assert not recoverable(secret, text), f"{secret!r} recoverable in {where}:\n{text[:3000]}"
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_encoded_and_project_secrets__doctor_pages_and_logs(up_services, debug):
+    """A key a client library base64-encoded into a Basic header (and put in hex and JSON), and project
+    secrets of every kind (list items, numbers, paths, an http(s) URL's token): on the DEBUG page
+    (HTML and text), in the server log, and in the doctor's text, JSON and settings values."""
+    env = canary_env(
+        *up_services,
+        DEBUG=debug,
+        PYTHONPATH=f"{ROOT}:{ROOT / 'example_project'}",
+        DJANGO_SETTINGS_MODULE="tests.canary_project.project_settings",
+        **PROJECT_SECRET_VALUES,
+    )
+    for args in (("config",), ("config", "--json"), ("config", "--settings-values"), ("check", "--deploy")):
+        result = manage(*args, env=env)
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+        assert args[0] != "config" or "SHOP_SECRET_LIST" in result.stdout, result.stdout[-2000:]
+        assert_clean_in_any_encoding(result.stdout + result.stderr, f"manage.py {' '.join(args)}")
+    with Gunicorn(env) as server:
+        responses = [
+            _get(f"{server.base_url}/{page}/", {"Accept": accept})
+            for page in ("client", "project-secrets")
+            for accept in ("text/html", "text/plain")
+        ]
+        server.stop()
+        log = server.output()
+    assert [status for status, _, _ in responses] == [500] * 4
+    if debug == "true":
+        assert "make_headers" in responses[0][2] and "SHOP_SECRET_LIST" in responses[2][2]  # technical pages
+    assert "request failed" in log and "using ***" in log, log[-3000:]
+    for status, headers, body in responses:
+        assert_clean_in_any_encoding(headers + body, f"HTTP {status} (DEBUG={debug})")
+    assert_clean_in_any_encoding(log, f"server log (DEBUG={debug})")

@@ -35,6 +35,10 @@ ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting
 TRIGGERS = [
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
+    # hosts a project sets in code, after the import: what the reader refuses in ALLOWED_HOSTS
+    (checks.check_host_entries, {"ALLOWED_HOSTS": ["shop.example.com www.example.com"]}, "E003"),
+    (checks.check_host_entries, {"ALLOWED_HOSTS": ["shop.example.com", "*.example.com"]}, "E003"),
+    (checks.check_host_entries, {"ALLOWED_HOSTS": ["shop.example.com # production", "münchen.example"]}, "E003"),
     (
         checks.check_conn_health_checks,
         {"DATABASES": {"default": {**PG, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": False}}},

@@ -41,3 +41,31 @@ def test_compat__anymail_amazon_ses_keeps_its_boto3_params():
     backend = get_connection(PROVIDERS["amazon-ses"].backend)
     session, client = compat.anymail_boto3_params(backend)
     assert isinstance(session, dict) and isinstance(client, dict)
+
+
+def test_compat__gunicorn_arbiter_settings_in_force(monkeypatch):
+    """gunicorn's Arbiter keeps its Config as ``cfg``; each setting is an attribute (worker_class_str the name)."""
+    import sys
+    from types import SimpleNamespace
+
+    from gunicorn.app.base import Application
+    from gunicorn.arbiter import Arbiter
+
+    class App(Application):  # type: ignore[misc]
+        def init(self, parser, opts, args):
+            return {"bind": ["127.0.0.1:9123"], "workers": 3, "forwarded_allow_ips": "10.0.0.0/8,::1"}
+
+        def load(self):
+            return None
+
+    monkeypatch.setattr(sys, "argv", ["gunicorn"])  # the Application parses the command line
+    app = App(usage="", prog="x")
+    arbiter = Arbiter(app)
+    names = ("bind", "workers", "worker_class", "forwarded_allow_ips")
+    assert compat.gunicorn_settings_in_force(arbiter, names) == {
+        "bind": ["127.0.0.1:9123"],
+        "workers": 3,
+        "worker_class": "sync",
+        "forwarded_allow_ips": "10.0.0.0/8,::1",
+    }
+    assert compat.gunicorn_settings_in_force(SimpleNamespace(), names) == {}  # an arbiter without cfg

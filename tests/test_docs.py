@@ -48,3 +48,30 @@ def test_env_example__never_holds_a_real_secret_default():
     for var in VARIABLES:
         if var.secret:
             assert var.default in (None, "", ()), var.name
+
+
+def _suggested(text: str) -> dict[str, str]:
+    """NAME -> value of every `# NAME=value` line: what a reader gets by uncommenting it."""
+    import re
+
+    return dict(re.findall(r"^# ([A-Z][A-Z0-9_]*)=(.*)$", text, flags=re.MULTILINE))
+
+
+def test_env_example__every_suggested_line_reads_as_it_says_once_uncommented(tmp_path):
+    """`# CACHE_KEY_PREFIX=empty` became the prefix "empty" once uncommented: each line, uncommented in a
+    .env file, is read without a problem, and one that suggests no example gives the documented default."""
+    from modestwear_config.env import BY_NAME, Env
+
+    suggested = _suggested(docs.env_example())
+    assert set(suggested) == {var.name for var in VARIABLES}
+    for name, value in suggested.items():
+        var = BY_NAME[name]
+        if var.example.startswith("<"):  # a placeholder to replace (a generated key), not a value
+            continue
+        (tmp_path / ".env").write_text(f"{name}={value}\n")
+        env = Env.with_dotenv({"ENV_FILE": str(tmp_path / ".env")})
+        read = env(name)
+        assert name not in env.problems, (name, value, env.problems)
+        if not var.example and var.default is not None:
+            expected = list(var.default) if isinstance(var.default, tuple) else var.default
+            assert read == expected, (name, value, read)

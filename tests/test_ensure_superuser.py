@@ -558,3 +558,53 @@ def test_ensure_superuser__ten_concurrent_runs_on_sqlite_make_one_superuser(tmp_
     # sqlite3's context manager only commits: closing() closes (Python 3.13 warns on an unclosed one).
     with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as conn:
         assert conn.execute("SELECT username, is_superuser FROM auth_user").fetchall() == [("admin", 1)]
+
+
+# -- --help tells the truth about the installed user model ------------------------------------------
+def _help_with(monkeypatch: pytest.MonkeyPatch, user_model: Any) -> str:
+    monkeypatch.setattr(command, "user_model_or_none", lambda: user_model)
+    monkeypatch.setattr(command, "get_user_model", lambda: user_model)
+    return " ".join(command.Command().create_parser("manage.py", "ensure_superuser").format_help().split())
+
+
+def _non_unique_username_model() -> Any:
+    """Logs in by email and requires a user name that is not unique: the user name finds no account."""
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db import models
+
+    class NonUniqueUsername(AbstractBaseUser):
+        email = models.EmailField(unique=True)
+        username = models.CharField(max_length=30)
+        USERNAME_FIELD = "email"
+        EMAIL_FIELD = "email"
+        REQUIRED_FIELDS = ["username"]
+
+        class Meta:
+            abstract = True
+            app_label = "tests"
+
+    return NonUniqueUsername
+
+
+def test_help__the_refusal_names_only_the_fields_that_find_an_existing_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--help promised to refuse "an account with that email or user name" although a user name that is not
+    unique finds no account (a second one is created beside it)."""
+    from django.contrib.auth.models import User
+
+    default = _help_with(monkeypatch, User)
+    assert "refused: an account with that username or email exists and is not a superuser" in default
+    assert "--username USERNAME the user name, the login field" in default
+
+    email_login = _help_with(monkeypatch, _non_unique_username_model())
+    assert "refused: an account with that email exists and is not a superuser" in email_login
+    assert "user name exists" not in email_login and "username or email" not in email_login
+    assert "--username USERNAME the user name, a required field (default: $DJANGO_SUPERUSER_USERNAME)" in email_login
+
+
+def test_identifying_fields__what_ensure_finds_an_account_by() -> None:
+    from django.contrib.auth.models import User
+
+    from modestwear_config.management.superuser_model import identifying_fields
+
+    assert identifying_fields(User) == ["username", "email"]
+    assert identifying_fields(_non_unique_username_model()) == ["email"]

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from modestwear_config.concerns.assemble import build_settings, lazy_settings
 from modestwear_config.env import BY_NAME, Env, check_url
 from modestwear_config.env import files as env_files
-from modestwear_config.env import reader as env_module
+from modestwear_config.env import parsers as env_parsers
 from modestwear_config.env.files import base_dir
 from modestwear_config.scrub.url_passwords import redact_url
 
@@ -471,4 +471,4 @@ def test_lazy_settings__concern_module_star_import(monkeypatch, tmp_path):
 
 def test_env_module__parsers_cover_every_kind():
     kinds = {var.kind for var in BY_NAME.values()}
-    assert kinds <= set(env_module._PARSERS)
+    assert kinds <= set(env_parsers.PARSERS)

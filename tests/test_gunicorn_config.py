@@ -346,3 +346,58 @@ def test_gunicorn_settings__forwarded_allow_ips_refuses_names(tmp_path: Path, va
 def test_gunicorn_settings__timeout_has_an_upper_bound(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="GUNICORN_TIMEOUT"):
         server_plan.gunicorn_settings(Env({"GUNICORN_TIMEOUT": "100000000"}), tmp_path, affinity={0})
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1/8", "10.0.0.0/8 10.1.0.0/16", "10.0.0.0/8;::1", "10.0.0.0/8 # vpc"])
+def test_forwarded_allow_ips__only_what_gunicorn_itself_accepts(tmp_path: Path, value: str) -> None:
+    """gunicorn validates networks strictly (host bits set is an error at its start-up): so do we."""
+    from gunicorn.config import Config
+
+    with pytest.raises(Exception):  # noqa: B017  (gunicorn raises ValueError or its own ConfigError)
+        Config().set("forwarded_allow_ips", value)
+    env = Env({"FORWARDED_ALLOW_IPS": value})
+    server_plan.server_plan(env, tmp_path, affinity={0})
+    assert "FORWARDED_ALLOW_IPS" in env.problems and value not in env.problems["FORWARDED_ALLOW_IPS"]
+
+
+def test_when_ready__describes_what_gunicorn_uses_not_the_plan() -> None:
+    """The summary said bind=0.0.0.0:P while gunicorn listened on 127.0.0.1:P (its --bind): a setting
+    given on gunicorn's command line or in GUNICORN_CMD_ARGS wins over the module, and is what is shown."""
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    cfg = Config()
+    for name, value in config.PLAN.settings.items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    cfg.set("bind", ["127.0.0.1:9123"])
+    workers = config.PLAN.settings["workers"] + 1
+    cfg.set("workers", workers)
+    lines: list[str] = []
+    config.when_ready(SimpleNamespace(cfg=cfg, log=SimpleNamespace(info=lines.append)))
+    [line] = lines
+    assert "bind=127.0.0.1:9123 " in line and "0.0.0.0" not in line, line
+    assert f"workers={workers} (from gunicorn's command line or GUNICORN_CMD_ARGS)" in line, line
+    assert line.endswith("(bind from gunicorn's command line or GUNICORN_CMD_ARGS)")
+    assert f"threads={config.PLAN.settings['threads']} " in line
+
+
+@pytest.mark.slow
+def test_gunicorn_process__summary_names_the_address_it_listens_on() -> None:
+    server = Gunicorn(project_env({}))
+    server.args = ("--bind", f"127.0.0.1:{server.port}")
+    with server:
+        server.stop()
+        log = server.output()
+        server.log.close()
+    assert f"Listening at: http://127.0.0.1:{server.port}" in log
+    assert f"modestwear_config.gunicorn: bind=127.0.0.1:{server.port} " in log, log
+    assert "bind=0.0.0.0" not in log
+
+
+def test_where__says_when_gunicorn_cmd_args_can_override_it(tmp_path: Path) -> None:
+    plan = server_plan.gunicorn_settings(Env({"PORT": "9123"}), tmp_path, affinity={0})
+    assert "GUNICORN_CMD_ARGS" not in server_plan.where(plan, Env({}))
+    text = server_plan.where(plan, Env({"GUNICORN_CMD_ARGS": "--bind 127.0.0.1:9"}))
+    assert "GUNICORN_CMD_ARGS is set" in text

@@ -164,3 +164,54 @@ def test_doctor__names_the_dotenv_file_it_read(tmp_path, monkeypatch):
     doctor.render_text(report, out)
     assert f".env file read: {(package / '.env').resolve()}\n" in out.getvalue()
     assert report.as_dict()["dotenv"] == str((package / ".env").resolve())
+
+
+# -- project secrets of every kind: masked in every output and log, each list item included ---------------
+SECRETS_OF_EVERY_KIND = {  # name -> (kind, value as set, what must never show: each form a library may print)
+    "SHOP_TOKEN": ("str", f"{CANARY}-str", [f"{CANARY}-str"]),
+    "SHOP_API_KEYS": ("list", "Alpha-Key-31415, Bravo-Key-27182", ["Alpha-Key-31415", "Bravo-Key-27182"]),
+    "SHOP_PIN": ("int", "0090817263", ["90817263"]),
+    "SHOP_RATE": ("float", "1.2345678901e2", ["123.45678901"]),
+    "SHOP_HOOK_URL": ("url", f"https://hooks.example.com/services/{CANARY}-path", [f"{CANARY}-path"]),
+    "SHOP_KEY_PATH": ("path", "~/keys/Path-Canary-5150.pem", ["Path-Canary-5150"]),
+}
+
+
+@pytest.fixture
+def every_kind(registry) -> Env:
+    declare(
+        *(
+            Variable(n, kind, "shop", f"A {kind} secret.", secret=True)
+            for n, (kind, _, _) in SECRETS_OF_EVERY_KIND.items()
+        )
+    )
+    return Env({"DEBUG": "true", **{name: value for name, (_, value, _) in SECRETS_OF_EVERY_KIND.items()}})
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize("show_settings", [False, True])
+def test_doctor__project_secrets_of_every_kind_never_shown(every_kind, as_json, show_settings):
+    """A list secret was printed in full, an int secret showed in the settings of --json."""
+    import io
+
+    out = io.StringIO()
+    doctor.render(doctor.diagnose(every_kind), as_json, out, show_settings=show_settings)
+    text = out.getvalue()
+    assert "SHOP_API_KEYS" in text and "SHOP_PIN" in text
+    for name, (_, _, forms) in SECRETS_OF_EVERY_KIND.items():
+        for form in forms:
+            assert form not in text, (name, form)
+
+
+@pytest.mark.parametrize("name", SECRETS_OF_EVERY_KIND)
+def test_logs__project_secrets_of_every_kind_scrubbed_each_item_and_parsed_form(every_kind, name):
+    """Each list item alone, the int and float as the program holds them, the expanded path."""
+    from modestwear_config.components.log_formatters import RedactingFormatter
+    from modestwear_config.scrub.scrubber import Scrubber
+
+    formatter = RedactingFormatter("%(message)s", scrubber=Scrubber(every_kind.secret_values()))
+    value = every_kind(name)
+    shown = [str(value), repr(value), *(value if isinstance(value, list) else [])]
+    for text in shown:
+        line = formatter.format(logging.LogRecord("x", logging.ERROR, __file__, 1, "using %s", (text,), None))
+        assert not any(form in line for form in SECRETS_OF_EVERY_KIND[name][2]), line

@@ -410,3 +410,333 @@ def test_redaction__canary_never_in_doctor_text_json_or_logs(var, value, as_json
         formatter = RedactingFormatter(scrubber=Scrubber(Env.from_os().secret_values()))
         line = formatter.format(logging.LogRecord("lib", logging.ERROR, __file__, 1, message, (), None))
     assert CANARY not in line, (value, line)
+
+
+# -- .env files as editors save them: every line read as written, or named by number -------------
+DOTENV_NAMES = ["DEBUG", "LOG_LEVEL", "TIME_ZONE", "CACHE_KEY_PREFIX", "EMAIL_HOST_PASSWORD"]
+# Any text a line can hold: U+2028, \f, \x85 ... included (str.splitlines() cuts at them, editors do not).
+DOTENV_VALUES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=12)
+
+
+@st.composite
+def dotenv_files(draw: st.DrawFn) -> tuple[list[tuple[str, str] | None], str, str]:
+    """Lines (None: a comment or blank line), the line end and the encoding an editor used."""
+    lines = draw(
+        st.lists(
+            st.one_of(
+                st.none(),
+                st.tuples(st.sampled_from(DOTENV_NAMES), DOTENV_VALUES.filter(lambda v: v[:1] not in ("'", '"'))),
+            ),
+            max_size=8,
+        )
+    )
+    return lines, draw(st.sampled_from(["\n", "\r\n", "\r"])), draw(st.sampled_from(["utf-8", "utf-8-sig"]))
+
+
+@PROFILE
+@given(dotenv_files(), st.sampled_from(["# a comment", "", "  # indented", "\t"]))
+def test_dotenv__every_line_read_as_written_or_named_by_number(tmp_path_factory, file, comment):
+    lines, newline, encoding = file
+    path = tmp_path_factory.mktemp("dotenv") / "x.env"
+    text = [comment if line is None else f"{line[0]}={CANARY}{line[1]}" for line in lines]
+    path.write_bytes(newline.join(text).encode(encoding) + newline.encode())
+    env = Env.with_dotenv({"ENV_FILE": str(path)})
+    warning = env.warnings.get("ENV_FILE", "")
+    assert env.problems == {} and CANARY not in warning
+    read: dict[str, list[tuple[int, str]]] = {}
+    for number, line in enumerate(lines, start=1):
+        if line is None:
+            continue
+        if f"{line[0]}={line[1]}".splitlines() == [f"{line[0]}={line[1]}"]:
+            read.setdefault(line[0], []).append((number, f"{CANARY}{line[1]}"))
+        else:  # cut by a line separator (U+2028, \f, \x85 ...): reported, and not read
+            assert re.search(rf"line\(s\) [0-9, ]*\b{number}\b[0-9, .]* are not KEY=VALUE", warning), warning
+    for name in DOTENV_NAMES:
+        assert env.raw(name) == (read[name][-1][1] if name in read else None)
+        if len(read.get(name, ())) > 1:  # set twice: the last one wins, and the warning says so
+            assert f"{name} is set on lines" in warning and f"line {read[name][-1][0]} wins" in warning
+
+
+@PROFILE
+@given(dotenv_files(), st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32"]))
+def test_dotenv__utf16_and_32_are_one_error_naming_env_file(tmp_path_factory, file, codec):
+    lines, newline, _ = file
+    path = tmp_path_factory.mktemp("dotenv") / "x.env"
+    path.write_bytes(newline.join(f"{n}={CANARY}{v}" for n, v in filter(None, lines)).encode(codec))
+    env = Env.with_dotenv({"ENV_FILE": str(path)})
+    if path.stat().st_size == 0:
+        return
+    assert set(env.problems) == {"ENV_FILE"} and "UTF-16" in env.problems["ENV_FILE"]
+    assert CANARY not in env.problems["ENV_FILE"]
+
+
+# -- project secrets of every kind: masked in the doctor's text and JSON and in logs, each item too ---
+HTTPS_SECRET_URLS = st.builds(
+    "https://{}hooks.example.com{}".format,
+    st.sampled_from(["", "u:pw@", f"{CANARY}@"]),
+    st.sampled_from([f"/services/{CANARY}", f"/bot{CANARY}/send", f"/x?sig={CANARY}", f"/?{CANARY}=1"]),
+)
+SECRET_KIND_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "str": st.builds(lambda s: f"{s}{CANARY}{s}", st.sampled_from(["", " ", "é", '"', "\\"])),
+    "list": st.lists(
+        st.one_of(st.builds(lambda s: f"{CANARY}-{s}", st.integers(0, 99)), secret_url(), HTTPS_SECRET_URLS),
+        min_size=1,
+        max_size=4,
+    ).map(", ".join),
+    "int": st.builds("{}{}".format, st.sampled_from(["", "0", " ", "+"]), st.integers(10**7, 10**15)),
+    "float": st.builds("{}e{}".format, st.integers(10**8, 10**12).filter(lambda n: n % 10), st.integers(-6, 2)),
+    "url": st.one_of(secret_url(), HTTPS_SECRET_URLS),
+    "path": st.sampled_from([f"~/keys/{CANARY}.pem", f"/run/secrets/{CANARY}", f"  ~root/{CANARY} "]),
+}
+
+
+def held(kind: str, raw: str) -> list[str]:
+    """What must never show: the canary, or a number as the program holds it."""
+    if kind == "int":
+        return [str(int(raw.strip()))]
+    if kind == "float":
+        return [repr(float(raw))]
+    return [CANARY]
+
+
+@PROFILE
+@given(st.sampled_from(sorted(SECRET_KIND_VALUES)), st.data())
+def test_redaction__project_secret_of_any_kind_never_in_doctor_or_logs(kind, data):
+    import io
+    import logging
+
+    from modestwear_config.components.log_formatters import RedactingFormatter
+    from modestwear_config.doctor import report as doctor
+    from modestwear_config.env import BY_NAME, REGISTRY, declare
+    from modestwear_config.scrub.scrubber import Scrubber
+
+    raw = data.draw(SECRET_KIND_VALUES[kind])
+    var = Variable("PROJECT_SECRET_OF_ANY_KIND", kind, "shop", "A secret.", secret=True)
+    saved, sealed = dict(BY_NAME), REGISTRY.sealed
+    REGISTRY.sealed = False
+    try:
+        declare(var)
+        env = Env({"DEBUG": "true", var.name: raw})
+        forbidden = held(kind, raw)
+        for as_json in (False, True):
+            out = io.StringIO()
+            doctor.render(doctor.diagnose(env), as_json, out, show_settings=True)
+            assert not any(f in out.getvalue() for f in forbidden), (raw, out.getvalue()[-3000:])
+        value = env(var.name)
+        shown = [raw, str(value), repr(value), *(value if isinstance(value, list) else [])]
+        formatter = RedactingFormatter("%(message)s", scrubber=Scrubber(env.secret_values()))
+        for text in shown:
+            line = formatter.format(logging.LogRecord("x", logging.ERROR, __file__, 1, "using %s", (text,), None))
+            assert not any(f in line for f in forbidden if f in text), (text, line)
+    finally:
+        BY_NAME.clear()
+        BY_NAME.update(saved)
+        REGISTRY.sealed = sealed
+
+
+# -- secrets in the encodings a client library applies (class: encoded forms) ----------------------
+def _b64(data: bytes, urlsafe: bool, padded: bool) -> str:
+    import base64
+
+    token = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(data).decode()
+    return token if padded else token.rstrip("=")
+
+
+ENCODERS = {
+    "basic": lambda user, s, urlsafe, padded: _b64(f"{user}:{s}".encode(), urlsafe, padded),
+    "basic-latin1": lambda user, s, urlsafe, padded: _b64(f"{user}:{s}".encode("latin-1", "replace"), urlsafe, padded),
+    "b64-around": lambda user, s, urlsafe, padded: _b64(f"{user}{s}{user}".encode(), urlsafe, padded),
+    "hex": lambda user, s, urlsafe, padded: f"{user}:{s}".encode().hex(),
+    "HEX": lambda user, s, urlsafe, padded: f"{user}{s}".encode().hex().upper(),
+    "json": lambda user, s, urlsafe, padded: __import__("json").dumps({user: s}),
+    "json-in-json": lambda user, s, urlsafe, padded: __import__("json").dumps(__import__("json").dumps([user, s])),
+    "repr": lambda user, s, urlsafe, padded: repr((user, s)),
+    "percent": lambda user, s, urlsafe, padded: __import__("urllib.parse").parse.quote(f"{user}:{s}", safe=""),
+}
+ENCODED_SECRETS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=8, max_size=40)
+CONTEXTS = st.sampled_from(
+    [
+        "Authorization: Basic {}",
+        "{{'authorization': 'Basic {}'}}",
+        "GET /hook?auth={}&page=2 HTTP/1.1",
+        "error: {}",
+        "data={}.",
+        "{}",
+    ]
+)
+
+
+@PROFILE
+@given(
+    ENCODED_SECRETS,
+    st.text(max_size=6),
+    st.sampled_from(sorted(ENCODERS)),
+    st.booleans(),
+    st.booleans(),
+    CONTEXTS,
+)
+def test_scrubber__secret_in_any_client_encoding_never_recoverable(secret, user, encoder, urlsafe, padded, context):
+    """Logs, DEBUG pages (HTML and text) and error reports all go through Scrubber.text/html."""
+    import html
+
+    from modestwear_config.scrub.scrubber import Scrubber
+    from tests.support.recoverable import recoverable
+
+    encoded = ENCODERS[encoder](user, secret, urlsafe, padded)
+    scrubber = Scrubber([secret])
+    line = context.format(encoded)
+    assert not recoverable(secret, scrubber.text(line)), (line, scrubber.text(line))
+    page = f"<pre>{html.escape(line)}</pre>"
+    assert not recoverable(secret, scrubber.html(page)), (page, scrubber.html(page))
+
+
+PLAIN_WORDS = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_/.,"), max_size=200
+)
+
+
+@PROFILE
+@given(ENCODED_SECRETS, PLAIN_WORDS)
+def test_scrubber__text_without_a_secret_is_left_alone(secret, text):
+    """The encodings are found by their content: ordinary text (a request line, a hash, words) is not masked."""
+    from modestwear_config.scrub.scrubber import Scrubber
+    from tests.support.recoverable import recoverable
+
+    assume(not recoverable(secret, text) and "Basic" not in text)
+    assert Scrubber([secret]).text(text) == text
+
+
+# -- list values that look valid and are not: every item one its consumer accepts at request time -----
+LIST_VARIABLES = [v for v in VARIABLES if v.kind == "list"]
+MISJOINED = st.sampled_from([" ", "  ", "\t", ";", "; ", " ;", "|", " | "])
+
+
+def read_problems(env: dict[str, str]) -> dict[str, str]:
+    """Every problem the settings' build and the server plan (gunicorn's variables) record."""
+    from modestwear_config.concerns import CONCERNS
+
+    reader = Env({"DEBUG": "true", **env})
+    try:
+        build_settings(*BUILDERS, env=reader)
+    except ImproperlyConfigured:
+        pass
+    for concern in CONCERNS:
+        if concern.validate is not None:
+            concern.validate(reader)
+    return reader.problems
+
+
+def _companions(var: Variable) -> dict[str, str]:
+    return {"DATABASE_URL": "postgresql://u:p@db.example.com/shop"} if var.name == "DATABASE_REPLICA_URLS" else {}
+
+
+@pytest.mark.parametrize("var", LIST_VARIABLES, ids=lambda v: v.name)
+def test_list_variables__the_example_is_accepted(var):
+    assert var.example, f"{var.name} needs an example: the property below builds its bad values from it"
+    assert var.name not in read_problems({var.name: var.example, **_companions(var)})
+
+
+@PROFILE
+@given(st.sampled_from(LIST_VARIABLES), MISJOINED, st.sampled_from(["", "# production", "#prod", "  # a comment"]))
+def test_list_variables__items_joined_wrong_or_commented_are_refused(var, separator, comment):
+    """Space- or ';'-separated items, or a trailing .env comment: refused, naming the variable."""
+    items = var.example.split(",")
+    value = separator.join([items[0], items[-1]]) if not comment else f"{var.example} {comment}".replace("  ", " ")
+    if not comment and separator.strip() == "" and var.name.startswith("HEALTH_"):
+        value = f"{items[0]}{separator}{items[-1]}"
+    problems = read_problems({var.name: value, **_companions(var)})
+    assert var.name in problems, (value, problems)
+    assert value not in problems[var.name]
+
+
+HOST_PARTS = st.sampled_from(
+    [
+        "shop",
+        "example",
+        "com",
+        "xn--mnchen-3ya",
+        "münchen",
+        "_x",
+        "-",
+        "*",
+        "",
+        "1",
+        "[::1]",
+        "[",
+        ":8000",
+        " ",
+        ";",
+        "#",
+        "'",
+    ]
+)
+
+
+@PROFILE
+@given(st.lists(HOST_PARTS, min_size=1, max_size=4).map(".".join), st.booleans())
+def test_allowed_hosts__an_accepted_host_is_one_a_request_can_match(host, leading_dot):
+    """Django's own request-time check (HttpRequest.get_host) is the judge: what the reader accepts,
+    a request with that Host passes; what Django would refuse, the reader refuses first."""
+    from django.core.exceptions import DisallowedHost
+    from django.test import RequestFactory
+
+    pattern = f".{host}" if leading_dot else host
+    env = Env({"ALLOWED_HOSTS": pattern})
+    hosts = env("ALLOWED_HOSTS")
+    if "ALLOWED_HOSTS" in env.problems:
+        return  # refused at start-up, naming the variable (the messages are constants: never the value)
+    for item in (h for h in hosts if h != "*"):  # as read: stripped; '*' matches any valid Host
+        request_host = item.removeprefix(".")
+        with override_settings(ALLOWED_HOSTS=[item]):
+            try:
+                RequestFactory(HTTP_HOST=request_host).get("/").get_host()
+            except DisallowedHost:
+                pytest.fail(f"accepted {item!r}, but Django refuses every request for {request_host!r}")
+
+
+NETWORK_ITEMS = st.sampled_from(
+    ["10.0.0.0/8", "10.0.0.1/8", "10.0.0.1", "::1", "fe80::/10", "fe80::1/10", "*", "192.168.1.0/24", "300.1.1.1", "x"]
+)
+
+
+@PROFILE
+@given(st.lists(NETWORK_ITEMS, min_size=1, max_size=3), st.sampled_from([",", ", ", " ", ";"]))
+def test_forwarded_allow_ips__accepted_means_gunicorn_accepts(items, separator):
+    from gunicorn.config import Config
+
+    value = separator.join(items)
+    problems = read_problems({"FORWARDED_ALLOW_IPS": value})
+    if "FORWARDED_ALLOW_IPS" not in problems:
+        Config().set("forwarded_allow_ips", value)  # gunicorn's own validator, at its start-up
+
+
+ORIGIN_HOSTS = st.lists(HOST_PARTS, min_size=1, max_size=3).map(".".join)
+
+
+@PROFILE
+@given(st.sampled_from(["https", "http", "HTTPS"]), ORIGIN_HOSTS, st.sampled_from(["", ":443", ":8443", "/", ":0"]))
+def test_cors_origins__an_accepted_origin_is_one_a_browser_request_matches(scheme, host, port):
+    """A browser's Origin for the site the value names (ASCII, the host in its IDNA form, lower case, no
+    default port) is answered by django-cors-headers' middleware with Access-Control-Allow-Origin."""
+    from django.test import Client
+
+    value = f"{scheme}://{host}{port}"
+    built = None
+    try:
+        built = build_settings(*BUILDERS, env=Env({"DEBUG": "true", "CORS_ALLOWED_ORIGINS": value}))
+    except ImproperlyConfigured as exc:
+        assert "CORS_ALLOWED_ORIGINS" in exc.problems
+        return
+    from urllib.parse import urlsplit
+
+    visited = urlsplit(value.strip())  # as the list reads it; hostname lower-cased, IPv6 unbracketed
+    site = visited.hostname or ""
+    try:
+        ascii_host = f"[{site}]" if ":" in site else site.encode("idna").decode().lower()
+    except UnicodeError:
+        pytest.fail(f"accepted {value!r}: no browser can visit that host")
+    default = {"https": 443, "http": 80}[scheme.lower()]
+    origin = f"{scheme.lower()}://{ascii_host}" + (f":{visited.port}" if visited.port not in (None, default) else "")
+    with override_settings(CORS_ALLOWED_ORIGINS=built["CORS_ALLOWED_ORIGINS"]):
+        response = Client(HTTP_ORIGIN=origin).get("/mwc-no-such-page/")
+    assert response.headers.get("access-control-allow-origin") == origin, (value, origin)

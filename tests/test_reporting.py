@@ -88,3 +88,33 @@ def test_filter__frame_dict_secrets_and_url_values():
         "default": {"PASSWORD": reporting_filter.cleansed_substitute}
     }
     assert reporting_filter.cleanse_setting("HOSTS", ["redis://:pw-long@h"]) == ["redis://***@h"]
+
+
+def _client_call(key: str) -> None:
+    """A client library building its request around a key (urllib3, as Mailgun's and others' SDKs do)."""
+    import json
+
+    from urllib3.util import make_headers
+
+    headers = make_headers(basic_auth=f"api:{key}")  # {'authorization': 'Basic base64(api:key)'}
+    digest = key.encode().hex()  # noqa: F841  (a frame variable: hex of the key)
+    body = json.dumps({"credentials": {"key": key}})  # noqa: F841
+    raise ConnectionError(f"401 from https://api.example.com with {headers} {json.dumps(body)}")
+
+
+@pytest.mark.parametrize("key", ["key-0123456789abcdef0123456789abcdef", 'Pa"ss/wörd-1'])
+def test_reporter__secret_encoded_by_a_client_library_never_shown(monkeypatch, rf, unbuilt, key):
+    """The key reached a DEBUG page base64-encoded inside the Basic header a client library built:
+    the page (HTML and text, frame variables and exception text) shows it in no encoding."""
+    from tests.support.recoverable import recoverable
+
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD", key)
+    try:
+        _client_call(key)
+    except ConnectionError as exc:
+        reporter = RedactingExceptionReporter(rf.get("/"), type(exc), exc, exc.__traceback__)
+        plain = ExceptionReporter(rf.get("/"), type(exc), exc, exc.__traceback__)
+        html, text = reporter.get_traceback_html(), reporter.get_traceback_text()
+    assert "Basic" in plain.get_traceback_html() and recoverable(key, plain.get_traceback_html())
+    assert "headers" in html and "digest" in html  # the frame variables are on the page
+    assert not recoverable(key, html) and not recoverable(key, text)

@@ -7,6 +7,7 @@ are defensive) instead of breaking a project.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -43,3 +44,18 @@ def anymail_sender_domain(backend: Any) -> str:
 def anymail_boto3_params(backend: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Amazon SES: the (session, client) keyword arguments anymail built from its settings."""
     return dict(backend.session_params), dict(backend.client_params)
+
+
+# -- gunicorn's arbiter: its settings once the command line and GUNICORN_CMD_ARGS are applied --------
+def gunicorn_settings_in_force(server: Any, names: Iterable[str]) -> dict[str, Any]:
+    """Each named setting as the running gunicorn uses it (the Arbiter's ``cfg``, a gunicorn Config:
+    the configuration module's values, then GUNICORN_CMD_ARGS, then the command line). A setting it
+    cannot tell is left out (the caller then shows the configuration module's own value)."""
+    values: dict[str, Any] = {}
+    for name in names:
+        try:
+            value = getattr(server.cfg, "worker_class_str" if name == "worker_class" else name)
+        except AttributeError:
+            continue
+        values[name] = ",".join(value) if name == "forwarded_allow_ips" and isinstance(value, list) else value
+    return values

@@ -18,9 +18,11 @@ class RedactingFormatter(logging.Formatter):
 
     The last line of defence: whatever a library logs (a URL, an exception
     text, a repr), a secret from the environment never leaves the process.
-    Each secret is matched as written, percent-decoded, percent-encoded and in its
-    repr()/ascii() escaped form; one shorter than MIN_SECRET_LENGTH only as a whole token (so
-    "pw" never masks "pwd"); and any URL's password (scrub/url_passwords.py) whatever its source.
+    Each secret is matched as written, percent-decoded, percent-encoded, repr()/ascii()/JSON
+    escaped (once or twice), in hex, and inside any base64 token (an HTTP Basic header a client
+    built: scrub/encoded_forms.py); one shorter than MIN_SECRET_LENGTH only as a whole token (so
+    "pw" never masks "pwd"); and any URL's password or Basic credentials (scrub/url_passwords.py)
+    whatever their source.
     """
 
     def __init__(self, fmt: str | None = TEXT_FORMAT, *args: Any, scrubber: Scrubber | None = None, **kwargs: Any):

@@ -36,6 +36,7 @@ VARIABLES = (
         "bool",
         "Run tasks inline in the web process (free tier: no worker).",
         default_doc="true when no broker is configured, else false",
+        example="false",
     ),
     V(
         "CELERY_USE_REDIS_URL",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import django.conf.locale
 from django.conf import global_settings, settings
-from django.core.checks import CheckMessage, Warning
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX as INSECURE_PREFIX,
 )
@@ -25,6 +25,7 @@ from django.utils.translation import to_locale
 
 from modestwear_config.env import BY_NAME, Env, variables_of
 from modestwear_config.env.files import base_dir
+from modestwear_config.env.items import host_problem
 
 from .assemble import lazy_settings
 from .compose import Rank
@@ -48,6 +49,7 @@ VARIABLES = (
         (),
         default_doc="localhost,127.0.0.1,[::1] when DEBUG is on",
         example="modestwear.onrender.com",
+        item_problem=host_problem,
     ),
     V(
         "RENDER_EXTERNAL_HOSTNAME",
@@ -187,12 +189,11 @@ def _time_zone(env: Env) -> str:
 
 
 def _allowed_hosts(env: Env, debug: bool) -> list[str]:
-    hosts: list[str] = list(env("ALLOWED_HOSTS"))
-    if any(host_problem(h) for h in hosts):
-        env.error("ALLOWED_HOSTS", "expected host names (like example.com or .example.com), got a URL, path or port")
+    hosts: list[str] = list(env("ALLOWED_HOSTS"))  # each item checked by host_problem as it is read
     render_host: str | None = env("RENDER_EXTERNAL_HOSTNAME")
-    if render_host and host_problem(render_host):
-        env.error("RENDER_EXTERNAL_HOSTNAME", "expected a host name (like app.onrender.com), got a URL, path or port")
+    problem = host_problem(render_host) if render_host else None
+    if problem:
+        env.error("RENDER_EXTERNAL_HOSTNAME", problem)
     elif render_host:
         hosts.append(render_host)
     if not hosts and debug:
@@ -201,20 +202,9 @@ def _allowed_hosts(env: Env, debug: bool) -> list[str]:
     if not hosts:
         env.error("ALLOWED_HOSTS", "You have not set it; it is required when DEBUG is off")
     hosts = list(dict.fromkeys(hosts))
-    if render_host and not host_problem(render_host):
+    if render_host and not problem:
         env.derive("ALLOWED_HOSTS", hosts, ("RENDER_EXTERNAL_HOSTNAME",))
     return hosts
-
-
-def host_problem(host: str) -> bool:
-    """True for what Django would never match: a URL, a path, user info, or a port.
-
-    Django drops the port of the request's Host before matching, so
-    "example.com:8000" in ALLOWED_HOSTS matches nothing; IPv6 needs brackets.
-    """
-    if "/" in host or "@" in host:
-        return True
-    return ":" in host and not (host.startswith("[") and host.endswith("]"))
 
 
 PASSWORD_VALIDATORS = [
@@ -235,9 +225,26 @@ W001 = Warning(
 )
 
 
+E003_TEXT = (
+    "ALLOWED_HOSTS holds {count} entr{ies} no request's Host can match ({problem}): Django answers 400 "
+    "to every request for it."
+)
+
+
 def check_allowed_hosts(**kwargs: Any) -> list[CheckMessage]:
     """ALLOWED_HOSTS holds '*' with DEBUG off."""
     return [W001] if "*" in settings.ALLOWED_HOSTS else []
+
+
+def check_host_entries(**kwargs: Any) -> list[CheckMessage]:
+    """ALLOWED_HOSTS holds entries no request can match (a project may set it in code, after the import)."""
+    problems = [host_problem(h) if isinstance(h, str) else "not a string" for h in settings.ALLOWED_HOSTS]
+    found = [problem for problem in problems if problem]
+    if not found:
+        return []
+    text = E003_TEXT.format(count=len(found), ies="y" if len(found) == 1 else "ies", problem=found[0])
+    hint = "One host name per entry: example.com, .example.com (and its subdomains), [::1], or '*'."
+    return [Error(text, hint=hint, obj="ALLOWED_HOSTS", id=CHECK_PREFIX + "E003")]
 
 
 def _django(*paths: str) -> tuple[str, ...]:
@@ -249,7 +256,10 @@ CONCERN = Concern(
     doc="The signing key, debug mode, host names, paths and locale; Django's own apps and middleware.",
     variables=VARIABLES,
     build=core_settings,
-    checks=(Check(check_allowed_hosts, ("W001",), ("ALLOWED_HOSTS",), deploy=True),),
+    checks=(
+        Check(check_allowed_hosts, ("W001",), ("ALLOWED_HOSTS",), deploy=True),
+        Check(check_host_entries, ("E003",), ("ALLOWED_HOSTS",)),
+    ),
     apps=(
         *(
             Placed(path, Rank.DJANGO_APPS)

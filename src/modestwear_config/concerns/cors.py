@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
 from modestwear_config.env import Env, check_url, variables_of
+from modestwear_config.env.items import origin_host_problem
 
 from .assemble import lazy_settings
 from .compose import Rank
@@ -22,6 +23,7 @@ VARIABLES = (
         "Origins allowed to call the API (scheme://host[:port], no path); FRONTEND_URL is added.",
         (),
         example="https://modestwear-app.vercel.app",
+        item_problem=lambda value: origin_problem(value),
     ),
     V(
         "CSRF_TRUSTED_ORIGINS",
@@ -29,6 +31,7 @@ VARIABLES = (
         "Extra origins trusted for unsafe requests; CORS origins are always trusted.",
         (),
         example="https://admin.modestwear.com",
+        item_problem=lambda value: origin_problem(value, wildcard=True),
     ),
     V("CORS_ALLOW_CREDENTIALS", "bool", "Allow cookies on cross-origin requests.", True),
 )
@@ -91,7 +94,8 @@ def origin_problem(value: str, wildcard: bool = False) -> str | None:
         return "expected origins (scheme://host[:port]), got one with a path, query or user info"
     if not parts.hostname or ("*" in parts.netloc and not (wildcard and parts.netloc.startswith("*."))):
         return "expected origins with a host name (wildcards only as *.domain in CSRF_TRUSTED_ORIGINS)"
-    return None
+    # As a browser sends it (ASCII, punycode): else no request's Origin ever matches.
+    return origin_host_problem(parts.netloc)
 
 
 def _unique(items: list[str]) -> list[str]:

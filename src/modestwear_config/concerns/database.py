@@ -11,6 +11,7 @@ from django.core.checks import CheckMessage, Warning
 
 from modestwear_config.env import Env, variables_of
 from modestwear_config.env.files import base_dir
+from modestwear_config.env.items import url_problem
 
 from .assemble import lazy_settings
 from .db_pool import POOL_EXTRA, POOL_VARIABLES, apply_connection_policy
@@ -32,6 +33,7 @@ VARIABLES = (
         "Read replicas, comma-separated URLs; reads go there, writes and migrations to the primary.",
         (),
         secret=True,
+        item_problem=url_problem,
         example="postgresql://user:pass@replica-host/neondb",
     ),
     V(

@@ -64,7 +64,7 @@ def _middleware_override(built: list[str], current: Any) -> list[CheckMessage]:
 
 
 def check_environment(**kwargs: Any) -> list[CheckMessage]:
-    """The environment sets a name close to a declared one that nothing reads, or .env lines are ignored."""
+    """The environment sets a name close to a declared one that nothing reads, or .env lines are not read as written."""
     return environment_messages(built_env())
 
 
@@ -72,7 +72,8 @@ def environment_messages(env: Env) -> list[CheckMessage]:
     """What the reader found that does not stop the settings from loading (the doctor shows these too).
 
     W031 for every environment name close to a declared one and read by nobody (never its value);
-    W033 for the reader's warnings (.env lines that are not KEY=VALUE, by number).
+    W033 for the reader's warnings (.env lines not read as written: not KEY=VALUE, set twice, a trailing
+    comment; by number).
     """
     typos: list[CheckMessage] = [
         Warning(

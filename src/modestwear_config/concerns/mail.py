@@ -27,8 +27,8 @@ VARIABLES = (
     V("EMAIL_PORT", "int", "SMTP port (587 STARTTLS, 465 implicit TLS).", 587, minimum=1, maximum=65535),
     V("EMAIL_HOST_USER", "str", "SMTP user name.", "", example="your-email@gmail.com"),
     V("EMAIL_HOST_PASSWORD", "str", "SMTP password.", "", secret=True, example="your-app-password"),
-    V("EMAIL_USE_TLS", "bool", "STARTTLS.", default_doc="true on port 587"),
-    V("EMAIL_USE_SSL", "bool", "Implicit TLS.", default_doc="true on port 465"),
+    V("EMAIL_USE_TLS", "bool", "STARTTLS.", default_doc="true on port 587", example="true"),
+    V("EMAIL_USE_SSL", "bool", "Implicit TLS.", default_doc="true on port 465", example="false"),
     V(
         "EMAIL_TIMEOUT",
         "int",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modestwear_config.env import variables_of
+from modestwear_config.env.items import network_problem
 from modestwear_config.server.plan import server_plan
 
 from .unit import Concern, Extra, no_settings
@@ -15,6 +16,7 @@ VARIABLES = (
         "int",
         "gunicorn worker processes.",
         default_doc="2 x CPUs + 1, CPUs from the cgroup quota and affinity",
+        example="3",
         minimum=1,
         maximum=256,
     ),
@@ -66,6 +68,7 @@ VARIABLES = (
         (),
         default_doc="* when BEHIND_TLS_PROXY, else 127.0.0.1,::1",
         example="10.0.0.0/8",
+        item_problem=network_problem,
     ),
 )
 

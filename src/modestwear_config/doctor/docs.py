@@ -107,8 +107,19 @@ def extra_names() -> list[str]:
 
 
 def _example_line(var: Variable) -> str:
-    value = var.example or ("" if var.default is None else var.shown_default)
-    return f"# {var.name}={value}"
+    """`# NAME=value`: the example, else the default as the variable is spelled, so that uncommenting the
+    line sets what it says (never shown_default's words: "empty" would become a real value)."""
+    return f"# {var.name}={var.example or _spelled(var.default)}"
+
+
+def _spelled(default: object) -> str:
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, (list, tuple)):
+        return ",".join(str(item) for item in default)
+    return str(default)
 
 
 def env_example(variables: Iterable[Variable] | None = None) -> str:

@@ -27,7 +27,7 @@ from modestwear_config.concerns import CONCERNS, check_ledger, django_check_vari
 from modestwear_config.concerns.environment import environment_messages
 from modestwear_config.concerns.project import project_settings
 from modestwear_config.env import BY_NAME, REGISTRY, Env, Variable
-from modestwear_config.scrub.scrubber import Scrubber
+from modestwear_config.scrub.scrubber import Scrubber, shown_secret
 from modestwear_config.scrub.url_passwords import redact
 
 from .docs import env_example
@@ -168,10 +168,9 @@ def masked_value(env: Env, var: Variable) -> str:
     if var.name in env.problems:
         # A secret pasted into the wrong variable is exactly what makes a value invalid.
         return "<invalid, not shown>"
-    if var.secret and var.kind not in ("url", "list"):
-        return "set"
-    # Every password a consumer would parse (user info, query, each server of a list).
-    return redact(raw.strip() if var.secret else raw) or '""'
+    if var.secret:  # every kind: each password a consumer would parse, each list item, or "set"
+        return shown_secret(var.kind, raw) or '""'
+    return redact(raw) or '""'  # a password in any URL, whatever the variable
 
 
 # -- the settings produced, masked --------------------------------------------------

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .errors import ImproperlyConfigured
-from .reader import Env, check_url
+from .parsers import check_url
+from .reader import Env
 from .variables import BY_NAME, REGISTRY, Variable, declare, declared, variables_of
 
 __all__ = [

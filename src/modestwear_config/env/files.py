@@ -35,6 +35,10 @@ class SecretFileError(Exception):
     """A *_FILE path that is not a small regular file (the message never holds its content)."""
 
 
+class DotenvEncodingError(Exception):
+    """A .env file that is not UTF-8 text (the message never holds its content)."""
+
+
 def read_bounded(path: str, limit: int = SECRET_FILE_MAX_BYTES) -> bytes:
     """A regular file's bytes, at most `limit`: never a device (/dev/zero), never blocked on a FIFO."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
@@ -105,8 +109,9 @@ def load_dotenv(env: Env) -> dict[str, str]:
 def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     """Parse a .env file with django-environ into a private dict, never into os.environ.
 
-    Lines that are not KEY=VALUE are reported by number, never by content (one may hold a
-    secret), and never reach django-environ, which would log them in full.
+    Read as editors save it: UTF-8 with or without a BOM, LF, CRLF or CR line ends. Every line
+    is read as written or named by number in a warning (W033), never quoted (one may hold a
+    secret) and never handed to django-environ, which would log it in full.
     """
     import environ  # type: ignore[import-untyped]
 
@@ -114,9 +119,9 @@ def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     if not env.is_set("ENV_FILE"):
         env.derive("ENV_FILE", path, ("BASE_DIR",))
     try:
-        lines = read_bounded(str(path), DOTENV_MAX_BYTES).decode("utf-8").splitlines()
-    except UnicodeDecodeError:
-        env.error("ENV_FILE", f"{path} is not UTF-8 text")
+        text = decode_dotenv(read_bounded(str(path), DOTENV_MAX_BYTES))
+    except DotenvEncodingError as exc:  # UTF-16 (a Windows tool), or not UTF-8 at all
+        env.error("ENV_FILE", f"{path} {exc}")
         return {}
     except SecretFileError as exc:  # a device, a FIFO, a directory, or too large: never read whole
         env.error("ENV_FILE", f"{path} is {exc}")
@@ -124,16 +129,65 @@ def _read_dotenv_file(path: Path, env: Env) -> dict[str, str]:
     except (OSError, ValueError) as exc:  # ValueError: NUL in the path
         env.error("ENV_FILE", f"{path} cannot be read ({type(exc).__name__})")
         return {}
-    bad = [number for number, line in enumerate(lines, start=1) if not _dotenv_line_ok(line)]
-    if bad:
-        numbers = ", ".join(str(n) for n in bad[:10]) + (", ..." if len(bad) > 10 else "")
+    lines = NEWLINE.split(text.removesuffix("\n").removesuffix("\r"))
+    notes = line_notes(lines)
+    if notes:
         # A warning, not an error: the other lines load, so `manage.py config` can run and show it.
-        env.warnings["ENV_FILE"] = f"{path}: line(s) {numbers} are not KEY=VALUE and were ignored (contents not shown)"
+        env.warnings["ENV_FILE"] = f"{path}: " + "; ".join(notes) + " (contents not shown)"
     values: dict[str, str] = {}
     reader: Any = type("_DotenvReader", (environ.Env,), {"ENVIRON": values})
-    reader.read_env(io.StringIO("\n".join(line for line in lines if _dotenv_line_ok(line))))
+    reader.read_env(io.StringIO("\n".join(line for line in lines if _assignment(line))))
     return values
 
 
-def _dotenv_line_ok(line: str) -> bool:
-    return not line or line.startswith("#") or DOTENV_LINE.match(line) is not None
+NEWLINE = re.compile(r"\r\n|\r|\n")  # what editors end lines with; str.splitlines() also cuts at U+2028, \f ...
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-32's start with one of them too
+# Whitespace then '#' in an unquoted value: a comment to a reader, part of the value to django-environ.
+TRAILING_COMMENT = re.compile(
+    r"""\A(?:export )?[A-Za-z_0-9]+=(?:[^'"].*)?\s#|\A(?:export )?[A-Za-z_0-9]+=(['"]).*\1\s*#"""
+)
+
+
+def decode_dotenv(content: bytes) -> str:
+    """The text of a .env file: UTF-8, a BOM dropped; UTF-16/32 (BOM or NUL bytes) is refused by name."""
+    if content.startswith(UTF16_BOMS) or b"\x00" in content:
+        raise DotenvEncodingError("is UTF-16 text (as Windows tools save it): save it as UTF-8")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DotenvEncodingError("is not UTF-8 text") from None
+
+
+def line_notes(lines: list[str]) -> list[str]:
+    """What a reader of the file would not expect, each line by number: never a line's content."""
+    bad = [n for n, line in enumerate(lines, start=1) if not (_comment(line) or _assignment(line))]
+    notes = [f"line(s) {_numbers(bad)} are not KEY=VALUE and were ignored"] if bad else []
+    commented = [n for n, line in enumerate(lines, start=1) if _assignment(line) and TRAILING_COMMENT.match(line)]
+    if commented:
+        notes.append(
+            f"line(s) {_numbers(commented)} hold ' #' after the value, which keeps it as part of the value "
+            "(put the comment on its own line, or quote a value that holds ' #')"
+        )
+    seen: dict[str, list[int]] = {}
+    for number, line in enumerate(lines, start=1):
+        match = _assignment(line)
+        if match:
+            seen.setdefault(match.group(1), []).append(number)
+    for name, numbers in seen.items():
+        if len(numbers) > 1:
+            lines_text = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            notes.append(f"{name} is set on lines {lines_text}: line {numbers[-1]} wins")
+    return notes
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+
+
+def _comment(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith("#")
+
+
+def _assignment(line: str) -> re.Match[str] | None:
+    """KEY=VALUE by django-environ's own rule, on one line as an editor shows it."""
+    return DOTENV_LINE.match(line) if line.splitlines() == [line] else None

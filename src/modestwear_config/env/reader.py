@@ -10,25 +10,22 @@ into the wrong variable.
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from modestwear_config.scrub.url_passwords import passwords
 
 from .errors import ImproperlyConfigured
 from .files import SecretFileError, load_dotenv, read_bounded
+from .parsers import FALSE, PARSERS, TRUE, check_text, check_url, list_items
 from .variables import BY_NAME, Variable
 
+__all__ = ["FALSE", "TRUE", "Env", "Source", "check_url"]
 Source = Literal["environment", "file", "dotenv", "default"]
-TRUE = frozenset({"true", "1", "yes", "on"})
-FALSE = frozenset({"false", "0", "no", "off"})
 _NOT_READ = object()
-# Integers without a declared maximum: what a C int (socket, select, struct) still takes.
-MAX_INT = 2**31 - 1
 
 
 class Env:
@@ -80,7 +77,7 @@ class Env:
             return fallback
         try:
             check_text(raw)
-            return _PARSERS[var.kind](raw, var)
+            return PARSERS[var.kind](raw, var)
         except ValueError as exc:
             self.error(name, str(exc))
             return fallback
@@ -144,11 +141,11 @@ class Env:
 
     # -- secrets ------------------------------------------------------------
     def secret_values(self) -> Iterator[str]:
-        """Every secret value set in this environment, and URL passwords, for log scrubbing.
+        """Every form a secret set in this environment takes on its way out, for the one scrubber.
 
-        Both the raw and the stripped value, and every password a consumer would
-        parse out of a URL (redaction.passwords: user info, query, every server
-        of a list), as written (percent-encoded) and decoded.
+        The raw and the stripped value; every password a consumer would parse out of a URL
+        (url_passwords.passwords: user info, query, every server of a list), as written
+        (percent-encoded) and decoded; and the value as the program holds it (held_forms).
         """
         for var in BY_NAME.values():
             if not var.secret:
@@ -160,96 +157,30 @@ class Env:
             yield raw.strip()
             if var.kind in ("url", "list"):
                 yield from passwords(raw)
+            yield from held_forms(var, raw)
 
 
-# -- parsers: raise ValueError with a message that never contains the value ----
-def check_text(raw: str) -> None:
-    """Refuse what Python decoded from non-UTF-8 bytes (surrogate escapes): encoding it later fails."""
+# An http(s) URL's path or query shorter than this is a route ("/v1"), not where its secret hides.
+MIN_URL_PART = 8
+
+
+def held_forms(var: Variable, raw: str) -> list[str]:
+    """A secret as the program holds and prints it, whatever its kind: each item of a list (a
+    library logs one key of several), an int or float as Python prints it ("0042" -> 42), a path
+    with its ~ expanded, and an http(s) URL's path and query (a webhook's or a presigned URL's token).
+    Invalid values too: a list item the reader refused is still a secret."""
+    if var.kind == "list":
+        return list_items(raw)
     try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("expected UTF-8 text, got bytes that are not UTF-8") from None
-
-
-def _parse_bool(raw: str, var: Variable) -> bool:
-    value = raw.strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise ValueError("expected a boolean (true/false/1/0/yes/no/on/off), got an unrecognised value")
-
-
-def _parse_number(raw: str, var: Variable, cast: Callable[[str], Any], what: str) -> Any:
-    try:
-        value = cast(raw.strip())
+        value = PARSERS[var.kind](raw, var)
     except ValueError:
-        raise ValueError(f"expected {what}, got an unrecognised value") from None
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"expected {what}, got a non-finite number")
-    if var.minimum is not None and value < var.minimum:
-        raise ValueError(f"expected {what} >= {var.minimum:g}")
-    maximum = var.maximum if var.maximum is not None else MAX_INT if isinstance(value, int) else None
-    if maximum is not None and value > maximum:
-        raise ValueError(f"expected {what} <= {maximum:g}")
-    return value
-
-
-def _parse_str(raw: str, var: Variable) -> str:
-    value = raw if var.secret else raw.strip()
-    if not var.secret and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        # Such values end up in headers, mail headers or paths, where they fail on every use.
-        raise ValueError("expected text, got control characters")
-    if var.choices:
-        match = {c.lower(): c for c in var.choices}.get(value.lower())
-        if match is None:
-            raise ValueError(f"expected one of {', '.join(var.choices)}, got an unrecognised value")
-        return match
-    return value
-
-
-def _parse_list(raw: str, var: Variable) -> list[str]:
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def _parse_url(raw: str, var: Variable) -> str:
-    value = raw.strip()
-    if not value:
-        raise ValueError("expected a URL, got an empty value")
-    check_url(value)
-    return value
-
-
-def check_url(value: str) -> SplitResult:
-    """Split a URL, or raise ValueError (without the URL) if it has no scheme or is malformed."""
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise ValueError("expected a URL, got one with whitespace or control characters")
-    try:
+        return []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value), repr(value)]
+    if isinstance(value, Path):
+        return [str(value)]
+    if var.kind == "url":
         parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError:
-        raise ValueError("expected a URL, got one that cannot be parsed (bad port or brackets?)") from None
-    if not parts.scheme or "://" not in value:
-        raise ValueError("expected a URL with a scheme (like scheme://host), got one without")
-    return parts
-
-
-def _parse_path(raw: str, var: Variable) -> Path:
-    value = raw.strip()
-    if not value or "\x00" in value:
-        raise ValueError("expected a file system path, got an empty or invalid value")
-    try:
-        return Path(value).expanduser()
-    except RuntimeError:  # ~user/ for a user this system does not know
-        raise ValueError("expected a file system path, got a ~user path whose user does not exist") from None
-
-
-_PARSERS: dict[str, Callable[[str, Variable], Any]] = {
-    "bool": _parse_bool,
-    "int": lambda raw, var: _parse_number(raw, var, int, "an integer"),
-    "float": lambda raw, var: _parse_number(raw, var, float, "a number"),
-    "str": _parse_str,
-    "list": _parse_list,
-    "url": _parse_url,
-    "path": _parse_path,
-}
+        if parts.scheme.lower() in ("http", "https"):
+            return [part for part in (parts.path, parts.query) if len(part) >= MIN_URL_PART]
+    return []

@@ -30,6 +30,9 @@ class Variable:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    # A list's rule for each item, as its consumer reads it at request time (env/items.py): what is
+    # wrong with one item, never quoting it, or None.
+    item_problem: Callable[[str], str | None] | None = None
 
     @property
     def shown_default(self) -> str:

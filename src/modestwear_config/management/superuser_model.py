@@ -126,13 +126,59 @@ def extra_values(user_model: type[AbstractBaseUser], given: dict[str, str]) -> t
     return values, missing
 
 
+def identifying_fields(user_model: type[AbstractBaseUser]) -> list[str]:
+    """The fields an existing account is found by (and then never promoted silently): the login field,
+    the email field, and each other required field that is unique. --help names these, and only these."""
+    unique = [n for n in extra_required_fields(user_model) if user_model._meta.get_field(n).unique]  # type: ignore[union-attr]
+    return list(dict.fromkeys([login_field(user_model), *filter(None, [email_field(user_model)]), *unique]))
+
+
 def unique_holder(users: models.QuerySet[Any], wanted: Wanted) -> AbstractBaseUser | None:
     """An account that already holds one of the wanted unique values (say, the user name an email-login
     model requires): never a second account, and never promoted silently."""
+    identifying = identifying_fields(users.model)
     for attname, value in wanted.extra.items():
         model_field = next(f for f in users.model._meta.concrete_fields if f.attname == attname)
-        if model_field.unique:
+        if model_field.name in identifying:
             holder: AbstractBaseUser | None = users.filter(**{attname: value}).first()
             if holder is not None:
                 return holder
     return None
+
+
+# -- the command's --help, from the installed user model: every line true of it ---------------------
+def identity(user_model: type[AbstractBaseUser] | None) -> str:
+    """ "username or email": what an existing account is found by, in words."""
+    return " or ".join(identifying_fields(user_model)) if user_model is not None else "email or login field"
+
+
+def username_help(user_model: type[AbstractBaseUser] | None) -> str:
+    """What --username does with this user model."""
+    if user_model is not None and login_field(user_model) == "username":
+        return "the user name, the login field (default: $DJANGO_SUPERUSER_USERNAME, else the email's local part)"
+    if user_model is not None and "username" in model_fields(user_model):
+        return "the user name, a required field (default: $DJANGO_SUPERUSER_USERNAME)"
+    return "ignored: the user model has no username field" if user_model is not None else "the user name"
+
+
+def exit_codes(user_model: type[AbstractBaseUser] | None) -> str:
+    """The --help epilog: the exit codes and the environment, as they are for this user model."""
+    return f"""\
+exit codes:
+  {EXIT_OK}  done: created, already a superuser (nothing changed), password updated, promoted,
+     or skipped because DJANGO_SUPERUSER_EMAIL is unset (without --require)
+  {EXIT_DATABASE}  the database cannot be reached or refused the work (its error type is shown;
+     `manage.py config --connections` tells more)
+  {EXIT_CONFIGURATION}  configuration: a missing or invalid variable or option (email unset with
+     --require, no password where one is needed, an invalid email or user name, a bad _FILE)
+  {EXIT_REFUSED}  refused: an account with that {identity(user_model)} exists and is not a superuser;
+     it is promoted only with --promote
+  {EXIT_WEAK_PASSWORD}  the password fails AUTH_PASSWORD_VALIDATORS and DEBUG is off
+
+environment: DJANGO_SUPERUSER_EMAIL, DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD
+(or DJANGO_SUPERUSER_PASSWORD_FILE). The password is never accepted on the command line
+(it would show in `ps`) and never printed. A custom user model's USERNAME_FIELD and
+REQUIRED_FIELDS: --<field> or DJANGO_SUPERUSER_<FIELD> (from the environment or .env),
+as Django's createsuperuser reads them; only a login field that is not the email defaults
+(to the email's local part).
+"""

@@ -13,11 +13,16 @@ error pages all mask what ``secret_spans`` finds:
   all); a new URL starts only where ``scheme://`` follows the separator, so a
   password holding ``,`` or ``;`` stays inside its URL.
 
+In free text, also HTTP Basic credentials (``Basic base64(user:password)``, as a client library
+builds the header), whatever their source: they always carry a password.
+
 Over-redacting beats leaking: a ``@`` in a query string masks up to it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 from itertools import pairwise
@@ -32,6 +37,8 @@ _NEXT_URL = re.compile(r"[,;]\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
 _URL_END = re.compile(r"[\s<>\"'`]")
 SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|cred|sig", re.IGNORECASE)
 # libpq keyword/value connection strings in free text ("host=db password='s e'"), e.g. a frame's conninfo.
+# HTTP Basic credentials in free text: a header line, a repr of a headers dict, an error report.
+_BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/_-]{4,}={0,2})", re.IGNORECASE)
 _KEYWORD_PASSWORD = re.compile(r"\b(?:ssl)?pass(?:word|wd)?\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'\"&;,]+)", re.IGNORECASE)
 
 
@@ -58,7 +65,18 @@ def secret_spans(text: str, embedded: bool = False, merged: bool = True) -> list
             spans += _url_spans(text, scheme.end(), stop.start() if stop else end, embedded)
     if embedded:
         spans += [Span(m.start(1), m.end(1), True) for m in _KEYWORD_PASSWORD.finditer(text)]
+        spans += [Span(m.start(1), m.end(1), True) for m in _BASIC.finditer(text) if _is_credentials(m.group(1))]
     return _merged(sorted(spans)) if merged else spans
+
+
+def _is_credentials(token: str) -> bool:
+    """True when `token` is base64 (standard or URL-safe) of user:password, as HTTP Basic sends it."""
+    padded = token.rstrip("=").translate(str.maketrans("-_", "+/"))
+    try:
+        decoded = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return b":" in decoded
 
 
 def _merged(spans: list[Span]) -> list[Span]:

@@ -11,14 +11,16 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from modestwear_config.compat import gunicorn_settings_in_force
 from modestwear_config.env import Env
 
-from .plan import Plan, describe, gunicorn_settings, where
+from .plan import SHOWN, Plan, describe, gunicorn_settings, where
 
 
 def when_ready(server: Any) -> None:
-    """Logged once by the master, after the socket is bound (workers never run this hook)."""
-    server.log.info(describe(PLAN))
+    """Logged once by the master, after the socket is bound (workers never run this hook): the settings
+    gunicorn uses, which its command line and GUNICORN_CMD_ARGS may have changed, not the plan alone."""
+    server.log.info(describe(PLAN, gunicorn_settings_in_force(server, SHOWN)))
 
 
 def post_fork(server: Any, worker: Any) -> None:

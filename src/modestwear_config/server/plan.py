@@ -14,7 +14,6 @@ count honours the container's CPU quota and affinity: on Render's free tier
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 from collections.abc import Collection
@@ -161,27 +160,40 @@ def _trusted_forwarders(env: Env, behind_proxy: bool) -> str:
         trusted = "*" if behind_proxy else "127.0.0.1,::1"
         env.derive("FORWARDED_ALLOW_IPS", trusted, ("BEHIND_TLS_PROXY",))
         return trusted
-    if given != ["*"] and not all(_is_network(item) for item in given):
+    if "*" in given and given != ["*"]:  # each item is checked as it is read (env.items.network_problem)
         env.error("FORWARDED_ALLOW_IPS", "expected IP addresses or networks (like 10.0.0.0/8,::1), or * alone")
     return ",".join(given)
 
 
-def _is_network(item: str) -> bool:
-    try:
-        ipaddress.ip_network(item, strict=False)
-    except ValueError:
-        return False
-    return True
+# The settings the start-up summary shows, in its order.
+SHOWN = (
+    "bind",
+    "workers",
+    "worker_class",
+    "threads",
+    "timeout",
+    "max_requests",
+    "max_requests_jitter",
+    "forwarded_allow_ips",
+    "loglevel",
+)
+OVERRIDDEN = "gunicorn's command line or GUNICORN_CMD_ARGS"
 
 
-def describe(plan: Plan) -> str:
-    s = plan.settings
-    return (
+def describe(plan: Plan, in_force: dict[str, Any] | None = None) -> str:
+    """One line: the plan, or (gunicorn running) the settings gunicorn uses, each override said to be one."""
+    in_force = in_force or {}
+    s = {**plan.settings, **in_force}
+    changed = [name for name in SHOWN if name in in_force and in_force[name] != plan.settings[name]]
+    reason = OVERRIDDEN if "workers" in changed else plan.workers_reason
+    line = (
         f"modestwear_config.gunicorn: bind={','.join(s['bind'])} workers={s['workers']} "
-        f"(from {plan.workers_reason}) worker_class={s['worker_class']} threads={s['threads']} "
+        f"(from {reason}) worker_class={s['worker_class']} threads={s['threads']} "
         f"timeout={s['timeout']}s max_requests={s['max_requests']}+{s['max_requests_jitter']} "
         f"forwarded_allow_ips={s['forwarded_allow_ips']} loglevel={s['loglevel']}"
     )
+    others = [name for name in changed if name != "workers"]
+    return line + (f" ({', '.join(others)} from {OVERRIDDEN})" if others else "")
 
 
 def where(plan: Plan, env: Env) -> str:
@@ -192,4 +204,6 @@ def where(plan: Plan, env: Env) -> str:
     public = env("RENDER_EXTERNAL_HOSTNAME")
     if public:
         lines.append(f"Public URL: https://{public}/")
+    if env.environ.get("GUNICORN_CMD_ARGS"):  # gunicorn applies it over this module's settings
+        lines.append("GUNICORN_CMD_ARGS is set: the options it gives (like --bind) override the above")
     return "\n".join(lines)

@@ -29,36 +29,20 @@ from modestwear_config.management.superuser_model import (  # noqa: F401  (EXIT_
     clean_email,
     clean_field,
     email_field,
+    exit_codes,
     extra_values,
     given_value,
     has_field,
+    identity,
     is_superuser,
     login_field,
     model_fields,
     unique_holder,
     user_model_or_none,
+    username_help,
     variable,
 )
 
-EXIT_CODES = f"""\
-exit codes:
-  {EXIT_OK}  done: created, already a superuser (nothing changed), password updated, promoted,
-     or skipped because DJANGO_SUPERUSER_EMAIL is unset (without --require)
-  {EXIT_DATABASE}  the database cannot be reached or refused the work (its error type is shown;
-     `manage.py config --connections` tells more)
-  {EXIT_CONFIGURATION}  configuration: a missing or invalid variable or option (email unset with
-     --require, no password where one is needed, an invalid email or user name, a bad _FILE)
-  {EXIT_REFUSED}  refused: an account with that email or user name exists and is not a superuser;
-     it is promoted only with --promote
-  {EXIT_WEAK_PASSWORD}  the password fails AUTH_PASSWORD_VALIDATORS and DEBUG is off
-
-environment: DJANGO_SUPERUSER_EMAIL, DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD
-(or DJANGO_SUPERUSER_PASSWORD_FILE). The password is never accepted on the command line
-(it would show in `ps`) and never printed. A custom user model's USERNAME_FIELD and
-REQUIRED_FIELDS: --<field> or DJANGO_SUPERUSER_<FIELD> (from the environment or .env),
-as Django's createsuperuser reads them; only a login field that is not the email defaults
-(to the email's local part).
-"""
 # pg_advisory_xact_lock key: any constant bigint, shared by every run on one database.
 LOCK_KEY = 0x6D77_5375_7065_7255  # "mwSupeRU"
 PASSWORD_VARIABLE = "DJANGO_SUPERUSER_PASSWORD"
@@ -77,16 +61,13 @@ class Command(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.epilog = EXIT_CODES
+        parser.epilog = exit_codes(user_model_or_none())
         return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--email", help="the superuser's email (default: $DJANGO_SUPERUSER_EMAIL)")
-        parser.add_argument(
-            "--username",
-            help="the user name (default: $DJANGO_SUPERUSER_USERNAME; when it is the login field, else "
-            "the email's local part); ignored when the user model has no username field",
-        )
+        user_model = user_model_or_none()
+        parser.add_argument("--username", help=username_help(user_model))
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help='database alias (default: "default")')
         parser.add_argument(
             "--update-password", action="store_true", help="set the existing superuser's password from the environment"
@@ -94,14 +75,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--promote",
             action="store_true",
-            help="make an existing non-superuser account with that email or user name a "
-            "superuser (its password is then set from the environment)",
+            help=f"make an existing non-superuser account with that {identity(user_model)} a superuser "
+            "(its password is then set from the environment)",
         )
         parser.add_argument(
             "--require", action="store_true", help="fail (exit 2) instead of skipping when no email is configured"
         )
         self.field_options = {"username"}  # options that carry a model field's value
-        for name in model_fields(user_model_or_none()):
+        for name in model_fields(user_model):
             if name in ("email", "username"):
                 continue  # declared above, whatever the model: never twice
             try:
@@ -218,7 +199,7 @@ class Command(BaseCommand):
         name = user.get_username()
         if not wanted.promote:
             raise CommandError(
-                f"An account {name!r} with this email or user name exists and is not a superuser, so it was "
+                f"An account {name!r} with this {identity(type(user))} exists and is not a superuser, so it was "
                 "NOT promoted: anyone could have registered the admin's address before the first deploy. "
                 "Check who owns it, then run again with --promote (its password is then replaced by "
                 f"{PASSWORD_VARIABLE}).",
