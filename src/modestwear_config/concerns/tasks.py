@@ -8,6 +8,7 @@ them in django-tasks-db's `manage.py db_worker`; celery hands them to Celery's b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django
@@ -20,6 +21,7 @@ from .compose import Rank
 from .unit import Concern, Extra, Placed
 
 BUILT_IN_SINCE = (6, 0)
+QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 V = variables_of("tasks")
 VARIABLES = (
     V(
@@ -30,7 +32,16 @@ VARIABLES = (
         "immediate",
         choices=("immediate", "database", "celery", "dummy"),
     ),
-    V("TASKS_QUEUES", "list", "Queue names tasks may be enqueued on, comma-separated.", ("default",)),
+    V(
+        "TASKS_QUEUES",
+        "list",
+        "Queue names tasks may be enqueued on, comma-separated.",
+        ("default",),
+        example="default,emails",
+        item_problem=lambda item: (
+            None if QUEUE_NAME.fullmatch(item) else "expected queue names (letters, digits, _ . -)"
+        ),
+    ),
 )
 BACKPORT = Extra("tasks", ("django_tasks",), "TASKS_BACKEND=immediate on Django 5.2 (the django-tasks backport)")
 DATABASE = Extra("tasks-db", ("django_tasks_db",), "TASKS_BACKEND=database (django-tasks-db, manage.py db_worker)")
