@@ -201,7 +201,7 @@ def probe_storage(timeout: float) -> object:
     storage = storages["default"]
     if isinstance(storage, FileSystemStorage):
         writable_directory(Path(storage.location))
-    elif type(storage).__module__.startswith("cloudinary_storage"):
+    elif any(cls.__module__.startswith("cloudinary_storage") for cls in type(storage).__mro__):
         import cloudinary.api  # type: ignore[import-untyped]
 
         # The Admin API's ping: reads nothing, writes nothing, checks the credentials.

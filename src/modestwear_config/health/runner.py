@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from modestwear_config.components.deadline import deadline
+
 from .catalog import SKIPPED, Probe, Selected, select
 from .conf import conf
 from .results import FAIL, OK, CheckReport, Report, Result
@@ -53,6 +55,8 @@ STALE_FACTOR = 2.0  # a passing result is served, while one refresh runs, until 
 WAIT_SHORT = 0.5
 ABANDON_FACTOR = 2.0  # a flight older than this many timeouts is given up on; the next probe starts anew
 MAX_ABANDONED = 2  # per check: stuck threads kept alive before no new flight is started
+DEADLINE_MARGIN = 0.1  # seconds past its timeout before a flight's sockets are shut down: the driver's own error first
+KEPT_SOCKETS = 8  # per check: the open sockets its flights connected, watched by its next flights' deadlines
 Spawn = Callable[[Callable[[], None], str], None]
 
 
@@ -171,14 +175,21 @@ class Runner:
     def _fly(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
         start = time.monotonic()
         result = Result(FAIL, 0.0, False, "RuntimeError")  # if even building the result fails
-        try:
-            outcome = probe(timeout)
-            result = Result(SKIPPED if outcome == SKIPPED else OK, _ms(start))
-        except BaseException as exc:  # noqa: BLE001 - even SystemExit: this thread ends here, the flight must too
-            result = Result(FAIL, _ms(start), is_timeout(exc), type(exc).__name__)
-            _log_failure(name, result)
-        finally:
-            self._land(name, flight, result)
+        # A deadline, not only the drivers' per-read timeouts: the sockets this flight connects, and
+        # those the check's earlier flights connected and keep open, are shut down when it is due.
+        with deadline(timeout + DEADLINE_MARGIN, watch=self.state.sockets.get(name, ())) as scope:
+            try:
+                outcome = probe(timeout)
+                result = Result(SKIPPED if outcome == SKIPPED else OK, _ms(start))
+            except BaseException as exc:  # noqa: BLE001 - even SystemExit: this thread ends here, the flight must too
+                expired = scope.expired  # the driver saw its socket closed under it: the deadline's doing
+                result = Result(
+                    FAIL, _ms(start), expired or is_timeout(exc), "TimeoutError" if expired else type(exc).__name__
+                )
+                _log_failure(name, result)
+            finally:
+                self.state.sockets[name] = scope.alive()[-KEPT_SOCKETS:]
+                self._land(name, flight, result)
 
     def _land(self, name: str, flight: _Flight, result: Result) -> None:
         with self.state.lock:

@@ -19,6 +19,7 @@ class HealthState:
         self.flights: dict[str, Any] = {}  # check name -> the _Flight running it (runner.py)
         self.cache: dict[str, tuple[float, Any]] = {}  # check name -> (when, Result)
         self.abandoned: dict[str, int] = {}  # check name -> flights given up on whose thread still runs
+        self.sockets: dict[str, list[tuple[int, int]]] = {}  # check name -> kept sockets (fd, inode) it connected
         self.waiter = threading.Lock()  # held by the one request that may wait the whole budget
         self.database_probes: dict[str, tuple[dict[str, Any], Any]] = {}  # alias -> (its settings, probe)
         self.redis_clients: dict[tuple[str, str, float], Any] = {}
