@@ -96,7 +96,8 @@ def _stack() -> list[Scope]:
 
 
 def _audit(event: str, args: tuple[object, ...]) -> None:
-    # Runs for every audit event of the process: one comparison unless a socket connects.
+    # Runs for every audit event of the process: one comparison unless a socket connects. Raises only to
+    # refuse a connection in a deadline already past (a driver's retry): TimeoutError, as a connect timeout.
     if event != "socket.connect":
         return
     stack = getattr(_local, "stack", None)
@@ -105,10 +106,12 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
     try:
         fd = args[0].fileno()  # type: ignore[attr-defined]
         sock = (fd, os.fstat(fd).st_ino)
-    except Exception:  # noqa: BLE001 - an audit hook must never raise into the connecting code
+    except Exception:  # noqa: BLE001 - nothing else may raise into the connecting code
         return
     for scope in stack:
         scope.add(sock)
+        if scope.expired:  # a retry after the deadline: refused like a connect that timed out
+            raise TimeoutError("deadline passed")
 
 
 def _hook() -> None:
