@@ -14,7 +14,12 @@ from modestwear_config.env import Env
 
 from .unit import Extra
 
-ANYMAIL = Extra("anymail", ("anymail",), "EMAIL_PROVIDER=resend, EMAIL_API_KEY, DEFAULT_FROM_EMAIL (an HTTP email API)")
+ANYMAIL = Extra(
+    "anymail",
+    ("anymail",),
+    "EMAIL_PROVIDER=resend, EMAIL_API_KEY, DEFAULT_FROM_EMAIL (an HTTP email API)",
+    ("django-anymail[amazon-ses]>=15.2",),
+)
 
 EXTRA = "pip install 'modestwear_config[anymail]'"
 PROVIDER_ONLY = {  # variables that mean something for one provider only
@@ -159,7 +164,9 @@ def _require_installed(env: Env, provider: Provider) -> None:
     # find_spec looks without importing: anymail and boto3 stay out of settings import.
     if find_spec("anymail") is None:
         env.error("EMAIL_PROVIDER", f"{provider.esp_name} needs django-anymail: {EXTRA}")
-    elif provider.name == "amazon-ses" and find_spec("boto3") is None:
+        return
+    ANYMAIL.require(env, "EMAIL_PROVIDER")  # and at the extra's floor
+    if provider.name == "amazon-ses" and find_spec("boto3") is None:
         env.error("EMAIL_PROVIDER", f"Amazon SES needs boto3: {EXTRA}")
 
 

@@ -53,9 +53,14 @@ VARIABLES = (
     ),
 )
 CLOUDINARY = Extra(
-    "cloudinary", ("cloudinary_storage", "cloudinary"), "CLOUDINARY_URL=cloudinary://... (media storage)"
+    "cloudinary",
+    ("cloudinary_storage", "cloudinary"),
+    "CLOUDINARY_URL=cloudinary://... (media storage)",
+    ("django-cloudinary-storage>=0.3", "cloudinary>=1.36"),
 )
-WHITENOISE = Extra("whitenoise", ("whitenoise",), "static files (used when installed; no variable)")
+WHITENOISE = Extra(
+    "whitenoise", ("whitenoise",), "static files (used when installed; no variable)", ("whitenoise>=6.6",)
+)
 
 # django-cloudinary-storage's, each call under a deadline (CLOUDINARY_TIMEOUT): components/cloudinary_media.py.
 CLOUDINARY_MEDIA = "modestwear_config.components.cloudinary_media.MediaCloudinaryStorage"
