@@ -155,3 +155,50 @@ def test_drivers__psycopg2_project_checks_clean_and_health_answers(tmp_path):
     assert json.loads(health.stdout)["checks"]["database"]["status"] == "ok"
     assert body["status"] == "ok" and body["checks"]["database"]["status"] == "ok", body
     assert sys.modules.get("psycopg") is not None  # this process still has psycopg 3: only the project's lacks it
+
+
+# -- the psycopg2 probe itself ------------------------------------------------------------------------------
+def psycopg2_probe(url: str):
+    from urllib.parse import urlsplit
+
+    from modestwear_config.health.postgres2 import Psycopg2Probe
+
+    parts = urlsplit(url)
+    params = {"dbname": parts.path.lstrip("/"), "user": parts.username, "host": parts.hostname, "port": parts.port}
+    return Psycopg2Probe({**params, "cursor_factory": object, "client_encoding": "UTF8", "not_a_libpq_option": 1})
+
+
+def test_psycopg2_probe__select_one_on_one_kept_connection(postgres_url):
+    pytest.importorskip("psycopg2")
+    probe = psycopg2_probe(postgres_url)
+    try:
+        probe(2.0)
+        first = probe._conn  # the kept connection (a test may look)
+        probe(2.0)
+        assert probe._conn is first and first.get_parameter_status("application_name") == "modestwear-health"
+    finally:
+        probe.close()
+
+
+@pytest.mark.slow
+def test_psycopg2_probe__silent_server_costs_the_deadline_not_libpqs_timeouts():
+    import time
+
+    pytest.importorskip("psycopg2")
+    from tests.support.servers import SilentServer
+
+    with SilentServer() as silent:
+        probe = psycopg2_probe(f"postgresql://postgres@127.0.0.1:{silent.port}/app")
+        start = time.monotonic()
+        with pytest.raises(TimeoutError):
+            probe(0.3)
+        assert time.monotonic() - start < 0.3 + 0.5
+
+
+def test_psycopg2_probe__refused_is_an_operational_error():
+    import psycopg2
+
+    from tests.support.servers import free_port
+
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2_probe(f"postgresql://postgres@127.0.0.1:{free_port()}/app")(1.0)
