@@ -38,6 +38,8 @@ def secret_pattern(values: Iterable[str]) -> re.Pattern[str]:
     forms: set[str] = set()
     for value in values:
         forms |= secret_forms(value)
+        if "\n" in value or "\r" in value:  # a PEM key: line-by-line redaction sees one line at a time
+            forms |= {form for line in value.splitlines() if line.strip() for form in secret_forms(line)}
     long = sorted((f for f in forms if len(f) >= MIN_SECRET_LENGTH), key=len, reverse=True)
     short = sorted((f for f in forms if 0 < len(f) < MIN_SECRET_LENGTH), key=len, reverse=True)
     alternatives = [re.escape(f) for f in long]
