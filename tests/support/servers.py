@@ -397,7 +397,15 @@ class Gunicorn:
         raise TimeoutError(f"gunicorn did not answer /healthz within {timeout} s:\n{output}")
 
     def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
+        """The log once it has settled: gunicorn's descriptors 1 and 2 reach it through the redactor
+        process (server/redactor.py), a pipe and a few milliseconds behind the response."""
+        path = Path(self.log.name)
+        sizes = [-1]
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not (len(sizes) >= 3 and len(set(sizes[-3:])) == 1):
+            time.sleep(0.05)
+            sizes.append(path.stat().st_size)
+        return path.read_text(errors="replace")
 
     def stop(self) -> None:
         if self.process:

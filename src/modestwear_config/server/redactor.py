@@ -5,9 +5,9 @@ writes through them.  Bytes written straight to the descriptors go around them: 
 message, a subprocess that inherited them, faulthandler's dump of a crashing interpreter, and the
 master's own traceback when an application preloaded with ``--preload`` fails to import (an error
 quoting a URL).  ``start()`` runs in the master before it loads the application (gunicorn builds its
-logger first, server/log_streams.py): it points 1 and 2 at pipes read by ``python -m
-modestwear_config.server.redactor``, which writes each line, scrubbed by the one scrubber, to where
-1 and 2 pointed before.  The workers and their children inherit the pipes.
+logger first, server/log_streams.py): it points 1 and 2 at pipes read by a process forked from the
+master, which writes each line, scrubbed by the one scrubber, to where 1 and 2 pointed before.  The
+workers and their children inherit the pipes.
 
 A process, not a thread: it outlives a worker that crashes (its last words are read to the end, not
 lost with it), ignores the signals that stop gunicorn, and ends when every writer has closed the
@@ -23,13 +23,13 @@ import atexit
 import os
 import select
 import signal
-import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 PENDING_LIMIT = 64 * 1024
 EXIT_WAIT = 5.0  # seconds the master waits at exit for the redactor to write out what it holds
-_started: list[subprocess.Popen[bytes]] = []
+_started: list[int] = []  # the redactor's pid
 
 
 def is_gunicorn_master() -> bool:
@@ -39,31 +39,50 @@ def is_gunicorn_master() -> bool:
 
 
 def start() -> None:
-    """Descriptors 1 and 2 through the redactor process, once per process (the master)."""
+    """Descriptors 1 and 2 through the redactor process, once per process (the master).
+
+    Forked, not spawned: it has the master's scrubber already built and relays from the first byte
+    (a fresh interpreter would hold every line back for the second it takes to import Django)."""
     if _started:
         return
-    pairs = []
-    for fd in (1, 2):
-        read, write = os.pipe()
-        pairs.append((read, os.dup(fd), write))
-    fds = [n for read, original, _ in pairs for n in (read, original)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modestwear_config.server.redactor", *(f"{r}:{o}" for r, o, _ in pairs)],
-        pass_fds=fds,
-        stdin=subprocess.DEVNULL,
-        stdout=pairs[0][1],
-        stderr=pairs[1][1],
-        start_new_session=True,  # gunicorn's signals go to its process group: not to us, even while we start
-    )
+    redact = _redaction()
+    pairs = [(*os.pipe(), os.dup(fd)) for fd in (1, 2)]  # (read, write, original)
     sys.stdout.flush()
     sys.stderr.flush()
-    for fd, (read, original, write) in zip((1, 2), pairs, strict=True):
+    pid = os.fork()
+    if pid == 0:  # the redactor
+        try:
+            os.setsid()  # gunicorn's signals go to its process group: not to us
+            _ignore_signals()
+            for _, write, _ in pairs:
+                os.close(write)  # else the pipes never end
+            relay({read: original for read, _, original in pairs}, redact)
+        finally:
+            os._exit(0)  # nothing of the master's (atexit, buffers) runs here
+    for fd, (read, write, original) in zip((1, 2), pairs, strict=True):
         os.dup2(write, fd)
-        for n in (read, original, write):
+        for n in (read, write, original):
             os.close(n)
-    _started.append(process)
-    master = os.getpid()
-    atexit.register(_drain, master)
+    _started.append(pid)
+    atexit.register(_drain, os.getpid())
+
+
+def _redaction() -> Callable[[str], str]:
+    try:
+        from modestwear_config.concerns.assemble import BUILT
+
+        return BUILT.scrubber().text  # the process environment's secrets, as the master's formatters
+    except Exception as exc:  # noqa: BLE001 - without the secrets, every URL password is still masked
+        from modestwear_config.scrub.url_passwords import redact
+
+        sys.stderr.write(f"modestwear_config redactor: {type(exc).__name__}; URL passwords only\n")
+        return lambda text: redact(text, embedded=True)
+
+
+def _ignore_signals() -> None:
+    for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU", "SIGWINCH"):
+        if hasattr(signal, name):  # a signal meant for gunicorn (a pid list, a cgroup): we end at end of input
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 def _drain(master: int) -> None:
@@ -79,10 +98,14 @@ def _drain(master: int) -> None:
     for fd in (1, 2):
         os.dup2(null, fd)
     os.close(null)
-    try:
-        _started[0].wait(EXIT_WAIT)
-    except subprocess.TimeoutExpired:  # a child still holds the pipes: it keeps being redacted
-        pass
+    deadline = time.monotonic() + EXIT_WAIT
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(_started[0], os.WNOHANG)[0]:
+                return
+        except ChildProcessError:  # reaped already (gunicorn reaps every child that ends)
+            return
+        time.sleep(0.01)
 
 
 def relay(streams: dict[int, int], redact: Callable[[str], str]) -> None:
@@ -119,26 +142,3 @@ def _write(fd: int, data: bytes) -> None:
             view = view[os.write(fd, view) :]
         except OSError:  # the reader of our output is gone: keep draining the pipes, write nothing
             return
-
-
-def main(argv: list[str]) -> int:
-    for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU", "SIGWINCH"):
-        if hasattr(signal, name):  # a signal meant for gunicorn (sent to a pid list, a cgroup): we end at end of input
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-    streams = {int(read): int(original) for read, original in (arg.split(":") for arg in argv)}
-    try:
-        from modestwear_config.concerns.assemble import BUILT
-
-        scrubber = BUILT.scrubber()  # the process environment's secrets, as the master's formatters
-        redact = scrubber.text
-    except Exception as exc:  # noqa: BLE001 - without the secrets, every URL password is still masked
-        from modestwear_config.scrub.url_passwords import redact as url_redact
-
-        os.write(2, f"modestwear_config redactor: {type(exc).__name__}; URL passwords only\n".encode())
-        redact = lambda text: url_redact(text, embedded=True)  # noqa: E731
-    relay(streams, redact)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
