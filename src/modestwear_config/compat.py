@@ -43,3 +43,9 @@ def anymail_sender_domain(backend: Any) -> str:
 def anymail_boto3_params(backend: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Amazon SES: the (session, client) keyword arguments anymail built from its settings."""
     return dict(backend.session_params), dict(backend.client_params)
+
+
+# -- a mail backend's timeout: Django's SMTP backend and anymail's requests backends keep it as `timeout` --
+def mail_backend_timeout(backend: Any) -> Any:
+    """The seconds (or requests' (connect, read) pair) the backend gives each socket operation; None if unset."""
+    return getattr(backend, "timeout", None)

@@ -22,6 +22,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from django.utils.module_loading import import_string
 
+from modestwear_config.compat import mail_backend_timeout
 from modestwear_config.concerns.mail_providers import PROVIDERS
 
 from .deadline import deadline
@@ -33,7 +34,7 @@ class DeadlineMixin:
     timeout: Any
 
     def deadline_seconds(self) -> float | None:
-        timeout = getattr(self, "timeout", None)
+        timeout = mail_backend_timeout(self)
         if isinstance(timeout, (tuple, list)):  # requests' (connect, read): both may be spent
             return float(sum(timeout))
         return float(timeout) if timeout else None

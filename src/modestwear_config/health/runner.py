@@ -55,7 +55,6 @@ STALE_FACTOR = 2.0  # a passing result is served, while one refresh runs, until 
 WAIT_SHORT = 0.5
 ABANDON_FACTOR = 2.0  # a flight older than this many timeouts is given up on; the next probe starts anew
 MAX_ABANDONED = 2  # per check: stuck threads kept alive before no new flight is started
-DEADLINE_MARGIN = 0.1  # seconds past its timeout before a flight's sockets are shut down: the driver's own error first
 KEPT_SOCKETS = 8  # per check: the open sockets its flights connected, watched by its next flights' deadlines
 Spawn = Callable[[Callable[[], None], str], None]
 
@@ -175,9 +174,11 @@ class Runner:
     def _fly(self, name: str, probe: Probe, flight: _Flight, timeout: float) -> None:
         start = time.monotonic()
         result = Result(FAIL, 0.0, False, "RuntimeError")  # if even building the result fails
-        # A deadline, not only the drivers' per-read timeouts: the sockets this flight connects, and
-        # those the check's earlier flights connected and keep open, are shut down when it is due.
-        with deadline(timeout + DEADLINE_MARGIN, watch=self.state.sockets.get(name, ())) as scope:
+        # A deadline, not only the drivers' per-read timeouts: the sockets this flight connects, and those
+        # the check's earlier flights connected and keep open, are shut down when it is due. Due when the
+        # flight would be abandoned: late enough that a check slowed by a busy machine still answers
+        # (the callers stopped waiting at the budget anyway), early enough that a trickle ends.
+        with deadline(timeout * ABANDON_FACTOR, watch=self.state.sockets.get(name, ())) as scope:
             try:
                 outcome = probe(timeout)
                 result = Result(SKIPPED if outcome == SKIPPED else OK, _ms(start))
