@@ -69,3 +69,12 @@ def test_compat__gunicorn_arbiter_settings_in_force(monkeypatch):
         "forwarded_allow_ips": "10.0.0.0/8,::1",
     }
     assert compat.gunicorn_settings_in_force(SimpleNamespace(), names) == {}  # an arbiter without cfg
+
+
+@pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")  # SendGrid, still served
+@pytest.mark.parametrize("backend_path", [p.anymail_backend for p in PROVIDERS.values() if p.name != "amazon-ses"])
+def test_compat__mail_backends_keep_their_timeout(backend_path):
+    """The mail backends' deadline per message (components/mail_backends.py) is the backend's own timeout."""
+    assert compat.mail_backend_timeout(get_connection(backend_path, api_key="k", server_token="k", timeout=7)) == 7
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend", timeout=7)
+    assert compat.mail_backend_timeout(smtp) == 7

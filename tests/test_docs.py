@@ -29,6 +29,17 @@ def test_extras__pyproject_declares_exactly_the_concerns_extras():
     assert not ci_extras.exists() or "modestwear_config.doctor.docs --extras" in ci_extras.read_text()
 
 
+def test_extras__floors_are_pyprojects():
+    """Each extra's floors (the start-up check of a driver installed outside the extra) are pyproject's."""
+    import tomllib
+
+    from modestwear_config.concerns import extras
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for extra in extras():
+        assert set(extra.floors) == set(declared[extra.name]), extra.name
+
+
 def test_env_example__matches_registry():
     assert (EXAMPLE_PROJECT / ".env.example").read_text() == docs.env_example(), f"run: {docs.COMMAND}"
 

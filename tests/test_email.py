@@ -33,7 +33,9 @@ def test_email__console_without_host():
 
 def test_email__smtp_on_587_uses_starttls():
     result = settings(EMAIL_HOST="smtp.gmail.com", EMAIL_HOST_USER="shop@example.com", EMAIL_HOST_PASSWORD=CANARY)
-    assert result["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (
+        result["EMAIL_BACKEND"] == "modestwear_config.components.mail_backends.SMTPEmailBackend"
+    )  # Django's, + deadline
     assert (result["EMAIL_HOST"], result["EMAIL_PORT"]) == ("smtp.gmail.com", 587)
     assert (result["EMAIL_USE_TLS"], result["EMAIL_USE_SSL"]) == (True, False)
     assert result["EMAIL_HOST_PASSWORD"] == CANARY

@@ -8,6 +8,7 @@ import warnings
 import django
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from modestwear_config import BUILDERS
 from modestwear_config.concerns.assemble import build_settings
@@ -47,7 +48,8 @@ def problems(environ: dict[str, str]) -> dict[str, str]:
 def test_provider__api_key_providers_on_django_5_and_6_0(name: str):
     result = built(provider_env(name), mailers=False)
     provider = PROVIDERS[name]
-    assert result["EMAIL_BACKEND"] == f"anymail.backends.{name}.EmailBackend"
+    assert result["EMAIL_BACKEND"] == provider.backend  # anymail's, with EMAIL_TIMEOUT as a deadline per message
+    assert import_string(provider.backend).__mro__[2] is import_string(f"anymail.backends.{name}.EmailBackend")
     assert result["ANYMAIL"][f"{provider.setting_prefix}_API_KEY"] == CANARY
     assert result["ANYMAIL"]["REQUESTS_TIMEOUT"] == 10
     assert result["DEFAULT_FROM_EMAIL"] == result["SERVER_EMAIL"] == SENDER["DEFAULT_FROM_EMAIL"]
@@ -58,7 +60,7 @@ def test_provider__api_key_providers_on_django_5_and_6_0(name: str):
 def test_provider__api_key_providers_as_mailers(name: str):
     result = built(provider_env(name, EMAIL_TIMEOUT="7"), mailers=True)
     mailer = result["MAILERS"]["default"]
-    assert mailer["BACKEND"] == f"anymail.backends.{name}.EmailBackend"
+    assert mailer["BACKEND"] == PROVIDERS[name].backend
     assert mailer["OPTIONS"]["api_key"] == CANARY
     assert mailer["OPTIONS"]["timeout"] == 7
     assert not any(key.startswith(("EMAIL_", "ANYMAIL")) for key in result)
@@ -82,7 +84,8 @@ def test_provider__mailgun_region_and_sender_domain():
 def test_provider__amazon_ses_client_params():
     result = built(SES, mailers=False)
     params = result["ANYMAIL"]["AMAZON_SES_CLIENT_PARAMS"]
-    assert result["EMAIL_BACKEND"] == "anymail.backends.amazon_ses.EmailBackend"
+    assert result["EMAIL_BACKEND"] == "modestwear_config.components.mail_backends.AmazonSesEmailBackend"
+    assert result["EMAIL_TIMEOUT"] == 10  # the SES backend's deadline per message (it has no timeout of its own)
     assert (params["region_name"], params["aws_access_key_id"], params["aws_secret_access_key"]) == (
         "eu-west-1",
         "AKIDEXAMPLE",
@@ -93,6 +96,7 @@ def test_provider__amazon_ses_client_params():
     assert params["config"]["retries"]["total_max_attempts"] == 1
     assert "REQUESTS_TIMEOUT" not in result["ANYMAIL"]
     options = built(SES | {"EMAIL_API_URL": "http://127.0.0.1:9/"}, mailers=True)["MAILERS"]["default"]["OPTIONS"]
+    assert options["timeout"] == 10
     assert options["client_params"]["endpoint_url"] == "http://127.0.0.1:9/"
 
 
@@ -114,14 +118,15 @@ def test_provider__key_from_file(tmp_path):
 
 
 def test_provider__name_is_case_insensitive():
-    assert built(provider_env("Resend"), mailers=False)["EMAIL_BACKEND"] == "anymail.backends.resend.EmailBackend"
+    assert built(provider_env("Resend"), mailers=False)["EMAIL_BACKEND"] == PROVIDERS["resend"].backend
 
 
 def test_provider__anymail_settings_round_trip():
     for name in PROVIDERS:
         result = built(provider_env(name, EMAIL_API_URL="http://127.0.0.1:9/"), mailers=False)
         options = built(provider_env(name, EMAIL_API_URL="http://127.0.0.1:9/"), mailers=True)
-        assert options_from_anymail(PROVIDERS[name], result["ANYMAIL"]) == options["MAILERS"]["default"]["OPTIONS"]
+        legacy = options_from_anymail(PROVIDERS[name], result["ANYMAIL"], result.get("EMAIL_TIMEOUT"))
+        assert legacy == options["MAILERS"]["default"]["OPTIONS"]
 
 
 # -- half-set and conflicting ---------------------------------------------------------
@@ -236,7 +241,7 @@ def test_mailers__console_and_smtp_as_mailers():
         mailers=True,
     )
     assert smtp["MAILERS"]["default"] == {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "BACKEND": "modestwear_config.components.mail_backends.SMTPEmailBackend",
         "OPTIONS": {
             "host": "smtp.example.com",
             "port": 465,

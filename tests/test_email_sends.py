@@ -20,7 +20,7 @@ from django.test import override_settings
 from modestwear_config.concerns.mail import email_settings
 from modestwear_config.env import Env
 from tests.support.email_api import EmailApiServer, Recorded
-from tests.support.servers import SilentServer
+from tests.support.servers import HTTP_TRICKLE, SMTP_TRICKLE, SilentServer, TricklingServer
 
 pytestmark = pytest.mark.slow  # each test starts a local HTTP server
 
@@ -157,3 +157,61 @@ def test_send__silent_provider_costs_at_most_the_timeout(provider: str):
             elapsed = time.monotonic() - started
     assert 0.9 <= elapsed < 3.0, elapsed
     assert KEY not in str(raised.value)
+
+
+# -- EMAIL_TIMEOUT is a deadline for one whole send (hardening III, class 4) -------------------------------
+TRICKLE_BOUND = 1 + 1.5  # EMAIL_TIMEOUT (1 s) and a margin for unwinding on a busy machine; the trickle lasts ~14 s
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_send__trickling_provider_costs_at_most_the_timeout(provider: str):
+    """An API that answers one byte every 0.2 s never lets a per-read timeout fire: before, a send took as
+    long as the trickle (15 s for EMAIL_TIMEOUT=2). Now EMAIL_TIMEOUT bounds the whole send."""
+    with (
+        TricklingServer(HTTP_TRICKLE) as trickling,
+        configured(provider, f"http://127.0.0.1:{trickling.port}/", EMAIL_TIMEOUT="1"),
+        expected_warnings(provider),
+        pytest.raises(AnymailAPIError) as raised,
+    ):
+        started = time.monotonic()
+        try:
+            send()
+        finally:
+            elapsed = time.monotonic() - started
+    assert elapsed < TRICKLE_BOUND, elapsed
+    assert KEY not in str(raised.value)
+
+
+def test_send__trickling_smtp_server_costs_at_most_the_timeout():
+    from smtplib import SMTPException
+
+    with TricklingServer(SMTP_TRICKLE) as trickling:
+        env = Env(
+            {
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(trickling.port),
+                "EMAIL_TIMEOUT": "1",
+                "EMAIL_HOST_USER": "shop",
+                "EMAIL_HOST_PASSWORD": KEY,
+            }
+        )
+        result = email_settings(env)
+        assert env.problems == {}
+        started = time.monotonic()
+        with override_settings(**result), pytest.raises((SMTPException, OSError)) as raised:
+            send()
+        elapsed = time.monotonic() - started
+    assert elapsed < TRICKLE_BOUND, elapsed
+    assert KEY not in str(raised.value)
+
+
+@pytest.mark.parametrize("provider", ["resend", "amazon-ses"])
+def test_send__several_messages_each_get_the_whole_timeout(provider: str):
+    """One connection for several messages; the deadline is per message, not for the batch."""
+    from django.core.mail import EmailMessage, get_connection
+
+    with EmailApiServer() as api, configured(provider, api.url(API_PREFIX.get(provider, "/")), EMAIL_TIMEOUT="1"):
+        connection = get_connection()
+        messages = [EmailMessage(SUBJECT, "body", SENDER, [TO]) for _ in range(3)]
+        assert connection.send_messages(messages) == 3
+    assert [r.method for r in api.requests] == ["POST"] * 3

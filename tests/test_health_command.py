@@ -143,3 +143,13 @@ def test_health_command__silent_database_bounded_by_budget():
 def test_health_command__budget_option_used(db):
     body = json.loads(run("--json", "--budget", "1.5"))
     assert body["status"] == "ok"
+
+
+def test_health_command__import_error_names_the_module(db, monkeypatch):
+    def broken(**kwargs: object) -> None:
+        raise ModuleNotFoundError(f"No module named 'psycopg' ({CANARY})", name="psycopg")
+
+    monkeypatch.setattr("modestwear_config.management.commands.health.run_checks", broken)
+    with pytest.raises(CommandError) as caught:
+        run()
+    assert str(caught.value) == "health checks could not run: ModuleNotFoundError (module psycopg)"

@@ -114,6 +114,7 @@ def with_password(url: str, password: str, user: str = "") -> str:
 
 # -- the worker process, seen from /proc ------------------------------------------------------
 def worker_pid(master: int) -> int:
+    master_session = int(Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()[3])
     children = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -122,7 +123,8 @@ def worker_pid(master: int) -> int:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+        fields = stat.rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
+        if int(fields[1]) == master and int(fields[3]) == master_session:  # not the redactor (its own session)
             children.append(int(entry))
     assert len(children) == 1, children
     return children[0]

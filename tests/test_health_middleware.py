@@ -31,6 +31,21 @@ def static_root(settings, tmp_path):
     RUNNER.reset()
 
 
+@pytest.fixture
+def custom_check():
+    from modestwear_config.health import register_check, unregister
+
+    names: list[str] = []
+
+    def add(name: str, probe) -> None:
+        register_check(name, probe)
+        names.append(name)
+
+    yield add
+    for name in names:
+        unregister(name)
+
+
 def downstream(request):
     raise AssertionError("the stack below was called")
 
@@ -178,22 +193,29 @@ def test_liveness_middleware__async_client_chain_never_adapted(caplog):
 
 
 @override_settings(**PRODUCTION)
-def test_liveness_middleware__async_health_runs_in_a_worker_thread(settings, monkeypatch):
-    """/health under ASGI: the view (whose checks wait up to the budget) runs off the event loop."""
-    from modestwear_config.health import views
+def test_liveness_middleware__async_health_waits_on_the_loop_holding_no_thread(settings, custom_check):
+    """/health under ASGI: the checks' flights run in threads of their own; the requests await them on
+    the event loop. Before, each waiting probe held an executor thread for the whole budget."""
+    import asyncio
 
     settings.MODESTWEAR_HEALTH_CACHE_SECONDS = 0
-    threads: list[int] = []
-    real_health = views.health
+    settings.MODESTWEAR_HEALTH_BUDGET = 0.3
+    release = threading.Event()
+    custom_check("stuck", lambda timeout: release.wait(10))
+    counts: list[int] = []
 
-    def recording_health(request):
-        threads.append(threading.get_ident())
-        return real_health(request)
+    async def storm():
+        client = AsyncClient()
+        before = threading.active_count()
+        requests = [asyncio.ensure_future(client.get("/health")) for _ in range(12)]
+        await asyncio.sleep(0.1)  # every probe is in, waiting on the stuck check
+        counts.append(threading.active_count() - before)
+        return await asyncio.gather(*requests)
 
-    async def get_health():
-        return threading.get_ident(), await AsyncClient().get("/health")
-
-    monkeypatch.setattr(views, "health", recording_health)
-    loop_thread, response = async_to_sync(get_health)()
-    assert response.status_code in (200, 503) and set(response.json()) == {"status", "version", "checks"}
-    assert len(threads) == 1 and threads[0] != loop_thread
+    try:
+        responses = async_to_sync(storm)()
+    finally:
+        release.set()
+    assert all(r.json()["checks"]["stuck"]["timed_out"] for r in responses)
+    # The one flight of the stuck check (and at most one per other check); never a thread per request.
+    assert counts[0] <= 3, counts

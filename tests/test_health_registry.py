@@ -98,3 +98,22 @@ def test_registry__unknown_names_in_settings_refused(enabled, critical, setting)
 def test_registry__unregister_unknown_is_noop():
     unregister("never-registered")
     assert "never-registered" not in registered()
+
+
+def test_select__a_group_whose_probes_cannot_be_built_fails_alone(settings):
+    """A driver that will not import used to make /health answer {"checks": {}} (503) for everything."""
+    from modestwear_config.health.catalog import register_group
+    from modestwear_config.health.runner import Runner
+
+    def broken() -> dict:
+        raise ModuleNotFoundError("No module named 'somedriver'", name="somedriver")
+
+    register_group("broken", broken)
+    try:
+        selected = select((), frozenset())
+        report = Runner().run([c for c in selected if c.name in ("broken", "cache")], 1.0, 0)
+    finally:
+        unregister("broken")
+    results = {c.name: c.result for c in report.checks}
+    assert (results["broken"].status, results["broken"].error) == ("fail", "ModuleNotFoundError")
+    assert results["cache"].status in ("ok", "skipped")

@@ -7,6 +7,9 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from modestwear_config.health import builtin as checks
 from modestwear_config.health.catalog import SKIPPED, Selected
@@ -314,3 +317,180 @@ def test_runner__failed_result_is_never_served_stale(runner):
     time.sleep(WINDOW * 1.2)
     # fail -> ok: the recovery shows on the very next probe, not one window later.
     assert runner.run([Selected("db", probe, True)], BUDGET, WINDOW).status == "ok"
+
+
+# -- every failure path of the runner ends by the next window (hardening III, class 5) ------------------
+@pytest.fixture
+def thread_limit(monkeypatch):
+    """The container's thread limit, for the runner's threads only: starting one raises what CPython raises."""
+    limit = {"refuse": True}
+    real_start = threading.Thread.start
+
+    def start(self):
+        if limit["refuse"] and self.name.startswith("modestwear-health:"):
+            raise RuntimeError("can't start new thread")
+        return real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    return limit
+
+
+def test_runner__thread_start_failure_recovers_by_the_next_window(runner, thread_limit):
+    probe, calls = counting()
+    start = time.monotonic()
+    first = runner.run([Selected("db", probe, True)], BUDGET, WINDOW)
+    assert time.monotonic() - start < BUDGET / 2  # answered at once, not after waiting on a flight that never flies
+    assert (first.checks[0].result.status, first.checks[0].result.error) == ("fail", "RuntimeError")
+    thread_limit["refuse"] = False
+    time.sleep(WINDOW * 1.2)
+    # The old runner kept the empty flight: every later probe waited the budget and failed, forever.
+    assert runner.run([Selected("db", probe, True)], BUDGET, WINDOW).status == "ok"
+    assert len(calls) == 1
+
+
+def test_runner__flight_failing_outside_the_probe_still_lands(runner):
+    """A project's logging filter that raises (the flight logs the failure) must not strand the flight."""
+    health_logger = logging.getLogger("modestwear_config.health")
+
+    def broken_filter(record):
+        raise ZeroDivisionError("a project's filter")
+
+    health_logger.addFilter(broken_filter)
+    try:
+        failing, _ = counting(error=ConnectionError())
+        runner.run([Selected("db", failing, True)], BUDGET, 0)
+    finally:
+        health_logger.removeFilter(broken_filter)
+    wait_for_refresh(runner, "db")
+    probe, _ = counting()
+    assert runner.run([Selected("db", probe, True)], BUDGET, 0).status == "ok"
+
+
+def test_runner__stuck_flight_abandoned_after_its_timeout_threads_bounded(runner):
+    from modestwear_config.health.runner import ABANDON_FACTOR, MAX_ABANDONED
+
+    gate = Gate()
+    budget = 0.1
+    for _ in range(MAX_ABANDONED + 3):
+        runner.run([Selected("stuck", gate, False)], budget, 0)
+        time.sleep(budget * ABANDON_FACTOR * 1.2)
+    # A new flight for each abandoned one until MAX_ABANDONED threads are stuck: never one per probe.
+    assert gate.calls == MAX_ABANDONED
+    assert len([t for t in flight_threads() if t.name == "modestwear-health:stuck"]) == MAX_ABANDONED
+    gate.release.set()
+    wait_for_refresh(runner, "stuck")
+    # The stuck threads ended: the next probe starts a flight again and sees the dependency's answer.
+    probe, _ = counting()
+    assert runner.run([Selected("stuck", probe, False)], budget, 0).status == "ok"
+
+
+FAULTS = ("ok", "fail", "no-thread", "filter-raises", "hang")
+
+
+@given(st.lists(st.sampled_from(FAULTS), min_size=1, max_size=5))
+@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_runner__property_any_fault_sequence_recovers_by_the_next_window(monkeypatch, faults):
+    """Whatever went wrong (a failing check, no thread, a flight failing outside the probe, a hung
+    check), once it stops the first probe a window later (plus the abandon time for a hang) is right."""
+    from modestwear_config.health.runner import ABANDON_FACTOR
+
+    runner = Runner()
+    budget, window = 0.05, 0.05
+    gates: list[threading.Event] = []
+    real_start = threading.Thread.start
+    refuse = {"on": False}
+    monkeypatch.setattr(
+        threading.Thread,
+        "start",
+        lambda self: (
+            (_ for _ in ()).throw(RuntimeError("can't start new thread"))
+            if refuse["on"] and self.name.startswith("modestwear-health:")
+            else real_start(self)
+        ),
+    )
+    health_logger = logging.getLogger("modestwear_config.health")
+
+    def raising(record):
+        raise ZeroDivisionError()
+
+    try:
+        for fault in faults:
+            refuse["on"] = fault == "no-thread"
+            if fault == "filter-raises":
+                health_logger.addFilter(raising)
+            gate = threading.Event()
+            gates.append(gate)
+
+            def probe(timeout: float, fault=fault, gate=gate) -> None:
+                if fault == "hang":
+                    gate.wait(10)
+                elif fault in ("fail", "filter-raises"):
+                    raise ConnectionError()
+
+            runner.run([Selected("dep", probe, True)], budget, window)
+            health_logger.removeFilter(raising)
+            refuse["on"] = False
+            time.sleep(window * 1.1 + (budget * ABANDON_FACTOR * 1.2 if fault == "hang" else 0))
+            gate.set()  # the fault stops: a hung dependency answers at last
+        healthy, _ = counting()
+        time.sleep(window * 1.1)
+        assert runner.run([Selected("dep", healthy, True)], budget, window).status == "ok", faults
+        assert len([t for t in flight_threads() if t.name == "modestwear-health:dep"]) <= 1
+    finally:
+        health_logger.removeFilter(raising)
+        for gate in gates:
+            gate.set()
+
+
+# -- who waits, and how long (hardening III, class 8) -------------------------------------------------
+def test_runner__a_late_flight_keeps_no_later_caller_waiting(runner):
+    gate = Gate()
+    runner.run([Selected("db", gate, True)], 5.0, 0, wait=0.2)
+    time.sleep(0.3)  # the flight is older than any caller's short wait
+    start = time.monotonic()
+    report = runner.run([Selected("db", gate, True)], 5.0, 0, wait=0.2)
+    # The old runner made every caller wait its own budget (here 5 s) for the same late flight.
+    assert time.monotonic() - start < 0.15
+    assert report.checks[0].result.timed_out and gate.calls == 1
+    gate.release.set()
+
+
+def test_runner__short_wait_gives_the_latest_result_while_the_flight_runs(runner):
+    probe = Scripted("fail", "block")
+    runner.run([Selected("db", probe, True)], BUDGET, 0)
+    report = runner.run([Selected("db", probe, True)], BUDGET, 0, wait=0.01)
+    assert (report.status, report.checks[0].result.error) == ("fail", "ConnectionError")  # the latest, not timed out
+    full = runner.run([Selected("db", probe, True)], BUDGET, 0)  # a caller that may wait: the truth, timed out
+    assert full.checks[0].result.timed_out and probe.calls == 2
+    probe.release.set()
+
+
+def test_runner__one_request_per_process_waits_the_whole_budget(runner):
+    from modestwear_config.health.runner import WAIT_SHORT
+
+    with runner.waiting(single_threaded=False) as first, runner.waiting(single_threaded=False) as second:
+        assert (first, second) == (None, WAIT_SHORT)
+    with runner.waiting(single_threaded=False) as again:
+        assert again is None  # released
+    with runner.waiting(single_threaded=True) as single:
+        assert single == WAIT_SHORT  # a single-threaded server serves nothing else meanwhile, /healthz included
+
+
+def test_runner__async_waiters_hold_no_thread(runner):
+    import asyncio
+
+    gate = Gate()
+    before = threading.active_count()
+
+    async def many() -> list[Report]:
+        return await asyncio.gather(*(runner.arun([Selected("db", gate, True)], BUDGET, 0) for _ in range(20)))
+
+    start = time.monotonic()
+    reports = asyncio.run(many())
+    assert time.monotonic() - start < BUDGET * 3  # awaited together, within the budget
+    assert all(r.checks[0].result.timed_out for r in reports) and gate.calls == 1
+    assert threading.active_count() - before <= 1  # the one flight; no thread per waiting request
+    gate.release.set()
+    wait_for_refresh(runner, "db")
+    probe, _ = counting()
+    assert asyncio.run(runner.arun([Selected("db", probe, True)], BUDGET, 0)).status == "ok"

@@ -228,3 +228,18 @@ def test_redacting_formatter__percent_encoded_secret_in_a_request_line(monkeypat
     record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, line, None, None)
     out = RedactingFormatter("%(message)s").format(record)
     assert out == '1.2.3.4 "GET /nowhere/*** HTTP/1.1" 404'
+
+
+def test_redacted_lines__a_secret_holding_a_newline_masked_line_by_line():
+    """Line-by-line redaction (a worker's stderr, the descriptor redactor) sees one line of the secret at a time."""
+    import io
+
+    from modestwear_config.components.log_formatters import RedactingFormatter
+    from modestwear_config.scrub.scrubber import Scrubber
+    from modestwear_config.server.log_streams import RedactedLines
+
+    key = "-----BEGIN KEY-----\nCanaryPem0123456789abcdef\nCanaryPem9876543210fedcba\n-----END KEY-----"
+    target = io.StringIO()
+    stream = RedactedLines(target, RedactingFormatter(scrubber=Scrubber([key])))
+    print(f"loaded key:\n{key}", file=stream)
+    assert "CanaryPem" not in target.getvalue() and target.getvalue().count("***") == 4, target.getvalue()

@@ -40,7 +40,8 @@ def test_storage_settings__file_system_media_and_whitenoise_without_cloudinary()
 def test_storage_settings__cloudinary_url_sends_media_to_cloudinary_never_static():
     settings = build({"CLOUDINARY_URL": f"cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}"})
     assert settings["STORAGES"] == {
-        "default": {"BACKEND": CLOUDINARY_MEDIA},
+        # django-cloudinary-storage's, each call bounded by CLOUDINARY_TIMEOUT (seconds, in all).
+        "default": {"BACKEND": CLOUDINARY_MEDIA, "OPTIONS": {"timeout": 60.0}},
         "staticfiles": {"BACKEND": WHITENOISE_STATIC},
     }
     # The dict django-cloudinary-storage reads (it ignores a CLOUDINARY_URL *setting*).
@@ -53,7 +54,7 @@ def test_storage_settings__three_variables_with_the_secret_from_a_file(tmp_path)
     settings = build(
         {"CLOUDINARY_CLOUD_NAME": CLOUD, "CLOUDINARY_API_KEY": API_KEY, "CLOUDINARY_API_SECRET_FILE": str(secret_file)}
     )
-    assert settings["STORAGES"]["default"] == {"BACKEND": CLOUDINARY_MEDIA}  # type: ignore[index]
+    assert settings["STORAGES"]["default"] == {"BACKEND": CLOUDINARY_MEDIA, "OPTIONS": {"timeout": 60.0}}  # type: ignore[index]
     assert settings["CLOUDINARY_STORAGE"] == {"CLOUD_NAME": CLOUD, "API_KEY": API_KEY, "API_SECRET": API_SECRET}
 
 

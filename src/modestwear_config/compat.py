@@ -59,3 +59,9 @@ def gunicorn_settings_in_force(server: Any, names: Iterable[str]) -> dict[str, A
             continue
         values[name] = ",".join(value) if name == "forwarded_allow_ips" and isinstance(value, list) else value
     return values
+
+
+# -- a mail backend's timeout: Django's SMTP backend and anymail's requests backends keep it as `timeout` --
+def mail_backend_timeout(backend: Any) -> Any:
+    """The seconds (or requests' (connect, read) pair) the backend gives each socket operation; None if unset."""
+    return getattr(backend, "timeout", None)

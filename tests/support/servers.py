@@ -133,6 +133,59 @@ class SilentServer:
         self.close()
 
 
+class TricklingServer:
+    """Accepts TCP connections and sends `payload` one byte every `interval` seconds, to each: a server
+    that is never silent long enough for a per-read timeout to fire (an API, SMTP or Redis)."""
+
+    def __init__(self, payload: bytes, interval: float = 0.2) -> None:
+        self.payload = payload
+        self.interval = interval
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = int(self.sock.getsockname()[1])
+        self.connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections.append(conn)
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        for byte in self.payload:
+            if self._stop.wait(self.interval):
+                return
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:  # the client gave up: what the test wants
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for conn in self.connections:
+            conn.close()
+        self.sock.close()
+
+    def __enter__(self) -> TricklingServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+HTTP_TRICKLE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"  # ~14 s at 0.2 s
+SMTP_TRICKLE = b"220 a very slow greeting from a mail server that never quite finishes its line\r\n"
+
+
 class RedisServer:
     """A private redis-server on a free port (optionally TLS-only, with a trustme CA)."""
 
@@ -344,7 +397,15 @@ class Gunicorn:
         raise TimeoutError(f"gunicorn did not answer /healthz within {timeout} s:\n{output}")
 
     def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
+        """The log once it has settled: gunicorn's descriptors 1 and 2 reach it through the redactor
+        process (server/redactor.py), a pipe and a few milliseconds behind the response."""
+        path = Path(self.log.name)
+        sizes = [-1]
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not (len(sizes) >= 3 and len(set(sizes[-3:])) == 1):
+            time.sleep(0.05)
+            sizes.append(path.stat().st_size)
+        return path.read_text(errors="replace")
 
     def stop(self) -> None:
         if self.process:

@@ -51,7 +51,9 @@ VARIABLES = (
     V("REDIS_IGNORE_EXCEPTIONS", "bool", "Serve pages when Redis is down (misses are logged).", True),
     V("CACHE_KEY_PREFIX", "str", "Prefix of every cache key (share one Redis between sites).", ""),
 )
-REDIS = Extra("redis", ("django_redis", "redis"), "REDIS_URL=redis://... (the cache)")
+REDIS = Extra(
+    "redis", ("django_redis", "redis"), "REDIS_URL=redis://... (the cache)", ("django-redis>=5.4", "redis>=7.2")
+)
 SCOPED_CLEAR_CLIENT = "modestwear_config.components.cache_client.ScopedClearClient"
 
 # Per process, nothing to run: right for development and a single free-tier instance.

@@ -46,7 +46,12 @@ VARIABLES = (
     ),
     V("CELERY_TASK_EAGER_PROPAGATES", "bool", "Eager tasks raise their exceptions to the caller.", True),
 )
-CELERY = Extra("celery", ("celery", "redis"), "CELERY_BROKER_URL=redis://... (a worker runs the tasks)")
+CELERY = Extra(
+    "celery",
+    ("celery", "redis"),
+    "CELERY_BROKER_URL=redis://... (a worker runs the tasks)",
+    ("celery[redis]>=5.6", "redis>=7.2"),
+)
 
 # With a host: a bare memory:// makes kombu log "No hostname was supplied" on every send.
 IN_MEMORY_BROKER = "memory://localhost/"

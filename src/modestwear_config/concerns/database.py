@@ -14,8 +14,8 @@ from modestwear_config.env.files import base_dir
 from modestwear_config.env.items import url_problem
 
 from .assemble import lazy_settings
-from .db_pool import POOL_EXTRA, POOL_VARIABLES, apply_connection_policy
-from .unit import CHECK_PREFIX, Check, Concern, Extra
+from .db_pool import POOL_VARIABLES, apply_connection_policy
+from .unit import CHECK_PREFIX, Check, Concern, Extra, installed_version, release
 
 V = variables_of("database")
 VARIABLES = (
@@ -69,8 +69,15 @@ VARIABLES = (
     *POOL_VARIABLES,
 )
 
-# Either satisfies Django; /health's probe uses psycopg (3).
+# Either satisfies Django (which prefers psycopg 3), and /health probes through either (health/postgres*.py).
 POSTGRES_DRIVERS = ("psycopg", "psycopg2")
+PSYCOPG2_FLOOR = "2.8.4"  # Django's own for psycopg2 (django/db/backends/postgresql/base.py)
+POSTGRES = Extra(
+    "postgres",
+    ("psycopg",),
+    "DATABASE_URL=postgresql://... (psycopg; the application picks its libpq)",
+    ("psycopg>=3.1.15", "psycopg-pool>=3.2"),
+)
 IDLE_KEY = "CONN_HEALTH_CHECKS_IDLE"  # read by connections.py
 
 POSTGRES_ENGINE = "django.db.backends.postgresql"
@@ -151,15 +158,30 @@ def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
         return {}
     if config["ENGINE"] != "django.db.backends.sqlite3" and not config.get("NAME"):
         env.error(name, "has no database name in its path (like .../neondb)")
-    if config["ENGINE"] in POSTGRES_ENGINES and not any(find_spec(m) for m in POSTGRES_DRIVERS):
-        # Else django.setup() fails with a traceback naming neither the variable nor the extra.
+    if config["ENGINE"] in POSTGRES_ENGINES:
+        require_postgres_driver(env, name)
+    _apply_connection_options(env, name, config)
+    return config
+
+
+def require_postgres_driver(env: Env, name: str) -> None:
+    """psycopg at the postgres extra's floor, or else psycopg2 at Django's; else an error naming `name`.
+    Without one, django.setup() fails with a traceback naming neither the variable nor the extra."""
+    if find_spec("psycopg") is not None:
+        POSTGRES.require(env, name)
+        return
+    if find_spec("psycopg2") is None:
         env.error(
             name,
             'needs a PostgreSQL driver, which is not installed: pip install "modestwear_config[postgres]"'
             " (or [postgres-binary] for the prebuilt libpq)",
         )
-    _apply_connection_options(env, name, config)
-    return config
+        return
+    floor = PSYCOPG2_FLOOR
+    # psycopg2-binary installs the same module under another distribution name.
+    found = installed_version("psycopg2") or installed_version("psycopg2-binary")
+    if found is not None and release(found) < release(floor):
+        env.error(name, f'needs psycopg2>={floor}, but {found} is installed: pip install "modestwear_config[postgres]"')
 
 
 def _apply_connection_options(env: Env, name: str, config: dict[str, Any]) -> None:
@@ -226,11 +248,12 @@ CONCERN = Concern(
     ),
     shadows={"DATABASES": "DATABASE_URL"},
     extras=(
-        POOL_EXTRA,
+        POSTGRES,
         Extra(
             "postgres-binary",
-            ("psycopg", "psycopg_pool"),
+            ("psycopg",),
             "DATABASE_URL=postgresql://... (psycopg with a prebuilt libpq)",
+            ("psycopg[binary]>=3.1.15", "psycopg-pool>=3.2"),
         ),
     ),
 )

@@ -60,7 +60,8 @@ POOL_VARIABLES = (
 POOL_MAX_IDLE = 240.0
 # ASGI servers, as their command names (`uvicorn core.asgi:application`, `python -m daphne ...`).
 ASGI_SERVERS = ("uvicorn", "daphne", "hypercorn", "granian")
-POOL_EXTRA = Extra("postgres", ("psycopg", "psycopg_pool"), "DATABASE_URL=postgresql://... (psycopg and its pool)")
+# The pool comes with the postgres extras (their floors are declared with them, in database.py).
+POOL = Extra("postgres", ("psycopg", "psycopg_pool"), "Django's psycopg pool")
 
 
 def started_by_asgi_server(argv: list[str]) -> bool:
@@ -117,7 +118,7 @@ def apply_connection_policy(env: Env, name: str, config: dict[str, Any], pooler:
             "must be 0 (or unset) with DATABASE_POOL: Django refuses a pool with persistent connections",
         )
         return
-    POOL_EXTRA.require(env, "DATABASE_POOL" if choice == "on" else "SERVER_INTERFACE")
+    POOL.require(env, "DATABASE_POOL" if choice == "on" else "SERVER_INTERFACE")
     low: int = env("DATABASE_POOL_MIN_SIZE")
     high: int = env("DATABASE_POOL_MAX_SIZE")
     if low > high:

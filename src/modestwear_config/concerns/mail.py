@@ -32,7 +32,7 @@ VARIABLES = (
     V(
         "EMAIL_TIMEOUT",
         "int",
-        "Seconds before an SMTP call or an HTTP email API request gives up.",
+        "Seconds one message may take to send, in all (SMTP or an HTTP email API): a deadline, not a timeout per read.",
         10,
         minimum=1,
         maximum=600,
@@ -97,7 +97,10 @@ VARIABLES = (
 STARTTLS_PORT = 587
 IMPLICIT_TLS_PORT = 465
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
-SMTP = "django.core.mail.backends.smtp.EmailBackend"
+DJANGO_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+# Ours: Django's, with EMAIL_TIMEOUT as a deadline for each whole message (components/mail_backends.py).
+SMTP = "modestwear_config.components.mail_backends.SMTPEmailBackend"
+SMTP_BACKENDS = (SMTP, DJANGO_SMTP)
 MAILERS_SINCE = (6, 1)
 # Variables an email problem may name although unset: the missing half of a pair.
 COMPANIONS = (
@@ -215,13 +218,13 @@ def smtp_port() -> int | None:
     if uses_mailers():
         mailers = getattr(django_settings, "MAILERS", None)  # unset: EMAIL_* would warn when read, so not read
         mailer = mailers.get("default") if isinstance(mailers, dict) else None
-        if mailer is None or mailer.get("BACKEND", SMTP) != SMTP:  # Django's default BACKEND is SMTP
+        if mailer is None or mailer.get("BACKEND", DJANGO_SMTP) not in SMTP_BACKENDS:  # Django's default is SMTP
             return None
         options = mailer.get("OPTIONS", {})
         # Django 6.1's own defaults when OPTIONS give no port.
         fallback = 465 if options.get("use_ssl") else 587 if options.get("use_tls") else 25
         return int(options.get("port") or fallback)
-    return int(django_settings.EMAIL_PORT) if django_settings.EMAIL_BACKEND == SMTP else None
+    return int(django_settings.EMAIL_PORT) if django_settings.EMAIL_BACKEND in SMTP_BACKENDS else None
 
 
 CONCERN = Concern(

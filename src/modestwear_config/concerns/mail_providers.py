@@ -14,7 +14,12 @@ from modestwear_config.env import Env
 
 from .unit import Extra
 
-ANYMAIL = Extra("anymail", ("anymail",), "EMAIL_PROVIDER=resend, EMAIL_API_KEY, DEFAULT_FROM_EMAIL (an HTTP email API)")
+ANYMAIL = Extra(
+    "anymail",
+    ("anymail",),
+    "EMAIL_PROVIDER=resend, EMAIL_API_KEY, DEFAULT_FROM_EMAIL (an HTTP email API)",
+    ("django-anymail[amazon-ses]>=15.2",),
+)
 
 EXTRA = "pip install 'modestwear_config[anymail]'"
 PROVIDER_ONLY = {  # variables that mean something for one provider only
@@ -22,6 +27,7 @@ PROVIDER_ONLY = {  # variables that mean something for one provider only
     "EMAIL_REGION": ("mailgun", "amazon-ses"),
     "EMAIL_SENDER_DOMAIN": ("mailgun",),
 }
+BACKENDS = "modestwear_config.components.mail_backends"
 MAILGUN_REGIONS = {"us": "https://api.mailgun.net/v3/", "eu": "https://api.eu.mailgun.net/v3/"}
 
 
@@ -34,6 +40,15 @@ class Provider:
 
     @property
     def backend(self) -> str:
+        """Ours (components/mail_backends.py): anymail's, with EMAIL_TIMEOUT as a deadline per message."""
+        return f"{BACKENDS}.{self.backend_class}"
+
+    @property
+    def backend_class(self) -> str:
+        return "".join(part.title() for part in self.module.split("_")) + "EmailBackend"
+
+    @property
+    def anymail_backend(self) -> str:
         return f"anymail.backends.{self.module}.EmailBackend"
 
     @property
@@ -53,7 +68,7 @@ PROVIDERS: dict[str, Provider] = {
         Provider("amazon-ses", "Amazon SES", "amazon_ses"),
     )
 }
-BY_BACKEND = {p.backend: p for p in PROVIDERS.values()}
+BY_BACKEND = {p.backend: p for p in PROVIDERS.values()} | {p.anymail_backend: p for p in PROVIDERS.values()}
 
 
 def provider_options(env: Env, sender_set: bool) -> tuple[Provider, dict[str, Any]] | None:
@@ -110,7 +125,7 @@ def _ses(env: Env, secret: str) -> dict[str, Any]:
     for name, value in (("EMAIL_AWS_ACCESS_KEY_ID", key_id), ("EMAIL_REGION", region)):
         if not value:
             env.error(name, "You have not set it, but EMAIL_PROVIDER=amazon-ses needs it")
-    timeout = env("EMAIL_TIMEOUT")
+    timeout: int = env("EMAIL_TIMEOUT")
     client: dict[str, Any] = {
         "region_name": region,
         "aws_access_key_id": key_id,
@@ -126,7 +141,7 @@ def _ses(env: Env, secret: str) -> dict[str, Any]:
     url: str | None = env("EMAIL_API_URL")
     if url:
         client["endpoint_url"] = _checked_http_url(env, url)
-    return {"client_params": client}
+    return {"client_params": client, "timeout": timeout}  # our SES backend's deadline per message
 
 
 def _checked_http_url(env: Env, url: str) -> str:
@@ -149,7 +164,9 @@ def _require_installed(env: Env, provider: Provider) -> None:
     # find_spec looks without importing: anymail and boto3 stay out of settings import.
     if find_spec("anymail") is None:
         env.error("EMAIL_PROVIDER", f"{provider.esp_name} needs django-anymail: {EXTRA}")
-    elif provider.name == "amazon-ses" and find_spec("boto3") is None:
+        return
+    ANYMAIL.require(env, "EMAIL_PROVIDER")  # and at the extra's floor
+    if provider.name == "amazon-ses" and find_spec("boto3") is None:
         env.error("EMAIL_PROVIDER", f"Amazon SES needs boto3: {EXTRA}")
 
 
@@ -160,15 +177,20 @@ def _has_email_problems(env: Env) -> bool:
 def anymail_settings(provider: Provider, options: dict[str, Any]) -> dict[str, Any]:
     """Django < 6.1: the same options as the ANYMAIL dict anymail reads (with EMAIL_BACKEND)."""
     anymail = {f"{provider.setting_prefix}_{k.upper()}": v for k, v in options.items() if k != "timeout"}
-    if "timeout" in options:
-        anymail["REQUESTS_TIMEOUT"] = options["timeout"]  # seconds per connect and per read
+    if "timeout" not in options:
+        return {"ANYMAIL": anymail}
+    if provider.name == "amazon-ses":  # not a requests backend: our SES backend reads EMAIL_TIMEOUT
+        return {"ANYMAIL": anymail, "EMAIL_TIMEOUT": options["timeout"]}
+    anymail["REQUESTS_TIMEOUT"] = options["timeout"]  # seconds per connect and per read; our deadline too
     return {"ANYMAIL": anymail}
 
 
-def options_from_anymail(provider: Provider, anymail: dict[str, Any]) -> dict[str, Any]:
-    """The inverse of anymail_settings, for the health check on Django < 6.1."""
+def options_from_anymail(provider: Provider, anymail: dict[str, Any], email_timeout: Any = None) -> dict[str, Any]:
+    """The inverse of anymail_settings (given EMAIL_TIMEOUT too, which SES's deadline comes from)."""
     prefix = provider.setting_prefix + "_"
     options = {k[len(prefix) :].lower(): v for k, v in anymail.items() if k.startswith(prefix)}
     if "REQUESTS_TIMEOUT" in anymail:
         options["timeout"] = anymail["REQUESTS_TIMEOUT"]
+    elif provider.name == "amazon-ses" and email_timeout is not None:
+        options["timeout"] = email_timeout
     return options

@@ -43,13 +43,27 @@ VARIABLES = (
         secret=True,
         example="<secret>",
     ),
+    V(
+        "CLOUDINARY_TIMEOUT",
+        "float",
+        "Seconds one media storage call to Cloudinary (an upload, a delete, an existence check) may take in all.",
+        60.0,
+        minimum=1,
+        maximum=600,
+    ),
 )
 CLOUDINARY = Extra(
-    "cloudinary", ("cloudinary_storage", "cloudinary"), "CLOUDINARY_URL=cloudinary://... (media storage)"
+    "cloudinary",
+    ("cloudinary_storage", "cloudinary"),
+    "CLOUDINARY_URL=cloudinary://... (media storage)",
+    ("django-cloudinary-storage>=0.3", "cloudinary>=1.36"),
 )
-WHITENOISE = Extra("whitenoise", ("whitenoise",), "static files (used when installed; no variable)")
+WHITENOISE = Extra(
+    "whitenoise", ("whitenoise",), "static files (used when installed; no variable)", ("whitenoise>=6.6",)
+)
 
-CLOUDINARY_MEDIA = "cloudinary_storage.storage.MediaCloudinaryStorage"
+# django-cloudinary-storage's, each call under a deadline (CLOUDINARY_TIMEOUT): components/cloudinary_media.py.
+CLOUDINARY_MEDIA = "modestwear_config.components.cloudinary_media.MediaCloudinaryStorage"
 FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 # Compressed, content-hashed names, served with far-future cache headers (staticfiles_storage.py).
 WHITENOISE_STATIC = "modestwear_config.components.staticfiles_storage.ManifestStaticFilesStorage"
@@ -60,11 +74,16 @@ URL_SHAPE = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"
 
 def storage_settings(env: Env) -> dict[str, Any]:
     credentials = cloudinary_credentials(env)
+    timeout: float = env("CLOUDINARY_TIMEOUT")  # read (so validated) even without Cloudinary
     # Never Cloudinary for static files: its static storages are broken on Django >= 4.2.
     static = WHITENOISE_STATIC if WHITENOISE.installed() else DJANGO_STATIC
     settings: dict[str, Any] = {
         "STORAGES": {
-            "default": {"BACKEND": CLOUDINARY_MEDIA if credentials else FILE_SYSTEM},
+            "default": (
+                {"BACKEND": CLOUDINARY_MEDIA, "OPTIONS": {"timeout": timeout}}  # seconds per call, in all
+                if credentials
+                else {"BACKEND": FILE_SYSTEM}
+            ),
             "staticfiles": {"BACKEND": static},
         },
     }

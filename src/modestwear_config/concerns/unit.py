@@ -8,6 +8,9 @@ template context processors) is derived from that list.
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.util import find_spec
@@ -42,23 +45,77 @@ class Check:
 
 @dataclass(frozen=True)
 class Extra:
-    """An optional install (pyproject's extra of the same name) and the modules that prove it is there."""
+    """An optional install (pyproject's extra of the same name), the modules that prove it is there, and
+    the lowest versions the library relies on (pyproject's floors: a test compares them).
+
+    A driver installed outside the extra below its floor (redis-py < 7.2 lacks the argument the health
+    check passes) is a start-up error too, never a failing /health behind a clean ``check``.
+    """
 
     name: str
     modules: tuple[str, ...]
     feature: str  # what it serves, for the extras table
+    floors: tuple[str, ...] = ()  # "redis>=7.2": pyproject's requirements of this extra
 
     def installed(self) -> bool:
         # find_spec only looks the module up: nothing heavy is imported at settings import.
         return all(find_spec(module) is not None for module in self.modules)
 
     def require(self, env: Env, variable: str) -> None:
-        """`variable` configures the feature this extra serves: without it, an error naming both."""
+        """`variable` configures the feature this extra serves: without it, or with a driver below its
+        floor, an error naming the variable, the installed version and the extra."""
         if not self.installed():
             env.error(
                 variable,
                 f'needs the {self.name} extra, which is not installed: pip install "modestwear_config[{self.name}]"',
             )
+            return
+        for requirement in self.floors:
+            distribution, _, floor = requirement.partition(">=")
+            distribution = distribution.partition("[")[0]
+            found = installed_version(distribution) if floor else None  # another extra of ours: no floor
+            if found is not None and release(found) < release(floor):
+                env.error(
+                    variable,
+                    f"needs {distribution}>={floor} (the {self.name} extra), but {distribution} {found} is "
+                    f'installed: pip install "modestwear_config[{self.name}]"',
+                )
+
+
+def installed_version(distribution: str) -> str | None:
+    """The version of `distribution` that imports would find first, from its ``.dist-info`` (or
+    ``.egg-info``) directory's name on sys.path; None when there is none.  Not importlib.metadata: it
+    costs 50-70 ms to import, more than all of the settings (tests/test_light_imports.py)."""
+    wanted = _normalized(distribution)
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, kind = name.rpartition(".")
+            if dot and kind in ("dist-info", "egg-info"):
+                project, _, rest = stem.partition("-")
+                if _normalized(project) == wanted and rest:
+                    return rest.split("-")[0]
+    return None
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def release(version: str) -> tuple[int, ...]:
+    """The numeric release of a version ("7.2.0rc1" -> (7, 2, 0)), enough to compare with a floor."""
+    numbers = []
+    for part in version.split("."):
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        numbers.append(int(digits.group()))
+        if digits.group() != part:
+            break
+    return tuple(numbers)
 
 
 def always(env: Env) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modestwear_config.env import variables_of
 from modestwear_config.env.items import network_problem
-from modestwear_config.server.plan import server_plan
+from modestwear_config.server.plan import ASGI, server_plan
 
 from .unit import Concern, Extra, no_settings
 
@@ -79,7 +79,7 @@ CONCERN = Concern(
     build=no_settings,
     validate=server_plan,
     extras=(
-        Extra("gunicorn", ("gunicorn",), "the server plan (no variable)"),
-        Extra("asgi", ("gunicorn", "uvicorn_worker", "uvicorn"), "SERVER_INTERFACE=asgi"),
+        Extra("gunicorn", ("gunicorn",), "the server plan (no variable)", ("gunicorn>=27.0.1",)),
+        ASGI,
     ),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,10 @@ def _new_database_probe(alias: str) -> Probe:
     wrapper = connections.create_connection(alias)  # an unconnected wrapper: settings only
     if wrapper.settings_dict["ENGINE"] not in POSTGRES_ENGINES:
         return DjangoProbe(wrapper)
+    if find_spec("psycopg") is None:  # Django then runs on psycopg2 (it prefers psycopg 3): so do we
+        from .postgres2 import Psycopg2Probe
+
+        return Psycopg2Probe(wrapper.get_connection_params())
     from .postgres import PostgresProbe, conninfo
 
     return PostgresProbe(conninfo(wrapper.get_connection_params()))
@@ -201,7 +206,7 @@ def probe_storage(timeout: float) -> object:
     storage = storages["default"]
     if isinstance(storage, FileSystemStorage):
         writable_directory(Path(storage.location))
-    elif type(storage).__module__.startswith("cloudinary_storage"):
+    elif any(cls.__module__.startswith("cloudinary_storage") for cls in type(storage).__mro__):
         import cloudinary.api  # type: ignore[import-untyped]
 
         # The Admin API's ping: reads nothing, writes nothing, checks the credentials.

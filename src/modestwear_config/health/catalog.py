@@ -108,10 +108,24 @@ def select(enabled: tuple[str, ...], critical: frozenset[str]) -> list[Selected]
     for reg in registrations.values():
         if reg.optional and reg.name not in enabled:
             continue
-        for check_name, probe in reg.expand().items():
+        for check_name, probe in _expanded(reg).items():
             is_critical = reg.critical or reg.name in critical or check_name in critical
             selected.append(Selected(check_name, probe, is_critical))
     return selected
+
+
+def _expanded(reg: Registration) -> dict[str, Probe]:
+    """The group's probes; when building them fails (a driver that will not import), one probe under the
+    group's name that fails with that error: the other checks still run and answer."""
+    try:
+        return reg.expand()
+    except Exception as exc:  # noqa: BLE001 - shown by its type only, as every check failure
+        error = exc  # `exc` is unbound when the except block ends
+
+        def failing(timeout: float) -> object:
+            raise error
+
+        return {reg.name: failing}
 
 
 def _require_known(setting: str, names: tuple[str, ...], registrations: dict[str, Registration]) -> None:

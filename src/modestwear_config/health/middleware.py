@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.db import connections
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .liveness import (
@@ -35,13 +34,10 @@ def _readiness(request: HttpRequest) -> HttpResponse:
     return health(request)
 
 
-def _readiness_off_thread(request: HttpRequest) -> HttpResponse:
-    """/health in an executor thread: the connections it opened there (a staff session lookup)
-    are closed before the thread goes back to the pool, where nothing else would close them."""
-    try:
-        return _readiness(request)
-    finally:
-        connections.close_all()
+async def _readiness_async(request: HttpRequest) -> HttpResponse:
+    from .views import health_async
+
+    return await health_async(request)
 
 
 class LivenessMiddleware:
@@ -75,7 +71,7 @@ class LivenessMiddleware:
         if request.path_info in LIVENESS_PATHS:
             return liveness_response(request.method or "GET")
         if request.path_info in READINESS_PATHS:
-            # The checks wait up to the budget: in a thread of their own, never the event loop,
-            # and never behind Django's one thread for sync code (thread_sensitive=False).
-            return await sync_to_async(_readiness_off_thread, thread_sensitive=False)(request)
+            # The checks' flights run in threads of their own; the request awaits them on the loop,
+            # holding no thread (never Django's one thread for sync code, nor an executor's).
+            return await _readiness_async(request)
         return await get_response(request)

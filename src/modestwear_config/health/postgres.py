@@ -13,9 +13,6 @@ by every probe; an idle one does not keep Neon awake (it counts queries).
 
 from __future__ import annotations
 
-import ipaddress
-import select
-import socket
 import threading
 import time
 from typing import Any
@@ -23,6 +20,8 @@ from typing import Any
 import psycopg
 from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .libpq import wait, with_hostaddr
 
 APPLICATION_NAME = "modestwear-health"
 _KEYWORDS: frozenset[str] | None = None
@@ -104,41 +103,10 @@ def resolved(conninfo_bytes: bytes, deadline: float) -> bytes:
     PQconnectStart resolves host names synchronously while psycopg holds the
     GIL: a slow resolver then stalls every thread of the worker (/healthz
     included).  socket.getaddrinfo releases the GIL, and runs in the probe's
-    thread, which the runner stops waiting for at the deadline.  `host` stays
-    for TLS verification and SNI.
+    thread, which the runner stops waiting for at the deadline.
     """
-    params = conninfo_to_dict(conninfo_bytes.decode())
-    hosts = str(params.get("host") or "")
-    if not hosts or params.get("hostaddr"):
-        return conninfo_bytes
-    ports = str(params.get("port") or "").split(",")
-    addresses = [_address(host, ports[min(i, len(ports) - 1)]) for i, host in enumerate(hosts.split(","))]
-    if time.monotonic() >= deadline:
-        raise TimeoutError("health check deadline (name resolution)")
-    if not any(addresses):
-        return conninfo_bytes
-    return make_conninfo("", **params, hostaddr=",".join(addresses)).encode()
-
-
-def _address(host: str, port: str) -> str:
-    """A numeric address for a host name; "" for a socket directory or an address already numeric."""
-    if not host or host.startswith(("/", "@")) or _is_numeric(host):
-        return ""
-    try:
-        infos = socket.getaddrinfo(host, port or None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise psycopg.OperationalError("could not resolve the database host") from None
-    # One address per host (libpq's hostaddr); IPv4 first, as most platforms' databases listen there.
-    infos.sort(key=lambda info: info[0] != socket.AF_INET)
-    return str(infos[0][4][0])
-
-
-def _is_numeric(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    params = with_hostaddr(conninfo_to_dict(conninfo_bytes.decode()), deadline, psycopg.OperationalError)
+    return conninfo_bytes if params is None else make_conninfo("", **params).encode()
 
 
 def select_one(pg: pq.abc.PGconn, deadline: float) -> None:
@@ -156,18 +124,3 @@ def select_one(pg: pq.abc.PGconn, deadline: float) -> None:
         statuses.append(result.status)
     if statuses != [pq.ExecStatus.TUPLES_OK]:
         raise psycopg.DatabaseError("SELECT 1 did not return a row")
-
-
-def wait(fd: int, write: bool, deadline: float) -> None:
-    """Until `fd` is ready, or TimeoutError at the deadline."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError("health check deadline")
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT if write else select.POLLIN)
-        ready = bool(poller.poll(remaining * 1000))
-    else:  # pragma: no cover  (Windows has no poll(); select() is fine for one socket)
-        ready = any(select.select([] if write else [fd], [fd] if write else [], [], remaining))
-    if not ready:
-        raise TimeoutError("health check deadline")

@@ -18,6 +18,9 @@ class HealthState:
         self.lock = threading.Lock()  # guards every dict below
         self.flights: dict[str, Any] = {}  # check name -> the _Flight running it (runner.py)
         self.cache: dict[str, tuple[float, Any]] = {}  # check name -> (when, Result)
+        self.abandoned: dict[str, int] = {}  # check name -> flights given up on whose thread still runs
+        self.sockets: dict[str, list[tuple[int, int]]] = {}  # check name -> kept sockets (fd, inode) it connected
+        self.waiter = threading.Lock()  # held by the one request that may wait the whole budget
         self.database_probes: dict[str, tuple[dict[str, Any], Any]] = {}  # alias -> (its settings, probe)
         self.redis_clients: dict[tuple[str, str, float], Any] = {}
         self.celery_apps: dict[str, Any] = {}  # broker URL -> a control-only Celery app
@@ -28,6 +31,7 @@ class HealthState:
         with self.lock:
             self.flights = {}
             self.cache = {}
+            self.abandoned = {}
 
     def close(self) -> None:
         """Close every kept connection and forget everything."""
@@ -36,7 +40,7 @@ class HealthState:
             clients = [*self.redis_clients.values(), *self.celery_apps.values()]
             self.database_probes, self.redis_clients, self.celery_apps = {}, {}, {}
             self.migrations = {}
-            self.flights, self.cache = {}, {}
+            self.flights, self.cache, self.abandoned = {}, {}, {}
         for probe in kept:
             getattr(probe, "close", lambda: None)()
         for client in clients:

@@ -21,7 +21,7 @@ from modestwear_config.about import version
 from .conf import conf
 from .liveness import JSON_HEADERS
 from .responses import liveness_response
-from .runner import Report, run_checks
+from .runner import RUNNER, Report, arun_checks, run_checks
 
 logger = logging.getLogger("modestwear_config.health")
 
@@ -33,13 +33,36 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> HttpResponse:
+    """Under WSGI: the checks wait in this request's thread, as long as views.RUNNER.waiting allows
+    (a single-threaded server, ``wsgi.multithread`` false, serves nothing else meanwhile)."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     try:
-        report = run_checks()
+        with RUNNER.waiting(single_threaded=not request.META.get("wsgi.multithread", True)) as wait:
+            report = run_checks(wait=wait)
     except Exception as exc:  # noqa: BLE001 - bad MODESTWEAR_HEALTH_* settings: fail closed, type only
-        logger.error("Health checks could not run: %s", type(exc).__name__)
-        return _json({"status": "fail", "version": version(), "checks": {}}, 503, request.method)
+        return _could_not_run(exc, request.method)
+    return _answer(request, report)
+
+
+async def health_async(request: HttpRequest) -> HttpResponse:
+    """Under ASGI (LivenessMiddleware's async path): the checks are awaited on the event loop, so
+    waiting probes hold no thread, however many arrive."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    try:
+        report = await arun_checks()
+    except Exception as exc:  # noqa: BLE001 - as in health()
+        return _could_not_run(exc, request.method)
+    return _answer(request, report)
+
+
+def _could_not_run(exc: Exception, method: str | None) -> HttpResponse:
+    logger.error("Health checks could not run: %s", type(exc).__name__)
+    return _json({"status": "fail", "version": version(), "checks": {}}, 503, method)
+
+
+def _answer(request: HttpRequest, report: Report) -> HttpResponse:
     body = report.as_dict(detailed=_may_see_details(request, report), version=version())
     return _json(body, 503 if report.status == "fail" else 200, request.method)
 

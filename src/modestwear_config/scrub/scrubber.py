@@ -32,6 +32,8 @@ def secret_pattern(values: Iterable[str], html_escaped: bool = False) -> re.Patt
     forms: set[str] = set()
     for value in values:
         forms |= secret_forms(value)
+        if "\n" in value or "\r" in value:  # a PEM key: line-by-line redaction sees one line at a time
+            forms |= {form for line in value.splitlines() if line.strip() for form in secret_forms(line)}
     if html_escaped:
         forms |= {html.escape(form) for form in forms}
     long = [f for f in forms if len(f) >= MIN_SECRET_LENGTH]

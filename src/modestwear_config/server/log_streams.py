@@ -7,8 +7,9 @@ logger classes here keep gunicorn's formats and handlers (and its statsd instrum
 when ``--statsd-host`` is set) and pass each line through the same redaction as
 RedactingFormatter. uvicorn's worker reuses these handlers, so the ASGI server's logs are
 covered too.  A worker also prints a failed boot's exception text straight to stderr: its
-stderr is redacted line by line (post_fork).  stdout is left alone: Django's LOGGING
-writes there through the redacting formatter already.
+stderr is redacted line by line (post_fork).  Below Python, descriptors 1 and 2 of the master
+and every worker go through the redactor process (server/redactor.py): C extensions,
+subprocesses, a crashing interpreter and a preloaded application's import error included.
 
 Named by server/gunicorn_conf.py (``logger_class``, ``post_fork``); only gunicorn imports it.
 """
@@ -25,6 +26,9 @@ from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 from gunicorn.instrument.statsd import Statsd  # type: ignore[import-untyped]
 
 from modestwear_config.components.log_formatters import RedactingFormatter
+
+from .redactor import is_gunicorn_master
+from .redactor import start as start_redactor
 
 
 class ScrubbedFormatter(RedactingFormatter):
@@ -62,7 +66,13 @@ class RedactingStatsd(_Scrubbing, Statsd):  # type: ignore[misc]
 
 
 def redacting_logger(cfg: Any) -> Any:
-    """gunicorn's `logger_class`: its statsd logger when a statsd host is set (as gunicorn picks), else its own."""
+    """gunicorn's `logger_class`: its statsd logger when a statsd host is set (as gunicorn picks), else its own.
+
+    gunicorn builds it in the master before anything else, a preloaded application included: the
+    master's descriptors 1 and 2 go through the redactor process from here on (server/redactor.py).
+    """
+    if is_gunicorn_master():
+        start_redactor()
     return (RedactingStatsd if cfg.statsd_host else RedactingLogger)(cfg)
 
 

@@ -22,6 +22,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from modestwear_config.concerns.unit import Extra
 from modestwear_config.env import Env
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -84,6 +85,12 @@ def default_workers(cpus: float) -> int:
     return max(1, math.floor(2 * cpus + 1))
 
 
+ASGI = Extra(
+    "asgi",
+    ("gunicorn", "uvicorn_worker", "uvicorn"),
+    "SERVER_INTERFACE=asgi",
+    ("modestwear_config[gunicorn]", "uvicorn-worker>=0.3", "uvicorn[standard]>=0.30"),
+)
 UVICORN_WORKER = "uvicorn_worker.UvicornWorker"  # uvicorn's own worker, maintained apart since uvicorn 0.30
 
 
@@ -93,6 +100,8 @@ def choose_worker_class(env: Env, threads: int) -> str:
     if env("SERVER_INTERFACE") == "asgi":
         if find_spec("uvicorn_worker") is None:  # found, not imported: `--where` stays light
             env.error("SERVER_INTERFACE", "asgi needs the asgi extra: pip install 'modestwear_config[asgi]'")
+        else:
+            ASGI.require(env, "SERVER_INTERFACE")  # and at the extra's floors
         return UVICORN_WORKER
     return "gthread" if threads > 1 else "sync"
 

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:  # names settings only, never values
             raise CommandError(f"health checks could not run: {exc}", returncode=2) from None
         except Exception as exc:  # noqa: BLE001 - exit code 2 is the contract; the type only, never the text
-            raise CommandError(f"health checks could not run: {type(exc).__name__}", returncode=2) from None
+            raise CommandError(f"health checks could not run: {_described(exc)}", returncode=2) from None
         finally:
             # A check still in flight past the budget logs when it ends, after our output: on
             # stdout that would corrupt --json, so the logger stays off for this one-shot process.
@@ -84,6 +84,13 @@ class Command(BaseCommand):
             )
         elif report.status == "ok":
             self.stdout.write(self.style.SUCCESS("health: ok"))
+
+
+def _described(exc: Exception) -> str:
+    """The type, and for an import error the module (a name from the code, never a value)."""
+    if isinstance(exc, ImportError) and exc.name:
+        return f"{type(exc).__name__} (module {exc.name})"
+    return type(exc).__name__
 
 
 def _checks_in_flight() -> bool:

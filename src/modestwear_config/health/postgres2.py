@@ -1,0 +1,107 @@
+"""``SELECT 1`` on PostgreSQL through psycopg2, for projects that run Django on psycopg2 (Django
+supports both): the same client-side deadline and kept connection as postgres.py, through psycopg2's
+documented asynchronous mode (``async_=1``, ``poll()`` and ``fileno()``), every wait a poll() on the
+socket bounded by the deadline."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg2  # type: ignore[import-untyped,unused-ignore]
+import psycopg2.extensions  # type: ignore[import-untyped,unused-ignore]
+
+from .libpq import wait, with_hostaddr
+
+APPLICATION_NAME = "modestwear-health"
+
+
+class Psycopg2Probe:
+    """One alias's health connection; used by one flight at a time (the runner's single-flight)."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self._params = libpq_params(params)
+        self._conn: Any = None
+        self._lock = threading.Lock()  # close() must never free the connection under a running probe
+
+    def __call__(self, timeout: float) -> None:
+        with self._lock:
+            self._probe(time.monotonic() + timeout)
+
+    def _probe(self, deadline: float) -> None:
+        if self._conn is not None:
+            try:
+                return select_one(self._conn, deadline)
+            except TimeoutError:
+                self._drop()  # a frozen server: reconnecting would only wait again
+                raise
+            except psycopg2.Error:
+                self._drop()  # closed under us (Neon suspend, restart): reconnect once, below
+        self._conn = connect(self._params, deadline)
+        try:
+            select_one(self._conn, deadline)
+        except BaseException:
+            self._drop()
+            raise
+
+    def close(self) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def libpq_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Django's connection parameters that libpq knows (asked of libpq itself), as a DSN takes them."""
+    kept: dict[str, Any] = {"application_name": APPLICATION_NAME}
+    for key, value in params.items():
+        if value is None or key in kept or not isinstance(value, (str, int, float)):
+            continue  # cursor_factory and other driver objects
+        try:
+            psycopg2.extensions.make_dsn(**{key: value})
+        except psycopg2.ProgrammingError:  # "invalid dsn: invalid connection option"
+            continue
+        kept[key] = value
+    return kept
+
+
+def connect(params: dict[str, Any], deadline: float) -> Any:
+    dsn = psycopg2.extensions.make_dsn(**(with_hostaddr(params, deadline, psycopg2.OperationalError) or params))
+    conn = psycopg2.connect(dsn, async_=1)
+    try:
+        poll(conn, deadline)
+        return conn
+    except BaseException:
+        conn.close()
+        raise
+
+
+def select_one(conn: Any, deadline: float) -> None:
+    if conn.closed:
+        raise psycopg2.OperationalError("connection not usable")
+    cursor = conn.cursor()
+    try:
+        cursor.execute("SELECT 1")
+        poll(conn, deadline)
+        if cursor.fetchone() != (1,):
+            raise psycopg2.DatabaseError("SELECT 1 did not return a row")
+    finally:
+        cursor.close()
+
+
+def poll(conn: Any, deadline: float) -> None:
+    """Until the connection's current operation completes, or TimeoutError at the deadline."""
+    while True:
+        state = conn.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            return
+        if state not in (psycopg2.extensions.POLL_READ, psycopg2.extensions.POLL_WRITE):
+            raise psycopg2.OperationalError("unexpected poll state")
+        wait(conn.fileno(), state == psycopg2.extensions.POLL_WRITE, deadline)
