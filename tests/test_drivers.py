@@ -32,8 +32,10 @@ CASES = {
     "anymail": {"EMAIL_PROVIDER": "resend", "EMAIL_API_KEY": "re_0123456789", "DEFAULT_FROM_EMAIL": "a@b.example"},
     "postgres": {"DATABASE_URL": "postgresql://u:p@db.example.com/shop"},
     "asgi": {"SERVER_INTERFACE": "asgi"},
+    "tasks-db": {"TASKS_BACKEND": "database"},
 }
-NO_VARIABLE = {"whitenoise", "gunicorn", "postgres-binary"}  # used when installed / the server itself / = postgres
+# used when installed / the server itself / = postgres / Django 5.2's backport (6.x has its own) / needs Django 6
+NO_VARIABLE = {"whitenoise", "gunicorn", "postgres-binary", "tasks", "tasks-celery"}
 
 
 def build(environ: dict[str, str]) -> None:

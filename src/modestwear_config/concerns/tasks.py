@@ -43,9 +43,24 @@ VARIABLES = (
         ),
     ),
 )
-BACKPORT = Extra("tasks", ("django_tasks",), "TASKS_BACKEND=immediate on Django 5.2 (the django-tasks backport)")
-DATABASE = Extra("tasks-db", ("django_tasks_db",), "TASKS_BACKEND=database (django-tasks-db, manage.py db_worker)")
-CELERY = Extra("tasks-celery", ("django_tasks_celery", "celery"), "TASKS_BACKEND=celery (Django >= 6.0)")
+BACKPORT = Extra(
+    "tasks",
+    ("django_tasks",),
+    "TASKS_BACKEND=immediate on Django 5.2 (the django-tasks backport)",
+    ("django-tasks>=0.12",),
+)
+DATABASE = Extra(
+    "tasks-db",
+    ("django_tasks_db",),
+    "TASKS_BACKEND=database (django-tasks-db, manage.py db_worker)",
+    ("django-tasks-db>=0.13", "django-tasks>=0.12"),
+)
+CELERY = Extra(
+    "tasks-celery",
+    ("django_tasks_celery", "celery"),
+    "TASKS_BACKEND=celery (Django >= 6.0)",
+    ("django-tasks-celery>=0.1.1; python_version >= '3.12'", "celery[redis]>=5.6", "redis>=7.2"),
+)
 
 
 def built_in() -> bool:
