@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import select
 import socket
+import threading
 import time
 from typing import Any
 
@@ -59,3 +60,56 @@ def is_numeric(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class KeptConnectionProbe:
+    """One alias's health connection, kept between probes; used by one flight at a time (the runner's
+    single-flight). A driver's probe says how to connect, query and close within a deadline."""
+
+    driver_error: type[Exception] = Exception  # what the driver raises for a closed or broken connection
+
+    def __init__(self) -> None:
+        self._conn: Any = None
+        self._lock = threading.Lock()  # close() must never free the connection under a running probe
+
+    def __call__(self, timeout: float) -> None:
+        with self._lock:
+            self._probe(time.monotonic() + timeout)
+
+    def _probe(self, deadline: float) -> None:
+        if self._conn is not None:
+            try:
+                return self.select_one(self._conn, deadline)
+            except TimeoutError:
+                self._drop()  # a frozen server: reconnecting would only wait again
+                raise
+            except self.driver_error:
+                self._drop()  # closed under us (Neon suspend, restart): reconnect once, below
+        self._conn = self.connect(deadline)
+        try:
+            self.select_one(self._conn, deadline)
+        except BaseException:
+            self._drop()
+            raise
+
+    def close(self) -> None:
+        """Close the connection unless a probe is using it (that probe ends by its deadline)."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self.disconnect(self._conn)
+            self._conn = None
+
+    def connect(self, deadline: float) -> Any:
+        raise NotImplementedError
+
+    def select_one(self, conn: Any, deadline: float) -> None:
+        raise NotImplementedError
+
+    def disconnect(self, conn: Any) -> None:
+        raise NotImplementedError

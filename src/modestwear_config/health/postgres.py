@@ -13,60 +13,35 @@ by every probe; an idle one does not keep Neon awake (it counts queries).
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import psycopg
 from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from .libpq import wait, with_hostaddr
+from .libpq import KeptConnectionProbe, wait, with_hostaddr
 
 APPLICATION_NAME = "modestwear-health"
 _KEYWORDS: frozenset[str] | None = None
 
 
-class PostgresProbe:
-    """One alias's health connection; used by one flight at a time (the runner's single-flight)."""
+class PostgresProbe(KeptConnectionProbe):
+    """SELECT 1 through psycopg 3's libpq wrapper (psycopg.pq), every wait bounded by the deadline."""
+
+    driver_error = psycopg.Error
 
     def __init__(self, conninfo: str) -> None:
+        super().__init__()
         self._conninfo = conninfo.encode()
-        self._pg: pq.abc.PGconn | None = None
-        self._lock = threading.Lock()  # close() must never free the connection under a running probe
 
-    def __call__(self, timeout: float) -> None:
-        with self._lock:
-            self._probe(time.monotonic() + timeout)
+    def connect(self, deadline: float) -> pq.abc.PGconn:
+        return connect(self._conninfo, deadline)
 
-    def _probe(self, deadline: float) -> None:
-        if self._pg is not None:
-            try:
-                return select_one(self._pg, deadline)
-            except TimeoutError:
-                self._drop()  # a frozen server: reconnecting would only wait again
-                raise
-            except psycopg.Error:
-                self._drop()  # closed under us (Neon suspend, restart): reconnect once, below
-        self._pg = connect(self._conninfo, deadline)
-        try:
-            select_one(self._pg, deadline)
-        except BaseException:
-            self._drop()
-            raise
+    def select_one(self, conn: Any, deadline: float) -> None:
+        select_one(conn, deadline)
 
-    def close(self) -> None:
-        """Close the connection unless a probe is using it (that probe ends by its deadline)."""
-        if self._lock.acquire(blocking=False):
-            try:
-                self._drop()
-            finally:
-                self._lock.release()
-
-    def _drop(self) -> None:
-        if self._pg is not None:
-            self._pg.finish()
-            self._pg = None
+    def disconnect(self, conn: Any) -> None:
+        conn.finish()
 
 
 def conninfo(params: dict[str, Any]) -> str:

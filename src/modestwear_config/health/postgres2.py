@@ -5,57 +5,33 @@ socket bounded by the deadline."""
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import psycopg2  # type: ignore[import-untyped,unused-ignore]
 import psycopg2.extensions  # type: ignore[import-untyped,unused-ignore]
 
-from .libpq import wait, with_hostaddr
+from .libpq import KeptConnectionProbe, wait, with_hostaddr
 
 APPLICATION_NAME = "modestwear-health"
 
 
-class Psycopg2Probe:
-    """One alias's health connection; used by one flight at a time (the runner's single-flight)."""
+class Psycopg2Probe(KeptConnectionProbe):
+    """SELECT 1 through psycopg2's asynchronous mode, every wait bounded by the deadline."""
+
+    driver_error = psycopg2.Error
 
     def __init__(self, params: dict[str, Any]) -> None:
+        super().__init__()
         self._params = libpq_params(params)
-        self._conn: Any = None
-        self._lock = threading.Lock()  # close() must never free the connection under a running probe
 
-    def __call__(self, timeout: float) -> None:
-        with self._lock:
-            self._probe(time.monotonic() + timeout)
+    def connect(self, deadline: float) -> Any:
+        return connect(self._params, deadline)
 
-    def _probe(self, deadline: float) -> None:
-        if self._conn is not None:
-            try:
-                return select_one(self._conn, deadline)
-            except TimeoutError:
-                self._drop()  # a frozen server: reconnecting would only wait again
-                raise
-            except psycopg2.Error:
-                self._drop()  # closed under us (Neon suspend, restart): reconnect once, below
-        self._conn = connect(self._params, deadline)
-        try:
-            select_one(self._conn, deadline)
-        except BaseException:
-            self._drop()
-            raise
+    def select_one(self, conn: Any, deadline: float) -> None:
+        select_one(conn, deadline)
 
-    def close(self) -> None:
-        if self._lock.acquire(blocking=False):
-            try:
-                self._drop()
-            finally:
-                self._lock.release()
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+    def disconnect(self, conn: Any) -> None:
+        conn.close()
 
 
 def libpq_params(params: dict[str, Any]) -> dict[str, Any]:
