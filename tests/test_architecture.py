@@ -17,7 +17,16 @@ from modestwear_config.env import BY_NAME, REGISTRY, Env, ImproperlyConfigured, 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "modestwear_config"
 MAX_LINES = 300
 # Modules of concerns/ that are not a concern: the unit, its assembly, and helpers two concerns share.
-CONCERN_INFRASTRUCTURE = {"__init__", "unit", "compose", "assemble", "project", "redis_tls", "mail_providers"}
+CONCERN_INFRASTRUCTURE = {
+    "__init__",
+    "unit",
+    "compose",
+    "assemble",
+    "project",
+    "redis_tls",
+    "mail_providers",
+    "cache_aliases",
+}
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}
 LONG_MODULES_ALLOWED: set[str] = set()

@@ -53,6 +53,7 @@ def canary_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str
         "DATABASE_URL": database_url,
         "DATABASE_REPLICA_URLS": database_url,
         "REDIS_URL": redis_url,
+        "CACHES_EXTRA": f"sessions={redis_url},local=locmem://",  # a named cache: /health's cache:sessions
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "EMAIL_HOST": "127.0.0.1",
