@@ -300,6 +300,8 @@ def secret_environment(tmp: Path) -> dict[str, str]:
         "CLOUDINARY_URL": f"cloudinary://123:{CANARY}@",  # no cloud name
         "CLOUDINARY_API_SECRET": CANARY,  # and both forms given
         "EMAIL_HOST_PASSWORD": CANARY,
+        "AWS_S3_ACCESS_KEY_ID": CANARY,  # without a bucket
+        "AWS_S3_SECRET_ACCESS_KEY": CANARY,
         "EMAIL_API_KEY": CANARY,  # without EMAIL_PROVIDER
         "EMAIL_AWS_ACCESS_KEY_ID": CANARY,  # without EMAIL_PROVIDER=amazon-ses
         "HEALTH_TOKEN": CANARY,
@@ -324,6 +326,7 @@ def test_canary__never_in_the_error_nor_any_log_output(files, caplog, monkeypatc
         "DATABASE_REPLICA_URLS",
         "REDIS_URL",
         "CACHES_EXTRA",
+        "AWS_STORAGE_BUCKET_NAME",
         "CELERY_RESULT_BACKEND",
         "CLOUDINARY_URL",
     } <= set(env.problems)
