@@ -154,7 +154,7 @@ def media_root(tmp_path) -> Path:
 
 
 @pytest.fixture
-def serving(settings, media_root):
+def serving(settings, media_root, db):  # db: a finished response closes old connections (request_finished)
     settings.MEDIA_ROOT = media_root
     settings.STATIC_ROOT = str(media_root.parent)  # WhiteNoise warns (an error here) when it does not exist
     with override_settings(MIDDLEWARE=[MEDIA_FILES, *settings.MIDDLEWARE]):
@@ -187,7 +187,7 @@ def test_media_serve__a_path_outside_media_root_is_refused(serving, caplog):
     assert (
         response.status_code == 400 and b"outside MEDIA_ROOT" not in response.body
     )  # Django's SuspiciousFileOperation
-    assert [r.name for r in caplog.records] == ["django.security.SuspiciousFileOperation"]
+    assert "django.security.SuspiciousFileOperation" in [r.name for r in caplog.records]  # and django.request on 5.2.0
 
 
 def test_media_serve__async_streams_the_file_from_a_thread(serving, media_root):
@@ -234,6 +234,7 @@ def test_media_serve__an_upload_on_the_disk_served_by_gunicorn(server_class, tmp
             body, headers = response.read(), response.headers
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(f"{server.base_url}/media/products/none.png", timeout=10)
+        missing.value.close()  # it holds the connection: left open, a ResourceWarning fails a later test
     assert body == b"\x89PNG uploaded"
     assert headers["Content-Security-Policy"] == SANDBOX and headers["Content-Type"] == "image/png"
     assert missing.value.code == 404

@@ -244,8 +244,9 @@ def test_s3__a_silent_store_fails_within_the_timeouts(attempts):
             storage.exists("products/abaya.png")
         elapsed = time.monotonic() - started
     assert type(caught.value).__name__ == "ReadTimeoutError"
-    # attempts x 0.4 s, plus standard mode's jittered back-off (< 1 s) before the second attempt
-    assert 0.4 * attempts - 0.05 <= elapsed < 0.4 * attempts + (1.0 if attempts > 1 else 0) + 0.6, elapsed
+    # attempts x 0.4 s, plus standard mode's jittered back-off (< 1 s) before a second attempt, plus a busy
+    # machine's slack: far from botocore's defaults (60 s per read, 5 attempts).
+    assert 0.4 * attempts - 0.05 <= elapsed < 0.4 * attempts + 2.0, elapsed
     assert CANARY not in str(caught.value)
 
 
