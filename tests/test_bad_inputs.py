@@ -326,7 +326,7 @@ def test_canary__never_in_the_error_nor_any_log_output(files, caplog, monkeypatc
         "DATABASE_REPLICA_URLS",
         "REDIS_URL",
         "CACHES_EXTRA",
-        "AWS_STORAGE_BUCKET_NAME",
+        "AWS_S3_ACCESS_KEY_ID",
         "CELERY_RESULT_BACKEND",
         "CLOUDINARY_URL",
     } <= set(env.problems)

@@ -54,6 +54,7 @@ def test_media_settings__disk_path_is_media_root(tmp_path):
     ("environ", "named", "hint"),
     [
         ({"MEDIA_DISK_PATH": "media"}, "MEDIA_DISK_PATH", "expected an absolute path"),
+        ({"RAILWAY_VOLUME_MOUNT_PATH": "data"}, "RAILWAY_VOLUME_MOUNT_PATH", "expected an absolute path"),
         ({"MEDIA_DISK_PATH": "/var/data", "AWS_STORAGE_BUCKET_NAME": "shop"}, "MEDIA_DISK_PATH", "remote store"),
         ({"MEDIA_SERVE": "true", "CLOUDINARY_URL": "cloudinary://1:s@c"}, "MEDIA_SERVE", "CLOUDINARY_URL sends media"),
         ({"MEDIA_SERVE": "sometimes"}, "MEDIA_SERVE", "expected a boolean"),

@@ -86,11 +86,12 @@ def test_s3_settings__without_a_bucket_media_stays_where_it_was():
     [
         (
             {"AWS_S3_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_S3_SECRET_ACCESS_KEY": SECRET},
-            "AWS_STORAGE_BUCKET_NAME",
-            "set the bucket",
+            "AWS_S3_ACCESS_KEY_ID",
+            "without AWS_STORAGE_BUCKET_NAME",
         ),
-        ({**BASE, "AWS_S3_SECRET_ACCESS_KEY": ""}, "AWS_S3_SECRET_ACCESS_KEY", "set both or neither"),
-        ({**BASE, "AWS_S3_ACCESS_KEY_ID": ""}, "AWS_S3_ACCESS_KEY_ID", "set both or neither"),
+        ({"AWS_S3_ENDPOINT_URL": "https://r2.example.com"}, "AWS_S3_ENDPOINT_URL", "set the bucket too"),
+        ({**BASE, "AWS_S3_SECRET_ACCESS_KEY": ""}, "AWS_S3_ACCESS_KEY_ID", "without AWS_S3_SECRET_ACCESS_KEY"),
+        ({**BASE, "AWS_S3_ACCESS_KEY_ID": ""}, "AWS_S3_SECRET_ACCESS_KEY", "without AWS_S3_ACCESS_KEY_ID"),
         ({**BASE, "AWS_STORAGE_BUCKET_NAME": "Shop_Media"}, "AWS_STORAGE_BUCKET_NAME", "expected a bucket name"),
         ({**BASE, "AWS_S3_ENDPOINT_URL": "ftp://files.example.com"}, "AWS_S3_ENDPOINT_URL", "http(s)://"),
         ({**BASE, "AWS_S3_ENDPOINT_URL": f"https://k:{CANARY}pw@r2.example.com"}, "AWS_S3_ENDPOINT_URL", "user info"),

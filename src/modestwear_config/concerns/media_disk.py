@@ -79,7 +79,8 @@ def media_settings(env: Env) -> dict[str, Any]:
         env.error("MEDIA_DISK_PATH", f"is set, but {remote} sends media to a remote store: unset one")
         return {}
     if not disk.is_absolute():
-        env.error("MEDIA_DISK_PATH", "expected an absolute path: the disk's mount path, like /var/data")
+        source = "MEDIA_DISK_PATH" if env.is_set("MEDIA_DISK_PATH") else "RAILWAY_VOLUME_MOUNT_PATH"
+        env.error(source, "expected an absolute path: the disk's mount path, like /var/data")
         return {}
     return {"MEDIA_ROOT": disk}  # written by FileSystemStorage, served by MEDIA_SERVE or a web server
 

@@ -116,9 +116,9 @@ def s3_storage(env: Env) -> dict[str, Any] | None:
     if region:
         options["region_name"] = region
     if not bucket:
-        for name in NEEDS_BUCKET:
+        for name in NEEDS_BUCKET:  # the error names what is set (the bucket may be a typo away)
             if env.is_set(name):
-                env.error("AWS_STORAGE_BUCKET_NAME", f"You have not set it, but {name} is set: set the bucket too")
+                env.error(name, "is set without AWS_STORAGE_BUCKET_NAME: set the bucket too, or unset it")
         return None
     S3.require(env, "AWS_STORAGE_BUCKET_NAME")
     if not BUCKET.fullmatch(bucket):
@@ -174,9 +174,9 @@ def _keys(env: Env) -> dict[str, Any]:
     key_id, secret = (env(name) for name in KEYS)
     if not key_id and not secret:
         return {}  # boto3's chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, an instance role
-    for name, value in zip(KEYS, (key_id, secret), strict=True):
-        if not value:
-            env.error(name, "You have not set it, but the other S3 key is set: set both or neither")
+    if not (key_id and secret):
+        given, missing = KEYS if key_id else KEYS[::-1]
+        env.error(given, f"is set without {missing}: set both or neither")
     return {"access_key": key_id, "secret_key": secret}
 
 
