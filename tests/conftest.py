@@ -32,6 +32,7 @@ TIMED_MODULES = frozenset(
         "test_health_redis_probe",
         "test_health_runner",
         "test_health_views",
+        "test_s3",
     }
 )
 

@@ -26,6 +26,7 @@ CONCERN_INFRASTRUCTURE = {
     "redis_tls",
     "mail_providers",
     "db_pool",
+    "cache_aliases",
 }
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}

@@ -57,6 +57,8 @@ CASES: list[tuple[str, dict[str, str | None], set[str]]] = [
     ("float_inf", {"REDIS_URL": REDIS, "REDIS_SOCKET_CONNECT_TIMEOUT": "inf"}, {"REDIS_SOCKET_CONNECT_TIMEOUT"}),
     ("float_zero", {"REDIS_URL": REDIS, "REDIS_SOCKET_TIMEOUT": "0"}, {"REDIS_SOCKET_TIMEOUT"}),
     ("float_text", {"REDIS_URL": REDIS, "REDIS_SOCKET_TIMEOUT": "5s"}, {"REDIS_SOCKET_TIMEOUT"}),
+    ("cache_alias_unnamed", {"CACHES_EXTRA": f"redis://:{CANARY}@cache.example.com/1"}, {"CACHES_EXTRA"}),
+    ("cache_alias_default", {"CACHES_EXTRA": f"default=redis://:{CANARY}@cache.example.com/1"}, {"CACHES_EXTRA"}),
     # URLs
     ("url_frontend_without_scheme", {"FRONTEND_URL": "modestwear-app.vercel.app"}, {"FRONTEND_URL"}),
     ("url_frontend_with_path", {"FRONTEND_URL": "https://modestwear-app.vercel.app/shop"}, {"FRONTEND_URL"}),
@@ -320,11 +322,14 @@ def secret_environment(tmp: Path) -> dict[str, str]:
         "DATABASE_URL": f"postgresql://app:{CANARY}@db.example.com",  # no database name
         "DATABASE_REPLICA_URLS": f"postgresql://app:{CANARY}@replica.example.com:port/shop",
         "REDIS_URL": f"http://default:{CANARY}@cache.example.com:6379",  # wrong scheme
+        "CACHES_EXTRA": f"local=locmem://,sessions=http://default:{CANARY}@cache.example.com:6379",  # wrong scheme
         "CELERY_BROKER_URL": f"amqp://guest:{CANARY}@mq.example.com:5672//",  # valid
         "CELERY_RESULT_BACKEND": f"rediss://default:{CANARY}@cache.example.com:6379/1?ssl_cert_reqs=none",
         "CLOUDINARY_URL": f"cloudinary://123:{CANARY}@",  # no cloud name
         "CLOUDINARY_API_SECRET": CANARY,  # and both forms given
         "EMAIL_HOST_PASSWORD": CANARY,
+        "AWS_S3_ACCESS_KEY_ID": CANARY,  # without a bucket
+        "AWS_S3_SECRET_ACCESS_KEY": CANARY,
         "EMAIL_API_KEY": CANARY,  # without EMAIL_PROVIDER
         "EMAIL_AWS_ACCESS_KEY_ID": CANARY,  # without EMAIL_PROVIDER=amazon-ses
         "HEALTH_TOKEN": CANARY,
@@ -348,6 +353,8 @@ def test_canary__never_in_the_error_nor_any_log_output(files, caplog, monkeypatc
         "DATABASE_URL",
         "DATABASE_REPLICA_URLS",
         "REDIS_URL",
+        "CACHES_EXTRA",
+        "AWS_S3_ACCESS_KEY_ID",
         "CELERY_RESULT_BACKEND",
         "CLOUDINARY_URL",
     } <= set(env.problems)

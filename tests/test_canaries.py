@@ -53,6 +53,7 @@ def canary_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str
         "DATABASE_URL": database_url,
         "DATABASE_REPLICA_URLS": database_url,
         "REDIS_URL": redis_url,
+        "CACHES_EXTRA": f"sessions={redis_url},local=locmem://",  # a named cache: /health's cache:sessions
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "EMAIL_HOST": "127.0.0.1",
@@ -68,7 +69,9 @@ def canary_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str
     }
     # The HTTP email API's secrets exclude SMTP (EMAIL_HOST): tests/test_email_canaries.py carries their canaries.
     email_api = {"EMAIL_API_KEY", "EMAIL_AWS_ACCESS_KEY_ID"}
-    assert SECRET_NAMES - {"CLOUDINARY_API_SECRET", *email_api} <= set(env), "a secret variable has no canary"
+    # The S3 keys need a store to talk to: tests/test_s3.py carries their canaries (moto, up and silent).
+    s3 = {"AWS_S3_ACCESS_KEY_ID", "AWS_S3_SECRET_ACCESS_KEY"}
+    assert SECRET_NAMES - {"CLOUDINARY_API_SECRET", *email_api, *s3} <= set(env), "a secret variable has no canary"
     return project_env(env, debug=False)
 
 

@@ -33,6 +33,7 @@ CASES = {
     "postgres": {"DATABASE_URL": "postgresql://u:p@db.example.com/shop"},
     "asgi": {"SERVER_INTERFACE": "asgi"},
     "tasks-db": {"TASKS_BACKEND": "database"},
+    "s3": {"AWS_STORAGE_BUCKET_NAME": "modestwear-media"},
 }
 # used when installed / the server itself / = postgres / Django 5.2's backport (6.x has its own) / needs Django 6
 NO_VARIABLE = {"whitenoise", "gunicorn", "postgres-binary", "tasks", "tasks-celery"}

@@ -299,8 +299,12 @@ def test_health_gunicorn__faults_bounded_no_growth_no_leak(threads):
         redis_url = with_password(redis_server.url, REDIS_PASSWORD)
         assert DEPENDENCY_HOST in database_url and CANARY in database_url and CANARY in redis_url
         env = production_env(database_url, redis_url, threads)
-        # The email API's secrets exclude SMTP's: tests/test_email_canaries.py carries their canaries.
+        # The email API's secrets exclude SMTP's: tests/test_email_canaries.py carries their canaries; the S3
+        # keys' and CACHES_EXTRA's are in tests/test_s3.py and tests/test_cache_aliases.py (and test_canaries.py).
         assert {v.name for v in VARIABLES if v.secret} - {
+            "AWS_S3_ACCESS_KEY_ID",
+            "AWS_S3_SECRET_ACCESS_KEY",
+            "CACHES_EXTRA",
             "CLOUDINARY_API_SECRET",
             "DATABASE_REPLICA_URLS",
             "CELERY_BROKER_URL",

@@ -12,6 +12,8 @@ from django.core.checks import CheckMessage, Warning
 from modestwear_config.env import Env, variables_of
 
 from .assemble import lazy_settings
+from .cache_aliases import VARIABLES as ALIAS_VARIABLES
+from .cache_aliases import named_caches
 from .redis_tls import redis_py_ssl_kwargs, redis_scheme
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
@@ -50,10 +52,12 @@ VARIABLES = (
     V("REDIS_SOCKET_TIMEOUT", "float", "Seconds to wait for a Redis reply.", 5.0, minimum=0.01, maximum=60),
     V("REDIS_IGNORE_EXCEPTIONS", "bool", "Serve pages when Redis is down (misses are logged).", True),
     V("CACHE_KEY_PREFIX", "str", "Prefix of every cache key (share one Redis between sites).", ""),
+    *ALIAS_VARIABLES,
 )
 REDIS = Extra(
     "redis", ("django_redis", "redis"), "REDIS_URL=redis://... (the cache)", ("django-redis>=5.4", "redis>=7.2")
 )
+DJANGO_REDIS = "django_redis.cache.RedisCache"
 SCOPED_CLEAR_CLIENT = "modestwear_config.components.cache_client.ScopedClearClient"
 
 # Per process, nothing to run: right for development and a single free-tier instance.
@@ -67,35 +71,42 @@ def cache_settings(env: Env) -> dict[str, Any]:
     url: str | None = env("REDIS_URL")
     prefix: str = env("CACHE_KEY_PREFIX")
     # Read (and so validated) even without REDIS_URL: a typo must not wait for the day Redis is added.
-    options: dict[str, Any] = {
+    options = _redis_options(env)
+    env("REDIS_SSL_CERT_REQS")  # validated now too, though only rediss:// uses it
+    if url is None:
+        default = {**LOCAL_MEMORY, "KEY_PREFIX": prefix}
+    else:
+        REDIS.require(env, "REDIS_URL")
+        default = {**_redis_cache(env, "REDIS_URL", url, options), "KEY_PREFIX": prefix}  # "": one site per database
+    caches = {"default": default, **named_caches(env, prefix, lambda u: _redis_cache(env, "CACHES_EXTRA", u, options))}
+    settings: dict[str, Any] = {"CACHES": caches}
+    if any(cache["BACKEND"] == DJANGO_REDIS for cache in caches.values()):
+        # ...and each ignored error is logged (logger django_redis.cache), so it is not silent.
+        settings["DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS"] = True
+    return settings
+
+
+def _redis_options(env: Env) -> dict[str, Any]:
+    return {
         # django-redis's, but clear() deletes only cache keys, never FLUSHDB: the Celery broker and
         # results may share this Redis database (Upstash's free plan has only database 0).
         "CLIENT_CLASS": SCOPED_CLEAR_CLIENT,
         # Seconds; redis-py would otherwise wait 5 s on a silent server.
         "SOCKET_CONNECT_TIMEOUT": env("REDIS_SOCKET_CONNECT_TIMEOUT"),
         "SOCKET_TIMEOUT": env("REDIS_SOCKET_TIMEOUT"),
-        # A dead Redis turns cache reads into misses instead of 500s...
+        # A dead Redis turns cache reads into misses instead of 500s (logged: DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS)
         "IGNORE_EXCEPTIONS": env("REDIS_IGNORE_EXCEPTIONS"),
     }
-    env("REDIS_SSL_CERT_REQS")  # validated now too, though only rediss:// uses it
-    if url is None:
-        return {"CACHES": {"default": {**LOCAL_MEMORY, "KEY_PREFIX": prefix}}}
-    REDIS.require(env, "REDIS_URL")
-    if redis_scheme(env, "REDIS_URL", url) == "rediss":
+
+
+def _redis_cache(env: Env, name: str, url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A django-redis alias for `url` (REDIS_URL's, or a CACHES_EXTRA entry's): one treatment for all."""
+    REDIS.require(env, name)
+    options = dict(options)
+    if redis_scheme(env, name, url) == "rediss":
         # Verified against the system bundle or REDIS_SSL_CA_CERTS; never redis-py's URL-query opt-out.
         options["CONNECTION_POOL_KWARGS"] = redis_py_ssl_kwargs(env)
-    return {
-        "CACHES": {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": url,
-                "KEY_PREFIX": prefix,  # "" by default: one site per Redis database
-                "OPTIONS": options,
-            }
-        },
-        # ...and each ignored error is logged (logger django_redis.cache), so it is not silent.
-        "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS": True,
-    }
+    return {"BACKEND": DJANGO_REDIS, "LOCATION": url, "OPTIONS": options}
 
 
 W003 = Warning(
@@ -166,7 +177,7 @@ def check_cache_clear_spares_celery(**kwargs: Any) -> list[CheckMessage]:
             "or a Redis database of its own.",
         )
         for alias, cache in django_settings.CACHES.items()
-        if cache.get("BACKEND") == "django_redis.cache.RedisCache"
+        if cache.get("BACKEND") == DJANGO_REDIS
         and cache.get("OPTIONS", {}).get("CLIENT_CLASS", "django_redis.client.DefaultClient") != SCOPED_CLEAR_CLIENT
         and celery & {_redis_database(url) for url in _locations(cache.get("LOCATION"))}
     ]
@@ -193,7 +204,8 @@ def _redis_database(url: str) -> tuple[str, int, str] | None:
 
 CONCERN = Concern(
     name="cache",
-    doc="CACHES: local memory without REDIS_URL; django-redis with it, degrading to misses that are logged.",
+    doc="CACHES: local memory without REDIS_URL; django-redis with it, degrading to misses that are logged; "
+    "named caches from CACHES_EXTRA, each Redis one treated alike and health-checked as cache:<alias>.",
     variables=VARIABLES,
     build=cache_settings,
     checks=(

@@ -22,6 +22,7 @@ class Rank:
     LIVENESS = 0  # first: /healthz answers before host validation and the SSL redirect
     SECURITY = 100  # django.middleware.security.SecurityMiddleware
     STATIC_FILES = 110  # right after SecurityMiddleware, as WhiteNoise documents
+    MEDIA_FILES = 115  # uploads (MEDIA_SERVE), like static files: after the security headers, before the rest
     CSP = 120  # headers on every response, before anything can answer
     CORS = 150  # before anything that can answer (CommonMiddleware), as django-cors-headers documents
     SESSIONS = 200

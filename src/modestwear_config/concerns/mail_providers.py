@@ -18,7 +18,7 @@ ANYMAIL = Extra(
     "anymail",
     ("anymail",),
     "EMAIL_PROVIDER=resend, EMAIL_API_KEY, DEFAULT_FROM_EMAIL (an HTTP email API)",
-    ("django-anymail[amazon-ses]>=15.2",),
+    ("django-anymail[amazon-ses]>=15.1",),
 )
 
 EXTRA = "pip install 'modestwear_config[anymail]'"

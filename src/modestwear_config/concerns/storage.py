@@ -1,4 +1,4 @@
-"""STORAGES: media on Cloudinary or the file system; static files through WhiteNoise."""
+"""STORAGES: media on Cloudinary, S3 (concerns/s3.py) or the file system; static files through WhiteNoise."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from modestwear_config.env import Env, variables_of
 
 from .assemble import lazy_settings
 from .compose import Rank
+from .s3 import s3_configured, s3_origins, s3_storage
 from .unit import CHECK_PREFIX, Check, Concern, Extra, Placed
 
 V = variables_of("storage")
@@ -75,18 +76,14 @@ URL_SHAPE = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"
 def storage_settings(env: Env) -> dict[str, Any]:
     credentials = cloudinary_credentials(env)
     timeout: float = env("CLOUDINARY_TIMEOUT")  # read (so validated) even without Cloudinary
+    if credentials and s3_configured(env):
+        env.error("AWS_STORAGE_BUCKET_NAME", "set it or Cloudinary's variables, not both: media goes to one store")
+    s3 = s3_storage(env)
     # Never Cloudinary for static files: its static storages are broken on Django >= 4.2.
     static = WHITENOISE_STATIC if WHITENOISE.installed() else DJANGO_STATIC
-    settings: dict[str, Any] = {
-        "STORAGES": {
-            "default": (
-                {"BACKEND": CLOUDINARY_MEDIA, "OPTIONS": {"timeout": timeout}}  # seconds per call, in all
-                if credentials
-                else {"BACKEND": FILE_SYSTEM}
-            ),
-            "staticfiles": {"BACKEND": static},
-        },
-    }
+    cloudinary = {"BACKEND": CLOUDINARY_MEDIA, "OPTIONS": {"timeout": timeout}}  # seconds per call, in all
+    media = s3 or (cloudinary if credentials else {"BACKEND": FILE_SYSTEM})
+    settings: dict[str, Any] = {"STORAGES": {"default": media, "staticfiles": {"BACKEND": static}}}
     if credentials:
         name = "CLOUDINARY_URL" if env.is_set("CLOUDINARY_URL") else "CLOUDINARY_CLOUD_NAME"
         CLOUDINARY.require(env, name)
@@ -95,12 +92,20 @@ def storage_settings(env: Env) -> dict[str, Any]:
     return settings
 
 
+def remote_media(env: Env) -> str | None:
+    """The variable that sends media to a remote store (Cloudinary, S3), or None: media on the file system."""
+    for name in ("AWS_STORAGE_BUCKET_NAME", "CLOUDINARY_URL", "CLOUDINARY_CLOUD_NAME"):
+        if env.is_set(name):
+            return name
+    return None
+
+
 CLOUDINARY_DELIVERY = "https://res.cloudinary.com"  # where Cloudinary serves uploaded media from
 
 
 def media_origins(env: Env) -> list[str]:
     """The origins uploaded media is served from when it is not this site (the CSP's img-src and media-src)."""
-    return [CLOUDINARY_DELIVERY] if cloudinary_credentials(env) else []
+    return [CLOUDINARY_DELIVERY] if cloudinary_credentials(env) else s3_origins(env)
 
 
 def cloudinary_credentials(env: Env) -> dict[str, str] | None:
@@ -171,7 +176,8 @@ def _whitenoise(env: Env) -> bool:
 
 CONCERN = Concern(
     name="storage",
-    doc="STORAGES: media on Cloudinary or the file system; static files through WhiteNoise when installed.",
+    doc="STORAGES: media on Cloudinary, S3 (the s3 concern) or the file system; static files through WhiteNoise "
+    "when installed.",
     variables=VARIABLES,
     build=storage_settings,
     checks=(

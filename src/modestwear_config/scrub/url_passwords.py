@@ -10,8 +10,9 @@ error pages all mask what ``secret_spans`` finds:
   and redis-py; ``sslpassword``, ``token``, ``api_secret``...);
 - every URL of a list: django-redis takes comma-separated LOCATIONs, kombu
   ``;``-separated failover brokers, libpq ``host1,host2`` (one user info for
-  all); a new URL starts only where ``scheme://`` follows the separator, so a
-  password holding ``,`` or ``;`` stays inside its URL.
+  all), CACHES_EXTRA ``name=URL`` entries; a new URL starts only where
+  ``scheme://`` (or ``name=scheme://``) follows the separator, so a password
+  holding ``,`` or ``;`` stays inside its URL.
 
 In free text, also HTTP Basic credentials (``Basic base64(user:password)``, as a client library
 builds the header), whatever their source: they always carry a password.
@@ -31,8 +32,8 @@ from urllib.parse import unquote
 
 MASK = "***"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-# A new URL of a list: a separator, optional spaces, then scheme://.
-_NEXT_URL = re.compile(r"[,;]\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+# A new URL of a list: a separator, optional spaces, then scheme:// (or name=scheme://, as in CACHES_EXTRA).
+_NEXT_URL = re.compile(r"[,;]\s*(?=(?:[A-Za-z_][A-Za-z0-9_]*=)?[A-Za-z][A-Za-z0-9+.-]*://)")
 # What ends a URL inside free text (a log line, an HTML page): never part of a valid URL.
 _URL_END = re.compile(r"[\s<>\"'`]")
 SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|cred|sig", re.IGNORECASE)
