@@ -75,6 +75,8 @@ def test_media_serve__middleware_only_when_asked_after_the_static_files(tmp_path
     middleware = build_all(Env({**base, "MEDIA_SERVE": "true"}))["MIDDLEWARE"]
     security = middleware.index("django.middleware.security.SecurityMiddleware")
     assert security < middleware.index(MEDIA_FILES) < middleware.index("django.middleware.common.CommonMiddleware")
+    csp = "django.middleware.csp.ContentSecurityPolicyMiddleware"  # Django >= 6.0: the site's policy after ours
+    assert csp not in middleware or middleware.index(MEDIA_FILES) < middleware.index(csp)
     with pytest.raises(ImproperlyConfigured, match="MEDIA_SERVE: is on, but AWS_STORAGE_BUCKET_NAME sends media"):
         build_all(Env({**base, "MEDIA_SERVE": "true", "AWS_STORAGE_BUCKET_NAME": "shop-media"}))
 

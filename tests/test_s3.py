@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import django
 import pytest
 
 from modestwear_config.components.s3_storage import S3Storage
+from modestwear_config.concerns import CONCERNS
+from modestwear_config.concerns.assemble import build_settings
 from modestwear_config.concerns.s3 import S3_MEDIA
 from modestwear_config.concerns.storage import media_origins, storage_settings
 from modestwear_config.env import Env
@@ -282,3 +285,18 @@ def test_s3__no_secret_in_any_command_output_or_debug_log(s3, tmp_path):
                 output = result.stdout + result.stderr
                 assert CANARY not in output, (args, output[-2000:])
                 assert ACCESS_KEY_ID not in output, (args, output[-2000:])  # declared secret too
+
+
+@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django's CSP came in 6.0")
+def test_s3__the_store_origin_in_the_content_security_policy(tmp_path):
+    """The CSP concern takes storage.media_origins(): signed R2 URLs load under an enforced policy."""
+    environ = {
+        "DEBUG": "true",
+        "BASE_DIR": str(tmp_path),
+        "CSP_MODE": "enforce",
+        **BASE,
+        "AWS_S3_ENDPOINT_URL": "https://0123abcd.r2.cloudflarestorage.com",
+    }
+    policy = build_settings(*CONCERNS, env=Env(environ))["SECURE_CSP"]
+    for directive in ("img-src", "media-src"):
+        assert "https://0123abcd.r2.cloudflarestorage.com" in policy[directive], policy[directive]
