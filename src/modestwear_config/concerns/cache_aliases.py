@@ -17,6 +17,9 @@ from typing import Any
 
 from modestwear_config.env import Env, check_url, variables_of
 
+# Two entries joined by something other than a comma (';', '|', a space): one entry to the reader otherwise.
+GLUED = re.compile(r"[;|\s]\s*[A-Za-z][A-Za-z0-9_]*=[A-Za-z][A-Za-z0-9+.-]*://")
+GLUED_PROBLEM = "expected alias=URL entries separated by commas, got two joined by ';', '|' or a space"
 V = variables_of("cache")
 VARIABLES = (
     V(
@@ -29,6 +32,7 @@ VARIABLES = (
         secret=True,
         default_doc="none",
         example="sessions=rediss://default:token@host.upstash.io:6379/1,local=locmem://",
+        item_problem=lambda item: GLUED_PROBLEM if GLUED.search(item) else None,
     ),
 )
 ALIAS = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,39})=(?=[A-Za-z][A-Za-z0-9+.-]*://)")
