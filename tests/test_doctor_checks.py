@@ -330,15 +330,14 @@ def test_config_command__typo_and_bad_dotenv_line_shown(tmp_path):
 
 
 # -- each extra alone, in a real venv -----------------------------------------------------------------------
-REPOSITORY = EXAMPLE_PROJECT.parent
-
-
 @pytest.fixture(scope="session")
 def venv_with_only(tmp_path_factory):
-    """A venv with the package and only one extra (installed from this tree), built once per extra."""
-    import subprocess
+    """A venv with the package and only one extra (a wheel of this tree), built once per extra."""
     import venv
 
+    from tests.support.packaging import build_wheel, run_pip
+
+    wheel = build_wheel(tmp_path_factory.mktemp("wheel"))
     built: dict[str, Path] = {}
 
     def make(extra: str) -> Path:
@@ -346,12 +345,7 @@ def venv_with_only(tmp_path_factory):
             target = tmp_path_factory.mktemp(f"venv-{extra}")
             venv.create(target, with_pip=True)
             python = target / "bin" / "python"
-            subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", f"{REPOSITORY}[{extra}]"],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
+            run_pip([str(python), "-m", "pip", "install", "-q", f"{wheel}[{extra}]"])
             built[extra] = python
         return built[extra]
 

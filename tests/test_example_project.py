@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.packaging import build_wheel
 from tests.support.servers import ROOT, fresh_postgres_database, manage, project_env
 
 CANARY = "Canary-7f3e9b2d41"
@@ -99,34 +99,6 @@ def test_example_project__production_on_sqlite_is_warned(no_dotenv):
 
 
 # -- packaging ------------------------------------------------------------------------------------------
-def build_wheel(tmp_path: Path) -> Path:
-    """Build from a copy of the tree, so setuptools' build/ and egg-info never touch the checkout."""
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(ROOT / name, tree / name)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-cache-dir",
-            "-q",
-            "-w",
-            str(tmp_path / "dist"),
-            str(tree),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    (wheel,) = (tmp_path / "dist").glob("modestwear_config-*.whl")
-    return wheel
-
-
 @pytest.mark.slow
 def test_package__wheel_installs_in_a_fresh_venv_with_py_typed(tmp_path):
     wheel = build_wheel(tmp_path)
