@@ -249,8 +249,9 @@ def test_s3__a_silent_store_fails_within_the_timeouts(attempts):
         elapsed = time.monotonic() - started
     assert type(caught.value).__name__ == "ReadTimeoutError"
     # attempts x 0.4 s, plus standard mode's jittered back-off (< 1 s) before a second attempt, plus a busy
-    # machine's slack: far from botocore's defaults (60 s per read, 5 attempts).
-    assert 0.4 * attempts - 0.05 <= elapsed < 0.4 * attempts + 2.0, elapsed
+    # machine's slack (CI measured 4.6 s for 2 attempts at a load average of 10 on 2 cores): still far from
+    # botocore's defaults (60 s per read, 5 attempts: minutes).
+    assert 0.4 * attempts - 0.05 <= elapsed < 0.4 * attempts + 10.0, elapsed
     assert CANARY not in str(caught.value)
 
 
