@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modestwear_config.doctor.porting import port, port_file, provided_settings, render_porting
+from modestwear_config.doctor.porting import GROUPS, port, port_file, provided_settings, render_porting
 from tests.support.servers import ROOT
 
 COOKIE = ROOT / "tests" / "port_samples" / "cookie" / "config" / "settings"
@@ -42,18 +42,18 @@ def startproject(tmp_path_factory) -> Path:
 
 def groups(path: Path) -> dict[str, set[str]]:
     (porting,) = port(path)
-    return {g: {f.setting for f in getattr(porting, g)} for g in ("delete", "merge", "declare", "keep")}
+    return {g: {f.setting for f in getattr(porting, g)} for g in GROUPS}
 
 
 def test_port__startproject_keeps_only_its_urls_and_application(startproject):
     found = groups(startproject)
-    assert found["keep"] == {"ROOT_URLCONF", "WSGI_APPLICATION"}
+    assert {"ROOT_URLCONF", "WSGI_APPLICATION"} <= found["keep"] <= {"ROOT_URLCONF", "WSGI_APPLICATION", "STATIC_URL"}
     assert {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASES", "INSTALLED_APPS", "MIDDLEWARE"} <= found["delete"]
     assert found["merge"] == set() and found["declare"] == set()
     text = rendered(startproject)
     secret_line = next(line for line in startproject.read_text().splitlines() if line.startswith("SECRET_KEY"))
     assert secret_line.split("=", 1)[1].strip().strip("'\"") not in text  # startproject's key is never echoed
-    assert "a secret in code: delete it, and set SECRET_KEY in the environment" in text
+    assert "read as a secret: delete it from the code, and set SECRET_KEY in the environment" in text
 
 
 def test_port__settings_package_reads_base_before_production():
@@ -112,7 +112,7 @@ def test_port__property_no_value_written_in_the_settings_is_ever_printed(tmp_pat
     for _, value in assignments:
         assert value not in text
     (porting,) = port(module)
-    assert sum(len(getattr(porting, g)) for g in ("delete", "merge", "declare", "keep")) == len(lines)
+    assert sum(len(getattr(porting, g)) for g in GROUPS) == len(lines)
 
 
 # -- the commands -----------------------------------------------------------------------------------
@@ -144,3 +144,43 @@ def test_port__one_file_reads_without_importing_it(tmp_path):
     module.write_text("import a_module_that_does_not_exist\nDEBUG = True\nSITE_NAME = 'shop'\n")
     porting = port_file(module)
     assert [f.setting for f in porting.keep] == ["SITE_NAME"]
+
+
+def test_port__a_block_the_library_replaces_never_hides_what_else_it_does(tmp_path):
+    """bakerydemo's shape: an app appended inside a database branch is its own finding (merge), and
+    values the project decided differently (AutoField, its own TEMPLATES) are kept, not deleted."""
+    module = tmp_path / "settings.py"
+    module.write_text(
+        "import dj_database_url\n"
+        "INSTALLED_APPS = ['django.contrib.admin', 'blog']\n"
+        "DATABASES = {'default': dj_database_url.config()}\n"
+        "if DATABASES['default']['ENGINE'] == 'django.db.backends.postgresql':\n"
+        "    INSTALLED_APPS.append('django.contrib.postgres')\n"
+        "DEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\n"
+        "TEMPLATES = [{'BACKEND': 'django.template.backends.django.DjangoTemplates', 'DIRS': ['templates']}]\n"
+        "MIDDLEWARE = ['whitenoise.middleware.WhiteNoiseMiddleware', 'django.middleware.locale.LocaleMiddleware']\n"
+        "STATICFILES_STORAGE = 'whitenoise.storage.CompressedManifestStaticFilesStorage'\n"
+    )
+    (porting,) = port(module)
+    merged = {f.line: f.advice for f in porting.merge}
+    assert merged[5] == 'INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres"]'
+    assert (
+        merged[8] == 'MIDDLEWARE = [*MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]'
+    )  # whitenoise: the library's
+    assert {"DEFAULT_AUTO_FIELD", "TEMPLATES"} <= {f.setting for f in porting.keep}
+    deleted = {f.setting: f.advice for f in porting.delete}
+    assert deleted["DATABASES"].startswith("set DATABASE_URL")
+    assert "Django removed it in 5.1" in deleted["STATICFILES_STORAGE"]
+
+
+def test_port__star_imports_of_the_project_are_followed_once(tmp_path):
+    """Styleguide's shape: config/django/base.py star-imports config/settings/*.py; each is read once,
+    imported modules first, and a cycle ends."""
+    (tmp_path / "config" / "settings").mkdir(parents=True)
+    (tmp_path / "config" / "django").mkdir()
+    (tmp_path / "config" / "settings" / "cors.py").write_text("CORS_ALLOW_ALL_ORIGINS = True\n")
+    (tmp_path / "config" / "settings" / "loop.py").write_text("from config.django.base import *\nLOOP = 1\n")
+    base = tmp_path / "config" / "django" / "base.py"
+    base.write_text("from config.settings.cors import *\nfrom config.settings.loop import *\nSITE = 1\n")
+    names = [Path(p.path).name for p in port(base)]
+    assert names == ["cors.py", "loop.py", "base.py"]

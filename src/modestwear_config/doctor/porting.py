@@ -33,6 +33,7 @@ from .settings_source import (
     assigned_settings,
     list_items,
     literal_value,
+    star_imports,
     string_items,
     top_level_statements,
     variables_read,
@@ -55,6 +56,11 @@ SAMPLES: tuple[dict[str, str], ...] = (
     {"DATABASE_URL": "postgres://h/db", "DATABASE_REPLICA_URLS": "postgres://r/db", "AWS_STORAGE_BUCKET_NAME": "b"},
     {"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "u", "EMAIL_HOST_PASSWORD": "p"},
 )
+GROUPS = ("delete", "merge", "declare", "review", "keep")
+# Settings Django no longer reads, which a project may still carry.
+REMOVED = {"STATICFILES_STORAGE": "5.1", "DEFAULT_FILE_STORAGE": "5.1"}
+# Settings whose whole value one URL variable gives, whatever the project computed.
+DRIVEN_BY = {"DATABASES": "DATABASE_URL (sqlite:///path for SQLite)", "CACHES": "REDIS_URL (and CACHES_EXTRA)"}
 # Never a project default: what differs between a laptop and production.
 PER_ENVIRONMENT = frozenset({"DEBUG", "ALLOWED_HOSTS"})
 
@@ -77,6 +83,7 @@ class Porting:
     delete: list[Finding] = field(default_factory=list)
     merge: list[Finding] = field(default_factory=list)
     declare: list[Finding] = field(default_factory=list)
+    review: list[Finding] = field(default_factory=list)
     keep: list[Finding] = field(default_factory=list)
 
     def variables_to_set(self) -> list[str]:
@@ -130,12 +137,28 @@ def port_file(path: Path, provided: dict[str, str] | None = None) -> Porting:
 
 
 def port(path: Path) -> list[Porting]:
-    """A module, or every module of a settings package (its __init__ and base first)."""
-    if path.is_file():
-        return [port_file(path)]
+    """A module, or every module of a settings package (its __init__ and base first), and the project's
+    modules they star-import, each once, imported ones first."""
     provided = provided_settings()
-    order = sorted(path.glob("*.py"), key=lambda p: (p.stem not in ("__init__", "base", "common"), p.stem))
-    return [port_file(module, provided) for module in order]
+    path = path.resolve()
+    if path.is_file():
+        roots = [path]
+    else:
+        roots = sorted(path.glob("*.py"), key=lambda p: (p.stem not in ("__init__", "base", "common"), p.stem))
+    ordered: dict[Path, None] = {}
+
+    def visit(module: Path) -> None:
+        if module in ordered:
+            return
+        ordered[module] = None  # before its imports: a cycle of star imports ends here
+        tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+        for imported in star_imports(tree, module):
+            visit(imported)
+        ordered[module] = ordered.pop(module)  # after what it imports
+
+    for module in roots:
+        visit(module)
+    return [port_file(module, provided) for module in ordered]
 
 
 def _classify(
@@ -144,13 +167,14 @@ def _classify(
     reads = tuple(dict.fromkeys(variables_read(node)))
     line = node.lineno
     if setting in MERGED:
-        own = [item for item in list_items(node, literal_lists) if item not in _library_value(setting)]
-        if not own:
-            return "delete", Finding(line, setting, reads, "the library's list holds every entry: delete")
-        listed = ", ".join(f'"{item}"' for item in own)
-        return "merge", Finding(line, setting, reads, f"{setting} = [*{setting}, {listed}]")
+        return _merge(node, setting, reads, literal_lists)
+    if setting in REMOVED:
+        return "delete", Finding(
+            line, setting, reads, f"Django removed it in {REMOVED[setting]}; the library sets STORAGES"
+        )
     if setting in provided:
-        return "delete", Finding(line, setting, reads, _delete_advice(node, setting, reads, provided[setting]))
+        group, advice = _provided_advice(node, setting, reads, provided[setting])
+        return group, Finding(line, setting, reads, advice)
     own = [name for name in reads if canonical(name) is None]
     if own:
         return "declare", Finding(line, setting, tuple(own), "declare " + ", ".join(own))
@@ -160,34 +184,40 @@ def _classify(
     return "keep", Finding(line, setting)
 
 
-def _delete_advice(node: ast.stmt, setting: str, reads: tuple[str, ...], concern: str) -> str:
+def _merge(
+    node: ast.stmt, setting: str, reads: tuple[str, ...], literal_lists: dict[str, list[str]]
+) -> tuple[str, Finding]:
+    """The project's own entries of INSTALLED_APPS / MIDDLEWARE: the library's (or an equivalent) left out."""
+    library = _library_value(setting)
+    classes = {entry.rsplit(".", 1)[-1] for entry in library}  # its WhiteNoiseMiddleware wraps whitenoise's
+    own = [i for i in list_items(node, literal_lists) if i not in library and i.rsplit(".", 1)[-1] not in classes]
+    if not own:
+        return "delete", Finding(node.lineno, setting, reads, "the library's list holds every entry: delete")
+    listed = ", ".join(f'"{item}"' for item in own)
+    return "merge", Finding(node.lineno, setting, reads, f"{setting} = [*{setting}, {listed}]")
+
+
+def _provided_advice(node: ast.stmt, setting: str, reads: tuple[str, ...], concern: str) -> tuple[str, str]:
+    """(group, advice) for a setting the library provides: delete what the environment now drives or
+    what equals the library's own value; keep what the project decided differently; review the rest."""
     if reads:
-        return "; ".join(_read_advice(name, concern) for name in reads)
+        return "delete", "; ".join(_read_advice(name, concern) for name in reads)
     var = BY_NAME.get(setting)
     literal = literal_value(node)
     if var is not None and var.secret:
-        written = "a secret in code" if literal is not NOTHING else "computed in code"
-        return f"{written}: delete it, and set {setting} in the environment"
+        return "delete", f"read as a secret: delete it from the code, and set {setting} in the environment"
     if setting in PER_ENVIRONMENT:
-        return f"differs between development and production: delete it, and set {setting} in each environment"
-    if literal is NOTHING and var is not None:
-        return f"computed in code: the library reads {setting} (manage.py config shows it); delete unless yours differs"
+        return "delete", f"differs between development and production: delete it, and set {setting} in each"
+    if setting in DRIVEN_BY:
+        return "delete", f"set {DRIVEN_BY[setting]} instead (manage.py config shows what it gives)"
     if literal is NOTHING:
-        return f"computed in code: the {concern} concern provides it ({_driver(concern)}); delete unless yours differs"
-    # An environment-driven setting is compared with its variable's default, not with what
-    # the embedded default (DEBUG on) happens to give: DEBUG = True is never "the same".
-    same = literal == (var.default if var is not None else _library_value(setting))
-    if same:
-        return "the library's default already: delete"
+        where = f"the library reads {setting}" if var is not None else f"the {concern} concern provides it"
+        return "review", f"computed in code; {where}: compare with `manage.py config --settings-values`"
+    if literal == (var.default if var is not None else _library_value(setting)):
+        return "delete", "the library's default already: delete"
     if var is not None:
-        return f"yours differs from the default: set {setting} in the environment, or keep it as a project default"
-    return f"the {concern} concern provides it ({_driver(concern)}): delete, or keep yours as a project default"
-
-
-def _driver(concern: str) -> str:
-    """What a concern's settings come from: its first variables (DATABASE_URL, REDIS_URL, ...)."""
-    variables = next(c.variables for c in CONCERNS if c.name == concern)
-    return "from " + ", ".join(v.name for v in variables[:2]) if variables else "no variable"
+        return "keep", f"yours differs from the default: keep it as a project default, or set {setting} per environment"
+    return "keep", "yours differs from the library's: keep it as a project default"
 
 
 def _read_advice(name: str, concern: str) -> str:
@@ -227,13 +257,14 @@ def port_command(path: str, out: Writer) -> bool:
 # -- rendering ----------------------------------------------------------------------
 def render_porting(portings: list[Porting], out: Writer) -> None:
     for porting in portings:
-        if not (porting.delete or porting.merge or porting.declare or porting.keep):
+        if not any(getattr(porting, group) for group in GROUPS):
             continue
         out.write(f"Porting {porting.path}\n")
         for title, findings in (
             ("Delete: the library provides these from the environment", porting.delete),
             ("Merge: keep only your own entries, after the library's", porting.merge),
             ("Declare: your own settings read from the environment (typed, masked, in the doctor)", porting.declare),
+            ("Review: computed in code, and the library provides one too", porting.review),
             ("Keep: your project's own", porting.keep),
         ):
             if findings:
