@@ -261,6 +261,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 1 when a problem at or above this level is found (default ERROR, as check)",
     )
     parser.add_argument("--env-example", action="store_true", help="print the .env.example the registry produces")
+    parser.add_argument(
+        "--port",
+        metavar="PATH",
+        help="read an existing settings module (or package directory) and say what to delete, set, merge and keep",
+    )
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
@@ -271,6 +276,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     if args.env_example:
         out.write(env_example())
         return EXIT_CLEAN
+    if args.port:
+        from .porting import port_command
+
+        return EXIT_CLEAN if port_command(args.port, out) else EXIT_COULD_NOT_RUN
     try:
         report = diagnose(Env.from_os(), args.concern)
     except Exception as exc:  # noqa: BLE001 - exit code 2 is the contract; the type only, never the text

@@ -36,6 +36,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["port"]:  # reads a settings module; needs none of this project's settings
+            from modestwear_config.doctor.porting import port_command
+
+            if not port_command(options["port"], self.stdout):
+                raise SystemExit(doctor.EXIT_COULD_NOT_RUN)
+            return
         if options["env_example"]:
             # The project's declared variables too (settings.py declared them before this runs).
             self.stdout.write(doctor.env_example(BY_NAME.values()), ending="")
