@@ -21,7 +21,10 @@ W030_MIDDLEWARE = (
     "MIDDLEWARE is assigned after `from modestwear_config import *` without {missing}: "
     "what they do (/healthz, CORS, static files, security headers) is lost."
 )
-W030_HINT = "Delete the assignment (startproject's lines below the import), or silence modestwear_config.W030."
+W030_HINT = (
+    "Delete the assignment (startproject's lines below the import). To keep your value as the project's "
+    "policy, pass it to modestwear_config.defaults() before the import: the environment still overrides it."
+)
 W031_TEXT = "The environment sets {name}, which nothing reads: did you mean {meant}?"
 W033_TEXT = "{name}: {message}"
 # Settings every build makes anew (not module constants): holding one proves the star import.
