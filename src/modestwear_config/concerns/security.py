@@ -161,6 +161,7 @@ W072 = Warning(
     "LOCAL_HTTP is on: production mode over plain HTTP (no HTTPS redirect, no HSTS, cookies not Secure). "
     "For this machine only.",
     hint="Unset LOCAL_HTTP before anything else than a local try-out (it is refused on a hosting platform).",
+    obj="LOCAL_HTTP",
     id=CHECK_PREFIX + "W072",
 )
 

@@ -184,9 +184,7 @@ def _shown_settings(env: Env, produced: dict[str, Any]) -> dict[str, str]:
 # -- rendering ----------------------------------------------------------------------
 def render_text(report: Report, out: Writer, show_settings: bool = False) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
-    if not report.debug and any(
-        e.name == "LOCAL_HTTP" and e.value == "true" and not e.problems for e in report.entries
-    ):
+    if not report.debug and _local_http(report):
         mode = "production over PLAIN HTTP (LOCAL_HTTP=true: for this machine only, never deploy it)"
     out.write(f"modestwear_config {version()}: effective configuration, {mode}\n")
     out.write(f".env file read: {report.dotenv or 'none'}\n")
@@ -216,6 +214,13 @@ def render_text(report: Report, out: Writer, show_settings: bool = False) -> Non
             error = f" {conn['error']}" if conn.get("error") else ""
             out.write(f"  {conn['name'].ljust(width)}{conn['status']} in {conn['duration_ms']:.0f} ms{error}\n")
     out.write(_summary(report))
+
+
+def _local_http(report: Report) -> bool:
+    """LOCAL_HTTP is on and accepted (the reader refuses it on a hosting platform)."""
+    return any(
+        e.name == "LOCAL_HTTP" and e.value == "true" and all(p.id != READER for p in e.problems) for e in report.entries
+    )
 
 
 def _source_text(entry: Entry) -> str:
