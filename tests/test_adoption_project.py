@@ -140,6 +140,11 @@ def test_harbour__project_defaults_in_force_overridable_shown_and_no_w030(harbou
     sources = {e["name"]: (e["value"], e["source"]) for e in report["entries"]}
     assert sources["SECURE_HSTS_SECONDS"] == ("2592000", "project default")
     assert sources["DEFAULT_AUTO_FIELD"] == ("django.db.models.AutoField", "project default")
+    settings = harbour / "harbour" / "settings.py"
+    settings.write_text(settings.read_text() + "SESSION_COOKIE_SECURE = False  # not the project's policy: W030\n")
+    check = manage("check", "--deploy", env=env, project=harbour)
+    warned = {line.split(":")[0] for line in (check.stdout + check.stderr).splitlines() if "W030" in line}
+    assert warned == {"SESSION_COOKIE_SECURE"}, check.stdout + check.stderr
 
 
 @pytest.mark.slow

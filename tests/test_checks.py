@@ -101,6 +101,11 @@ TRIGGERS = [
         {"CELERY_TASK_ALWAYS_EAGER": True, "CELERY_BROKER_URL": "redis://h:6379/0"},
         "W032",
     ),
+    (
+        checks.check_middleware_before_liveness,
+        {"MIDDLEWARE": ["shop.middleware.BasicAuth", "modestwear_config.health.middleware.LivenessMiddleware"]},
+        "W070",
+    ),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),
