@@ -112,6 +112,9 @@ def test_defaults__a_wrong_call_is_an_error_naming_the_variable_never_the_value(
     with pytest.raises(ValueError, match="expected a boolean") as caught:
         defaults(SECURE_SSL_REDIRECT=CANARY)
     assert CANARY not in str(caught.value)
+    for name in ("DEBUG", "SECRET_KEY", "LOCAL_HTTP"):  # production's safety never hangs on a line of code
+        with pytest.raises(ValueError, match=f"{name} cannot be a project default"):
+            defaults(**{name: "true"})
     with pytest.raises(ValueError, match="expected a str, bool, number, path or list"):
         defaults(ALLOWED_HOSTS={"a": 1})
     defaults(ALLOWED_HOSTS=["shop.example.com", ".example.org"])

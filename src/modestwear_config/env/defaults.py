@@ -24,6 +24,13 @@ from typing import Any
 from .parsers import PARSERS, check_text
 from .variables import BY_NAME, REGISTRY
 
+# Never a project default: each must come from the environment of the one place it is meant for.
+NOT_IN_CODE = {
+    "DEBUG": "production must not depend on remembering DEBUG=false; set it in the environment",
+    "SECRET_KEY": "a key in code is in every clone of the repository; set it in the environment",
+    "LOCAL_HTTP": "it is for one machine; set it in that machine's environment",
+}
+
 
 def defaults(**values: Any) -> None:
     """Set the project's defaults of variables; call it before the settings are built.
@@ -38,6 +45,8 @@ def defaults(**values: Any) -> None:
                 f"defaults(): {name} is not a variable of modestwear_config nor one declared before this call; "
                 "a setting no variable drives is yours to assign after the import (it raises no W030)"
             )
+        if name in NOT_IN_CODE:
+            raise ValueError(f"defaults(): {name} cannot be a project default: {NOT_IN_CODE[name]}")
         text = spelled(value)
         try:
             check_text(text)
