@@ -61,7 +61,10 @@ def registry() -> Iterator[None]:
     """declare() and defaults() change the process-wide registry: put it back after each test."""
     saved, sealed, project_defaults = dict(BY_NAME), REGISTRY.sealed, dict(REGISTRY.project_defaults)
     REGISTRY.sealed = False
+    expected = dict(wiring.EXPECTED)  # configure() builds in force: the wiring check's expectations too
     yield
+    wiring.EXPECTED.clear()
+    wiring.EXPECTED.update(expected)
     BY_NAME.clear()
     BY_NAME.update(saved)
     REGISTRY.sealed = sealed
