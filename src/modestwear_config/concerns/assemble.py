@@ -79,10 +79,9 @@ def build_settings(*parts: Part, env: Env | None = None) -> dict[str, Any]:
         # Core owns Django's lists; each concern built with it adds its apps, middleware and processors.
         # A concern built alone (`from modestwear_config.concerns.readiness import *`) never replaces them.
         settings.update(composed_settings(env, concerns))
-    if in_force and env.problems and not doctor_command():
-        announce(env.problems)
-        env.raise_if_problems()
-    if not in_force:
+    if env.problems and not (in_force and doctor_command()):
+        if in_force:  # the settings module's build: the problems before the traceback
+            announce(env.problems)
         env.raise_if_problems()
     if in_force:
         # `manage.py config` loads despite the problems (each setting at its default): it reports them itself.

@@ -110,7 +110,7 @@ def core_settings(env: Env) -> dict[str, Any]:
         "STATIC_ROOT": base / "staticfiles",  # collectstatic's target, served by WhiteNoise
         "MEDIA_URL": media_url,
         "MEDIA_ROOT": base / "media",  # file-system media when Cloudinary is not configured
-        "DEFAULT_AUTO_FIELD": env("DEFAULT_AUTO_FIELD"),  # Django checks the path (models.E041... at setup)
+        "DEFAULT_AUTO_FIELD": env("DEFAULT_AUTO_FIELD"),  # a path Django cannot import stops the models loading
         # DEBUG pages and error mails: Django masks secret-looking setting names, these also
         # the passwords inside URL values (CACHES LOCATION, CELERY_BROKER_URL, request.META).
         "DEFAULT_EXCEPTION_REPORTER_FILTER": "modestwear_config.components.reporting.RedactingReporterFilter",
