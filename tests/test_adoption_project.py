@@ -209,6 +209,13 @@ def test_harbour__invalid_environment_error_leads_and_manage_py_config_answers(h
     assert config.returncode == 1 and "Traceback" not in config.stderr, config.stderr
     assert "! error (environment) expected a boolean" in config.stdout
     assert "2 problem(s) found" in config.stdout or "problem(s) found: 2 error(s)" in config.stdout, config.stdout
+    # No key at all (Django refuses to read an empty one) and a database URL holding a password.
+    env = {k: v for k, v in env.items() if k != "SECRET_KEY"}
+    env["DATABASE_URL"] = f"postgresql://app:{PASSWORD}@db.example.com:port/harbour"
+    config = manage("config", "--json", env=env, project=harbour)
+    assert config.returncode == 1 and "Traceback" not in config.stderr and PASSWORD not in config.stdout + config.stderr
+    problems = {e["name"] for e in json.loads(config.stdout)["entries"] if e["problems"]}
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "SECURE_HSTS_SECONDS"} <= problems
 
 
 # -- 10. production on a laptop -------------------------------------------------------------------------

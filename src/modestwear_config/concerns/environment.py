@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
+from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config.env import BY_NAME, Env
 from modestwear_config.env.typos import suggestions
@@ -40,7 +41,10 @@ def check_overrides(**kwargs: Any) -> list[CheckMessage]:
     messages = []
     for name, (built, snapshot) in imported.items():
         variable = shadowed.get(name, name if name in BY_NAME else None)
-        current = getattr(django_settings, name, None)
+        try:
+            current = getattr(django_settings, name, None)
+        except ImproperlyConfigured:  # Django refuses an empty SECRET_KEY: manage.py config with an invalid one
+            continue
         if name == "MIDDLEWARE":
             messages += _middleware_override(built, current)
         elif variable and current is not built and current != snapshot:
