@@ -237,7 +237,9 @@ def test_harbour__local_http_production_admin_login_over_plain_http(harbour, pos
         config = manage("config", env=env, project=harbour)
         assert "production over PLAIN HTTP (LOCAL_HTTP=true" in config.stdout.splitlines()[0]
         assert "LOCAL_HTTP: (modestwear_config.W072)" in manage("check", env=env, project=harbour).stderr
-        with Gunicorn(env, cwd=harbour, app="harbour.wsgi:application") as server:
+        laptop = Gunicorn(env, cwd=harbour, app="harbour.wsgi")
+        laptop.args = ("--bind", f"127.0.0.1:{laptop.port}")  # docs/adoption.md's command: this machine only
+        with laptop as server:
             logged_in = admin_login(server.base_url, "boss@harbour.example", PASSWORD)
             assert logged_in.status_code == 200 and "Site administration" in logged_in.text, logged_in.text[:300]
             assert logged_in.url == f"{server.base_url}/admin/"
