@@ -277,7 +277,7 @@ def test_bad_input__one_error_naming_the_variable_without_secrets(files, caplog,
     assert set(env.problems) == expected
     for name in expected:
         assert f"  {name}: " in message
-    assert message.count("\n") == len(expected)  # a header, then one line per variable
+    assert message.count("\n") == len(expected) + 1  # a header, one line per variable, then the doctor's name
     assert CANARY not in message
     assert CANARY not in caplog.text
 

@@ -101,6 +101,11 @@ TRIGGERS = [
         {"CELERY_TASK_ALWAYS_EAGER": True, "CELERY_BROKER_URL": "redis://h:6379/0"},
         "W032",
     ),
+    (
+        checks.check_middleware_before_liveness,
+        {"MIDDLEWARE": ["shop.middleware.BasicAuth", "modestwear_config.health.middleware.LivenessMiddleware"]},
+        "W070",
+    ),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),
@@ -268,7 +273,8 @@ def test_check_ids__every_emitted_id_is_declared_and_errors_are_errors(monkeypat
     # E002 is tested above; W040 needs RENDER in the environment (tests/test_email_checks.py); W030 (overrides), W031 (typos) and W033 (.env lines) need a settings module
     # or an environment (tests/test_doctor_checks.py); W060/W061 a platform and the mount table (tests/test_media_disk.py).
     # W050 fires only on Django 5.2 with CSP_MODE in the environment (tests/test_csp.py).
-    untriggered = {"E002", "W030", "W031", "W033", "W040", "W050", "W060", "W061"}
+    # E070/E071 need a settings module built in force, W072 LOCAL_HTTP in the environment (tests/test_adoption.py).
+    untriggered = {"E002", "E070", "E071", "W030", "W031", "W033", "W040", "W050", "W060", "W061", "W072"}
     assert {i.rpartition(".")[2] for i in declared} - {m.id.rpartition(".")[2] for m in emitted} == untriggered
 
 

@@ -109,7 +109,8 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
     output = result.stdout + result.stderr
     for shadowed in ("DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "MIDDLEWARE"):
         assert f"{shadowed}: (modestwear_config.W030)" in output, output
-    assert result.returncode == 0  # a warning, as Django's own
+    # W030 is a warning, as Django's own; startproject's MIDDLEWARE also drops /healthz: that is an error (E071).
+    assert "MIDDLEWARE: (modestwear_config.E071)" in output and result.returncode == 1
     silenced = manage("check", env={**environment, "DJANGO_SETTINGS_MODULE": "silenced_settings"})
     assert "W030" not in silenced.stdout + silenced.stderr
 

@@ -356,8 +356,12 @@ class Gunicorn:
 
     app = "core.wsgi:application"
 
-    def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, env: Mapping[str, str], args: tuple[str, ...] = (), cwd: Path = EXAMPLE_PROJECT, app: str = ""
+    ) -> None:
         require_binary("gunicorn")
+        self.cwd = cwd  # another project's directory, with its own `app`
+        self.app = app or self.app
         self.port = free_port()
         # One worker unless a test asks for more: 2 x CPUs + 1 would slow every server test.
         self.env = {"WEB_CONCURRENCY": "1", **env, "PORT": str(self.port)}
@@ -373,7 +377,7 @@ class Gunicorn:
         gunicorn = which("gunicorn") or "gunicorn"
         self.process = subprocess.Popen(
             [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, self.app],
-            cwd=EXAMPLE_PROJECT,
+            cwd=self.cwd,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -8,9 +8,11 @@ Adding a concern is one module here, one line below, and its tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from modestwear_config.env import REGISTRY, Env, Variable
+from modestwear_config.env import defaults as set_defaults
 
 from . import (
     admins,
@@ -32,8 +34,9 @@ from . import (
     superuser,
     tasks,
     web_server,
+    wiring,
 )
-from .assemble import Part, build_settings
+from .assemble import BUILT, Part, build_settings
 from .project import project_settings
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
@@ -57,6 +60,7 @@ CONCERNS: tuple[Concern, ...] = (
     superuser.CONCERN,
     web_server.CONCERN,
     environment.CONCERN,
+    wiring.CONCERN,
 )
 VARIABLES: tuple[Variable, ...] = tuple(var for concern in CONCERNS for var in concern.variables)
 REGISTRY.add_builtin(VARIABLES)
@@ -92,7 +96,15 @@ def build_all(env: Env | None = None) -> dict[str, Any]:
     return build_settings(*PARTS, env=env)
 
 
-def configure(*variables: Variable) -> dict[str, Any]:
-    """Declare the project's variables, then build every setting (the library's and these) at once."""
+def configure(*variables: Variable, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Declare the project's variables and its defaults (env/defaults.py), then build every setting
+    (the library's and these) at once.
+
+    ``globals().update(configure(...))`` puts the very objects built here into the settings module, so
+    the check of assignments after it (W030) watches them as it does after the star import.
+    """
     REGISTRY.declare(*variables)
-    return build_all()
+    set_defaults(**(defaults or {}))
+    settings = build_all()
+    BUILT.record_star_import(settings)
+    return settings

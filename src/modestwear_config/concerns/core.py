@@ -75,6 +75,13 @@ VARIABLES = (
     V("LANGUAGE_CODE", "str", "Django LANGUAGE_CODE.", "en-us"),
     V("STATIC_URL", "str", "URL prefix of static files.", "/static/"),
     V("MEDIA_URL", "str", "URL prefix of uploaded media on the file system.", "/media/"),
+    V(
+        "DEFAULT_AUTO_FIELD",
+        "str",
+        "Primary key type of models that declare none. Changing it changes migrations: a project that keeps "
+        "AutoField says so in code, with modestwear_config.defaults(DEFAULT_AUTO_FIELD=...).",
+        "django.db.models.BigAutoField",
+    ),
 )
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
@@ -103,7 +110,7 @@ def core_settings(env: Env) -> dict[str, Any]:
         "STATIC_ROOT": base / "staticfiles",  # collectstatic's target, served by WhiteNoise
         "MEDIA_URL": media_url,
         "MEDIA_ROOT": base / "media",  # file-system media when Cloudinary is not configured
-        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "DEFAULT_AUTO_FIELD": env("DEFAULT_AUTO_FIELD"),  # a path Django cannot import stops the models loading
         # DEBUG pages and error mails: Django masks secret-looking setting names, these also
         # the passwords inside URL values (CACHES LOCATION, CELERY_BROKER_URL, request.META).
         "DEFAULT_EXCEPTION_REPORTER_FILTER": "modestwear_config.components.reporting.RedactingReporterFilter",

@@ -9,8 +9,9 @@ from django.core.checks import CheckMessage, Warning
 from django.core.checks.security.base import REFERRER_POLICY_VALUES
 
 from modestwear_config.env import Env, variables_of
+from modestwear_config.env.platforms import detected_platform
 
-from .assemble import lazy_settings
+from .assemble import built_env, lazy_settings
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("security")
@@ -41,6 +42,13 @@ VARIABLES = (
         "bool",
         "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (Render).",
         True,
+    ),
+    V(
+        "LOCAL_HTTP",
+        "bool",
+        "Production mode (DEBUG off) over plain HTTP on this machine: no HTTPS redirect, no HSTS, cookies "
+        "not Secure. Refused when a hosting platform is detected; the doctor and W072 say it is on.",
+        False,
     ),
     V("SECURE_REFERRER_POLICY", "str", "Referrer-Policy header.", "same-origin"),
     V(
@@ -74,18 +82,20 @@ DEBUG = ("DEBUG",)  # what the production defaults derive from (shown by the doc
 
 
 def security_settings(env: Env) -> dict[str, Any]:
-    production = not env("DEBUG")
+    local = local_http(env)
+    production = not env("DEBUG") and not local  # HTTPS-only defaults
+    from_ = (*DEBUG, "LOCAL_HTTP") if local else DEBUG
     behind_proxy: bool = env("BEHIND_TLS_PROXY")
-    session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=DEBUG)
-    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=DEBUG)
+    session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=from_)
+    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=from_)
     return {
-        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=DEBUG),
+        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=from_),
         "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
         # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
-        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=DEBUG),
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=DEBUG),
-        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production, from_=DEBUG),
+        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=from_),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=from_),
+        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production, from_=from_),
         "SESSION_COOKIE_SECURE": session_secure,
         "CSRF_COOKIE_SECURE": csrf_secure,
         # Lax (Django's default) by default; "None" is for a frontend on another site sending
@@ -100,6 +110,20 @@ def security_settings(env: Env) -> dict[str, Any]:
         # SECURE_BROWSER_XSS_FILTER is deliberately absent: Django 4.0 removed it
         # (browsers dropped X-XSS-Protection), so setting it would do nothing.
     }
+
+
+def local_http(env: Env) -> bool:
+    """LOCAL_HTTP is on with DEBUG off and no hosting platform detected: production over plain HTTP.
+
+    On a platform it is an error, so a line copied from a laptop's .env never reaches a deploy.
+    """
+    if not env("LOCAL_HTTP"):
+        return False
+    platform = detected_platform(env.names())
+    if platform:
+        env.error("LOCAL_HTTP", f"is on, but this runs on {platform}: plain HTTP is for a laptop only; unset it")
+        return False
+    return not env("DEBUG")  # with DEBUG on every default is plain-HTTP already
 
 
 def _referrer_policy(env: Env) -> str:
@@ -133,6 +157,21 @@ W008 = Warning(
 )
 
 
+W072 = Warning(
+    "LOCAL_HTTP is on: production mode over plain HTTP (no HTTPS redirect, no HSTS, cookies not Secure). "
+    "For this machine only.",
+    hint="Unset LOCAL_HTTP before anything else than a local try-out (it is refused on a hosting platform).",
+    obj="LOCAL_HTTP",
+    id=CHECK_PREFIX + "W072",
+)
+
+
+def check_local_http(**kwargs: Any) -> list[CheckMessage]:
+    """LOCAL_HTTP is on: production over plain HTTP."""
+    env = built_env()
+    return [W072] if env("LOCAL_HTTP") and not django_settings.DEBUG else []
+
+
 def check_proxy_header(**kwargs: Any) -> list[CheckMessage]:
     """HTTPS redirects are on without the proxy's header."""
     return [W006] if django_settings.SECURE_SSL_REDIRECT and not django_settings.SECURE_PROXY_SSL_HEADER else []
@@ -151,6 +190,7 @@ CONCERN = Concern(
     checks=(
         Check(check_removed_xss_filter, ("W008",)),  # a setting no variable drives: the project's own
         Check(check_proxy_header, ("W006",), ("BEHIND_TLS_PROXY",), deploy=True),
+        Check(check_local_http, ("W072",), ("LOCAL_HTTP",)),
     ),
     shadows={"SECURE_PROXY_SSL_HEADER": "BEHIND_TLS_PROXY"},
     django_checks={

@@ -109,7 +109,7 @@ def extra_names() -> list[str]:
 def _example_line(var: Variable) -> str:
     """`# NAME=value`: the example, else the default as the variable is spelled, so that uncommenting the
     line sets what it says (never shown_default's words: "empty" would become a real value)."""
-    return f"# {var.name}={var.example or _spelled(var.default)}"
+    return f"# {var.name}={var.example or ('' if var.secret else _spelled(var.default))}"
 
 
 def _spelled(default: object) -> str:

@@ -163,8 +163,10 @@ def _variable_of(message: CheckMessage) -> str:
 def masked_value(env: Env, var: Variable) -> str:
     env(var.name)  # validates it (the builders may not read every variable)
     raw = env.raw(var.name)
+    if raw is None and var.secret:  # a declared default is in force: "set", never shown
+        return "set" if var.default not in (None, "", (), []) else "unset"
     if raw is None:
-        return "unset" if var.secret else var.shown_default or '""'
+        return var.shown_default or '""'
     if var.name in env.problems:
         # A secret pasted into the wrong variable is exactly what makes a value invalid.
         return "<invalid, not shown>"
@@ -182,6 +184,8 @@ def _shown_settings(env: Env, produced: dict[str, Any]) -> dict[str, str]:
 # -- rendering ----------------------------------------------------------------------
 def render_text(report: Report, out: Writer, show_settings: bool = False) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
+    if not report.debug and _local_http(report):
+        mode = "production over PLAIN HTTP (LOCAL_HTTP=true: for this machine only, never deploy it)"
     out.write(f"modestwear_config {version()}: effective configuration, {mode}\n")
     out.write(f".env file read: {report.dotenv or 'none'}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
@@ -210,6 +214,13 @@ def render_text(report: Report, out: Writer, show_settings: bool = False) -> Non
             error = f" {conn['error']}" if conn.get("error") else ""
             out.write(f"  {conn['name'].ljust(width)}{conn['status']} in {conn['duration_ms']:.0f} ms{error}\n")
     out.write(_summary(report))
+
+
+def _local_http(report: Report) -> bool:
+    """LOCAL_HTTP is on and accepted (the reader refuses it on a hosting platform)."""
+    return any(
+        e.name == "LOCAL_HTTP" and e.value == "true" and all(p.id != READER for p in e.problems) for e in report.entries
+    )
 
 
 def _source_text(entry: Entry) -> str:

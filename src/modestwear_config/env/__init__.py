@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .defaults import defaults
 from .errors import ImproperlyConfigured
 from .parsers import check_url
 from .reader import Env
@@ -15,6 +16,7 @@ __all__ = [
     "Variable",
     "check_url",
     "declare",
+    "defaults",
     "declared",
     "variables_of",
 ]

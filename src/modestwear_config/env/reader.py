@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 from modestwear_config.scrub.url_passwords import passwords
 
+from .defaults import spelled
 from .errors import ImproperlyConfigured
 from .files import SecretFileError, load_dotenv, read_bounded
 from .parsers import FALSE, PARSERS, TRUE, check_text, check_url, list_items
-from .variables import BY_NAME, Variable
+from .variables import BY_NAME, REGISTRY, Variable
 
 __all__ = ["FALSE", "TRUE", "Env", "Source", "check_url"]
-Source = Literal["environment", "file", "dotenv", "default"]
+Source = Literal["environment", "file", "dotenv", "project default", "default"]
 _NOT_READ = object()
 
 
@@ -87,7 +88,8 @@ class Env:
 
         The real environment is one layer and the .env file another: the first
         layer that sets NAME (or, for a secret, NAME_FILE) wins, so a .env file
-        never overrides, nor conflicts with, what the real environment sets.
+        never overrides, nor conflicts with, what the real environment sets.  Below both, the
+        project's own default (env/defaults.py), read as if the environment had set it.
         """
         var = var or BY_NAME[name]
         for source, mapping in (("environment", self.environ), ("dotenv", self._dotenv)):
@@ -98,8 +100,9 @@ class Env:
             if name in mapping:
                 self.sources[name] = source  # type: ignore[assignment]
                 return mapping[name]
-        self.sources[name] = "default"
-        return None
+        project_default = REGISTRY.project_defaults.get(name)
+        self.sources[name] = "default" if project_default is None else "project default"
+        return project_default
 
     def is_set(self, name: str) -> bool:
         return self.raw(name) is not None
@@ -151,6 +154,8 @@ class Env:
             if not var.secret:
                 continue
             raw = self.raw(var.name)
+            if raw is None and var.default is not None:
+                raw = spelled(var.default)  # a declared secret's default is the value in force: masked too
             if not raw:
                 continue
             yield raw

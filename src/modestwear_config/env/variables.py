@@ -40,6 +40,8 @@ class Variable:
             return self.default_doc
         if self.default is None:
             return "unset"
+        if self.secret and self.default not in ("", (), []):
+            return "set in code, not shown"  # a secret's default is masked as its value would be
         if isinstance(self.default, bool):
             return "true" if self.default else "false"
         if self.default == "":
@@ -65,6 +67,8 @@ class Registry:
         self.by_name: dict[str, Variable] = {}
         self.builtin: frozenset[str] = frozenset()
         self.sealed = False
+        # The project's own defaults (env/defaults.py), as the variable would spell them: name -> text.
+        self.project_defaults: dict[str, str] = {}
 
     def add_builtin(self, variables: Iterable[Variable]) -> None:
         for var in variables:
