@@ -72,16 +72,21 @@ def test_port__cookiecutter_names_are_listed_to_set_or_rename_never_lost():
 
 
 def test_port__merge_suggestion_keeps_the_projects_apps_once_and_the_librarys_order():
+    from modestwear_config import merge_apps, merge_middleware
     from modestwear_config.doctor.porting import _library_value
 
     (base,) = [p for p in port(COOKIE) if p.path.endswith("base.py")]
-    (apps,) = [f for f in base.merge if f.setting == "INSTALLED_APPS"]
-    namespace = {"INSTALLED_APPS": list(_library_value("INSTALLED_APPS"))}
-    exec(apps.advice, namespace)  # noqa: S102 - the line the assistant tells the user to write
-    merged = namespace["INSTALLED_APPS"]
-    assert len(merged) == len(set(merged))
-    assert merged[: len(_library_value("INSTALLED_APPS"))] == list(_library_value("INSTALLED_APPS"))
-    assert {"allauth", "cookie.users", "django.contrib.sites", "rest_framework"} <= set(merged)
+    results: dict[str, list[str]] = {}
+    for setting in ("INSTALLED_APPS", "MIDDLEWARE"):
+        (finding,) = [f for f in base.merge if f.setting == setting]
+        library = list(_library_value(setting))
+        namespace = {setting: library, "merge_apps": merge_apps, "merge_middleware": merge_middleware}
+        exec(finding.advice, namespace)  # noqa: S102 - the line the assistant tells the user to write
+        merged = namespace[setting]
+        assert len(merged) == len(set(merged))
+        assert [e for e in merged if e in library] == library  # the library's order kept
+        results[setting] = merged
+    assert {"allauth", "cookie.users", "django.contrib.sites", "rest_framework"} <= set(results["INSTALLED_APPS"])
 
 
 def test_port__own_settings_read_from_the_environment_are_to_declare():
@@ -163,10 +168,8 @@ def test_port__a_block_the_library_replaces_never_hides_what_else_it_does(tmp_pa
     )
     (porting,) = port(module)
     merged = {f.line: f.advice for f in porting.merge}
-    assert merged[5] == 'INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres"]'
-    assert (
-        merged[8] == 'MIDDLEWARE = [*MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]'
-    )  # whitenoise: the library's
+    assert merged[5] == 'INSTALLED_APPS = merge_apps(INSTALLED_APPS, ["django.contrib.postgres"])'
+    assert "LocaleMiddleware" in merged[8] and merged[8].startswith("MIDDLEWARE = merge_middleware(MIDDLEWARE, [")
     assert {"DEFAULT_AUTO_FIELD", "TEMPLATES"} <= {f.setting for f in porting.keep}
     deleted = {f.setting: f.advice for f in porting.delete}
     assert deleted["DATABASES"].startswith("set DATABASE_URL")

@@ -40,7 +40,7 @@ from .settings_source import (
 )
 
 # Names whose value the library composes from the concerns' contributions.
-MERGED = ("INSTALLED_APPS", "MIDDLEWARE")
+MERGED = {"INSTALLED_APPS": "merge_apps", "MIDDLEWARE": "merge_middleware"}
 COMPOSED = {"INSTALLED_APPS": "core", "MIDDLEWARE": "core", "TEMPLATES": "core"}
 EMBEDDED_DEFAULT = {"DEBUG": "true"}  # what the library gives with nothing else set
 # Environments that make the builders produce their conditional settings too (never connected to).
@@ -187,14 +187,16 @@ def _classify(
 def _merge(
     node: ast.stmt, setting: str, reads: tuple[str, ...], literal_lists: dict[str, list[str]]
 ) -> tuple[str, Finding]:
-    """The project's own entries of INSTALLED_APPS / MIDDLEWARE: the library's (or an equivalent) left out."""
+    """INSTALLED_APPS / MIDDLEWARE: nothing to keep when the library's list (or an equivalent) holds every
+    entry; else the merge_* call that keeps the project's entries where the project put them."""
     library = _library_value(setting)
     classes = {entry.rsplit(".", 1)[-1] for entry in library}  # its WhiteNoiseMiddleware wraps whitenoise's
-    own = [i for i in list_items(node, literal_lists) if i not in library and i.rsplit(".", 1)[-1] not in classes]
+    items = list_items(node, literal_lists)
+    own = [i for i in items if i not in library and i.rsplit(".", 1)[-1] not in classes]
     if not own:
         return "delete", Finding(node.lineno, setting, reads, "the library's list holds every entry: delete")
-    listed = ", ".join(f'"{item}"' for item in own)
-    return "merge", Finding(node.lineno, setting, reads, f"{setting} = [*{setting}, {listed}]")
+    listed = ", ".join(f'"{item}"' for item in items)
+    return "merge", Finding(node.lineno, setting, reads, f"{setting} = {MERGED[setting]}({setting}, [{listed}])")
 
 
 def _provided_advice(node: ast.stmt, setting: str, reads: tuple[str, ...], concern: str) -> tuple[str, str]:
@@ -216,8 +218,10 @@ def _provided_advice(node: ast.stmt, setting: str, reads: tuple[str, ...], conce
     if literal == (var.default if var is not None else _library_value(setting)):
         return "delete", "the library's default already: delete"
     if var is not None:
-        return "keep", f"yours differs from the default: keep it as a project default, or set {setting} per environment"
-    return "keep", "yours differs from the library's: keep it as a project default"
+        return "keep", f"yours differs from the default: keep it as modestwear_config.defaults({setting}=...)"
+    if setting == "TEMPLATES":
+        return "keep", "yours differs from the library's: TEMPLATES = merge_templates(TEMPLATES, [yours])"
+    return "keep", "yours differs from the library's: keep it below the import"
 
 
 def _read_advice(name: str, concern: str) -> str:
@@ -262,7 +266,10 @@ def render_porting(portings: list[Porting], out: Writer) -> None:
         out.write(f"Porting {porting.path}\n")
         for title, findings in (
             ("Delete: the library provides these from the environment", porting.delete),
-            ("Merge: keep only your own entries, after the library's", porting.merge),
+            (
+                "Merge: your entries, placed where you listed them (from modestwear_config import merge_...)",
+                porting.merge,
+            ),
             ("Declare: your own settings read from the environment (typed, masked, in the doctor)", porting.declare),
             ("Review: computed in code, and the library provides one too", porting.review),
             ("Keep: your project's own", porting.keep),
