@@ -154,3 +154,29 @@ def test_readme_existing_project__a_declared_variable_is_read_and_masked(quickst
     line = next(line for line in doctor.stdout.splitlines() if "PAYMENT_SECRET_KEY" in line)
     assert "set  (environment)" in line
     assert canary not in doctor.stdout + doctor.stderr
+
+
+@pytest.mark.slow
+def test_readme_existing_project__lists_and_policy_as_written(quickstart):
+    """The existing-project block as the settings: its apps merged once, its policy a project default."""
+    settings = quickstart / "mysite" / "settings.py"
+    original = settings.read_text()
+    (quickstart / "shop").mkdir(exist_ok=True)
+    (quickstart / "shop" / "__init__.py").write_text("")
+    settings.write_text(code_after("Keep your own lists and policy") + 'ROOT_URLCONF = "mysite.urls"\n')
+    probe = (
+        "from django.conf import settings as s; import django; django.setup();"
+        "print(s.DEFAULT_AUTO_FIELD); print(len(s.INSTALLED_APPS) == len(set(s.INSTALLED_APPS)));"
+        "print('shop' in s.INSTALLED_APPS and 'django.contrib.humanize' in s.INSTALLED_APPS);"
+        "print(s.MIDDLEWARE.index('django.middleware.locale.LocaleMiddleware') > 0)"
+    )
+    try:
+        check = run_in(quickstart, "manage.py", "check", DEBUG="true")
+        values = run_in(quickstart, "-c", probe, DEBUG="true")
+        doctor = run_in(quickstart, "manage.py", "config", "--concern", "core", DEBUG="true")
+    finally:
+        settings.write_text(original)
+    assert check.returncode == 0, check.stderr
+    assert values.stdout.split() == ["django.db.models.AutoField", "True", "True", "True"], values.stderr
+    line = next(line for line in doctor.stdout.splitlines() if line.strip().startswith("DEFAULT_AUTO_FIELD"))
+    assert "(project default)" in line
