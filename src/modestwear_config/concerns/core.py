@@ -33,12 +33,13 @@ from .unit import CHECK_PREFIX, Check, Concern, Placed
 
 V = variables_of("core")
 VARIABLES = (
-    V("DEBUG", "bool", "Django debug mode. Never on in production.", False, example="false"),
+    V("DEBUG", "bool", "Django debug mode. Never on in production.", False, example="false", aliases=("DJANGO_DEBUG",)),
     V(
         "SECRET_KEY",
         "str",
         "Django's signing key; required and strong (>= 50 chars, >= 5 distinct) when DEBUG is off.",
         secret=True,
+        aliases=("DJANGO_SECRET_KEY",),
         default_doc="a stable development key when DEBUG is on",
         example="<python -c 'import secrets; print(secrets.token_urlsafe(50))'>",
     ),
@@ -50,6 +51,7 @@ VARIABLES = (
         default_doc="localhost,127.0.0.1,[::1] when DEBUG is on",
         example="modestwear.onrender.com",
         item_problem=host_problem,
+        aliases=("DJANGO_ALLOWED_HOSTS",),
     ),
     V(
         "RENDER_EXTERNAL_HOSTNAME",

@@ -43,6 +43,7 @@ VARIABLES = (
         600,
         minimum=0,
         maximum=86_400,
+        aliases=("CONN_MAX_AGE",),  # cookiecutter-django's
     ),
     V(
         "DATABASE_CONN_HEALTH_CHECKS",

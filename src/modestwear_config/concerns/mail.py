@@ -18,7 +18,7 @@ from django.core.checks import CheckMessage, Warning
 from modestwear_config.env import Env, variables_of
 
 from .assemble import built_env, lazy_settings
-from .mail_providers import ANYMAIL, PROVIDERS, Provider, anymail_settings, provider_options
+from .mail_providers import ANYMAIL, KEY_ALIASES, PROVIDERS, URL_ALIASES, Provider, anymail_settings, provider_options
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("email")
@@ -43,6 +43,7 @@ VARIABLES = (
         "From address of outgoing mail; required with EMAIL_PROVIDER (a verified domain).",
         default_doc="EMAIL_HOST_USER, else webmaster@localhost",
         example="ModestWear <no-reply@modestwear.com>",
+        aliases=("DJANGO_DEFAULT_FROM_EMAIL",),
     ),
     V(
         "EMAIL_PROVIDER",
@@ -57,6 +58,7 @@ VARIABLES = (
         "The provider's API key (Postmark: server token; Amazon SES: secret access key).",
         secret=True,
         example="re_xxxxxxxx",
+        aliases=KEY_ALIASES,
     ),
     V(
         "EMAIL_AWS_ACCESS_KEY_ID",
@@ -78,6 +80,7 @@ VARIABLES = (
         "Mailgun only: the sending domain.",
         default_doc="the domain of DEFAULT_FROM_EMAIL",
         example="mg.modestwear.com",
+        aliases=("MAILGUN_DOMAIN",),
     ),
     V(
         "EMAIL_API_URL",
@@ -85,6 +88,7 @@ VARIABLES = (
         "The provider's API base URL (Amazon SES: endpoint URL); normally unset.",
         default_doc="the provider's (Mailgun: by EMAIL_REGION)",
         example="https://api.eu.mailgun.net/v3/",
+        aliases=URL_ALIASES,
     ),
     V(
         "RENDER",
