@@ -63,7 +63,7 @@ VARIABLES = (
         "BASE_DIR",
         "path",
         "Project directory for the SQLite file, static and media roots, and .env.",
-        default_doc="the directory above the settings package",
+        default_doc="the directory holding the settings' top package (manage.py's)",
         example="/opt/render/project/src",
     ),
     V(
@@ -87,9 +87,7 @@ _DJANGO_LOCALE = str(Path(django.conf.locale.__file__).parent)
 
 def core_settings(env: Env) -> dict[str, Any]:
     debug: bool = env("DEBUG")
-    base = base_dir(env)
-    if not env.is_set("BASE_DIR"):
-        env.derive("BASE_DIR", base, ("DJANGO_SETTINGS_MODULE",) if "DJANGO_SETTINGS_MODULE" in env.names() else ())
+    base = base_dir(env)  # records where it came from, and why, for the doctor
     static_url, media_url = _url_prefixes(env)
     return {
         "BASE_DIR": base,

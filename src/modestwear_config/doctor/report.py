@@ -138,7 +138,7 @@ def _entry(env: Env, var: Variable) -> Entry:
         derived, from_ = env.derived[var.name]
         value = masked_value(Env({var.name: _as_text(derived)}), var) if derived is not None else "unset"
         source = "derived" if source == "default" else source
-        origin = ", ".join(from_)
+        origin = ": ".join(filter(None, (", ".join(from_), env.notes.get(var.name, ""))))  # and why
     return Entry(var.name, var.concern, value, source, origin, problems, env.aliased.get(var.name, ""))
 
 

@@ -18,6 +18,7 @@ class Env(Protocol):
 
     environ: Mapping[str, str]
     warnings: dict[str, str]
+    notes: dict[str, str]
     dotenv_path: Path | None
 
     def __call__(self, name: str) -> Any: ...
@@ -56,13 +57,33 @@ def read_bounded(path: str, limit: int = SECRET_FILE_MAX_BYTES) -> bytes:
 
 # -- project location and .env ---------------------------------------------------
 def base_dir(env: Env) -> Path:
-    """BASE_DIR, else the directory above the settings package (startproject's layout), else cwd."""
+    """BASE_DIR, else the directory holding the settings' top package (where manage.py lives), else cwd.
+
+    mysite/settings.py, mysite/settings/production.py and cookiecutter's config/settings/production.py
+    all give the directory holding mysite/ or config/: the one manage.py is in, whatever the depth.
+    The choice and its reason are recorded for the doctor.
+    """
     configured = env("BASE_DIR")
     if configured is not None:
         return Path(configured).resolve()
     module = env.environ.get("DJANGO_SETTINGS_MODULE")
     settings_file = _module_file(module) if module else None
-    return settings_file.parent.parent if settings_file else Path.cwd()
+    if not module or settings_file is None:
+        why = "DJANGO_SETTINGS_MODULE names no module found" if module else "DJANGO_SETTINGS_MODULE is not set"
+        env.derive("BASE_DIR", Path.cwd())
+        env.notes["BASE_DIR"] = f"the working directory ({why})"
+        return Path.cwd()
+    if settings_file.name == "__init__.py":  # a settings package imported by its own name
+        settings_file = settings_file.parent
+    top = module.partition(".")[0]
+    root = settings_file.parents[module.count(".")]
+    env.derive("BASE_DIR", root, ("DJANGO_SETTINGS_MODULE",))
+    env.notes["BASE_DIR"] = (
+        f"the directory holding manage.py and {top}/, the top package of {module}"
+        if (root / "manage.py").is_file()
+        else f"the directory holding {top}/, the top package of {module} (no manage.py there: set BASE_DIR)"
+    )
+    return root
 
 
 def _module_file(dotted: str) -> Path | None:

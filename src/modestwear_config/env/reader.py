@@ -43,6 +43,8 @@ class Env:
         self.dotenv_path: Path | None = None
         # Variables read under another name: name -> the alias set (or the alias that implied it).
         self.aliased: dict[str, str] = {}
+        # Why a derived value is what it is (BASE_DIR: which directory, and why that one), for the doctor.
+        self.notes: dict[str, str] = {}
 
     def __repr__(self) -> str:  # never the values
         return f"<Env: {len(self.sources)} read, {len(self.problems)} problem(s)>"
