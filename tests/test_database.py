@@ -115,7 +115,7 @@ def test_database__psycopg_turns_one_second_into_two():
 
 # -- pure settings ------------------------------------------------------------------------------------
 def test_database__embedded_sqlite_by_default(tmp_path):
-    config = default_db(tmp_path)
+    config = default_db(tmp_path, DEBUG="true")
     assert config == {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": tmp_path.resolve() / "db.sqlite3",
