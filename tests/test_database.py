@@ -123,6 +123,20 @@ def test_database__embedded_sqlite_by_default(tmp_path):
     }
 
 
+def test_database__debug_off_without_url_is_an_error_naming_a_misspelling(tmp_path):
+    env = Env({"BASE_DIR": str(tmp_path), "DATABSE_URL": f"postgresql://u:{CANARY}@db.example.com/shop"})
+    database_settings(env)
+    message = env.problems["DATABASE_URL"]
+    assert message.startswith("You have not set it; it is required when DEBUG is off")
+    assert "DATABSE_URL is set: rename it to DATABASE_URL" in message and "sqlite:///" in message
+    assert CANARY not in message and not (tmp_path / "db.sqlite3").exists()
+
+
+def test_database__debug_off_with_sqlite_chosen_explicitly(tmp_path):
+    config = default_db(DEBUG="false", DATABASE_URL=f"sqlite:///{tmp_path}/shop.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] == f"{tmp_path}/shop.sqlite3"
+
+
 def test_database__postgres_defaults():
     config = default_db(DATABASE_URL="postgresql://u:p@db.example.com:5432/shop")
     assert (config["NAME"], config["HOST"], config["PORT"]) == ("shop", "db.example.com", 5432)

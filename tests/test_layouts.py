@@ -157,7 +157,9 @@ def test_application__from_manage_py_default_or_the_variable(tmp_path, on_path):
     assert application(Env({}), "wsgi", root) == "shopsite.wsgi:application"
     given = Env({"WSGI_APPLICATION": "shopsite.wsgi.application"})
     assert application(given, "wsgi", root) == "shopsite.wsgi:application"
-    assert application(Env({"ASGI_APPLICATION": "shopsite.asgi:application"}), "asgi", root) == "shopsite.asgi:application"
+    assert (
+        application(Env({"ASGI_APPLICATION": "shopsite.asgi:application"}), "asgi", root) == "shopsite.asgi:application"
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,3 +234,33 @@ def test_gunicorn_config__wsgi_app_is_the_projects(tmp_path):
         [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "config.wsgi:application"
+
+
+# -- the doctor on a settings-file leftover ---------------------------------------------------------
+@pytest.mark.slow
+def test_doctor__debug_leftover_in_settings_is_an_error_and_deploy_checks_run(tmp_path):
+    """startproject's `DEBUG = True` kept below the import while the environment says production: the doctor
+    runs the deploy checks anyway and exits 1 on the contradiction (it printed "production" and exit 0)."""
+    root = startproject(tmp_path / "project", "mysite", "settings")
+    production = root / "mysite" / "settings" / "production.py"
+    production.write_text(production.read_text() + "DEBUG = True  # left over\n")
+    env = {
+        **layout_env(root, "mysite.settings.production"),
+        "DEBUG": "false",
+        "DJANGO_SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "shop.example.com",
+        "DATABASE_URL": f"sqlite:///{root}/db.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "config"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "error (modestwear_config.doctor) DEBUG is assigned in the settings file" in output
+    assert "(security.W018)" in output  # a deploy check: they ran although settings.DEBUG is True
+    assert STRONG_KEY not in output
+    production.write_text(production.read_text().replace("DEBUG = True  # left over\n", ""))
+    clean = subprocess.run(
+        [sys.executable, "manage.py", "config"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "modestwear_config.doctor" not in clean.stdout + clean.stderr
