@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modestwear_config import BUILDERS
+from modestwear_config.concerns import VARIABLES
 from modestwear_config.concerns.assemble import build_settings
 from modestwear_config.doctor import report as doctor
-from modestwear_config.concerns import VARIABLES
 from modestwear_config.env import ALIASES, Env, Variable
 from modestwear_config.env.typos import suggestions
 from modestwear_config.env.variables import Alias, Registry

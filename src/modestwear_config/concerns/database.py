@@ -155,7 +155,9 @@ def _primary(env: Env) -> dict[str, Any]:
 def _misspelt(env: Env) -> str:
     """The names set in the environment that look like DATABASE_URL (DATABSE_URL), never their values."""
     names = sorted(name for name, meant in suggestions(env.names()).items() if meant == "DATABASE_URL")
-    found = f" ({' and '.join(names)} {'is' if len(names) == 1 else 'are'} set: rename it to DATABASE_URL)" if names else ""
+    found = (
+        f" ({' and '.join(names)} {'is' if len(names) == 1 else 'are'} set: rename it to DATABASE_URL)" if names else ""
+    )
     return found + "; to keep SQLite, name its file: DATABASE_URL=sqlite:////absolute/path/db.sqlite3"
 
 

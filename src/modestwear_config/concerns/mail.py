@@ -226,7 +226,9 @@ W041_HINT = (
     "(an anymail provider's own key name, like MAILGUN_API_KEY, is read too)."
 )
 # Backends that accept a message and deliver it nowhere (Django's own; tests substitute locmem).
-UNDELIVERED = {f"django.core.mail.backends.{kind}.EmailBackend": kind for kind in ("console", "locmem", "dummy", "filebased")}
+UNDELIVERED = {
+    f"django.core.mail.backends.{kind}.EmailBackend": kind for kind in ("console", "locmem", "dummy", "filebased")
+}
 
 
 def check_mail_delivered(**kwargs: Any) -> list[CheckMessage]:
