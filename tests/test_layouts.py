@@ -264,3 +264,23 @@ def test_doctor__debug_leftover_in_settings_is_an_error_and_deploy_checks_run(tm
         [sys.executable, "manage.py", "config"], cwd=root, env=env, capture_output=True, text=True, timeout=120
     )
     assert "modestwear_config.doctor" not in clean.stdout + clean.stderr
+
+
+@pytest.mark.slow
+def test_startup__production_without_database_url_stops_naming_the_misspelling(tmp_path):
+    """DEBUG off, DATABASE_URL misspelt: migrate stops at settings import, before any throwaway SQLite file."""
+    root = startproject(tmp_path / "project", "mysite", "settings")
+    env = {
+        **layout_env(root, "mysite.settings.production"),
+        "DEBUG": "false",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "shop.example.com",
+        "DATABSE_URL": "postgresql://shop:Pw-Canary-9@db.example.com/shop",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL: You have not set it; it is required when DEBUG is off (DATABSE_URL is set" in result.stderr
+    assert "Pw-Canary-9" not in result.stdout + result.stderr
+    assert not list(root.rglob("*.sqlite3"))
