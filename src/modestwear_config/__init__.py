@@ -17,6 +17,7 @@ from .concerns import PARTS
 from .concerns import configure as configure
 from .concerns.assemble import build_settings as build_settings
 from .concerns.assemble import lazy_settings
+from .env import Alias as Alias
 from .env import Env as Env
 from .env import Variable as Variable
 from .env import declare as declare
