@@ -236,6 +236,19 @@ def test_gunicorn_config__wsgi_app_is_the_projects(tmp_path):
     assert result.stdout.strip() == "config.wsgi:application"
 
 
+def test_gunicorn_config__finds_the_application_without_running_the_project(tmp_path):
+    """gunicorn's master loads the config: finding mysite.wsgi must not import mysite (its __init__ often
+    loads Celery), so a package that fails on import proves it is only looked up."""
+    root = startproject(tmp_path / "project", "mysite", "settings")
+    (root / "mysite" / "__init__.py").write_text("raise RuntimeError('imported')\n")
+    env = {**layout_env(root, "mysite.settings.production"), "PYTHONPATH": ""}
+    code = "import sys, modestwear_config.gunicorn as g; print(g.wsgi_app, 'mysite' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["mysite.wsgi:application", "False"]
+
+
 # -- the doctor on a settings-file leftover ---------------------------------------------------------
 @pytest.mark.slow
 def test_doctor__debug_leftover_in_settings_is_an_error_and_deploy_checks_run(tmp_path):

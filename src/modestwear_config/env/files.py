@@ -8,6 +8,7 @@ import re
 import stat
 import sys
 from collections.abc import Mapping
+from importlib.machinery import PathFinder
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
@@ -90,12 +91,35 @@ def _module_file(dotted: str) -> Path | None:
     module = sys.modules.get(dotted)
     origin = getattr(module, "__file__", None)
     if origin is None:
-        try:
+        found = module_path(dotted)
+        if found is not None:
+            return found.resolve()
+        try:  # a loader other than the file system's (a zip): find_spec, which imports the parents
             spec = find_spec(dotted)
         except (ImportError, ValueError):
             return None
         origin = spec.origin if spec else None
     return Path(origin).resolve() if origin else None
+
+
+def module_path(dotted: str) -> Path | None:
+    """The file of a module on sys.path (a package's __init__.py), found without running any of the project's
+    code: find_spec would import its packages (mysite/__init__.py often loads Celery), in gunicorn's master too."""
+    top, *rest = dotted.split(".")
+    try:
+        spec = PathFinder.find_spec(top)
+    except (ImportError, ValueError):  # an empty or odd name
+        return None
+    if spec is None:
+        return None
+    if not rest:
+        return Path(spec.origin) if spec.origin else None
+    for location in spec.submodule_search_locations or ():
+        parent = Path(location, *rest[:-1])
+        for candidate in (parent / f"{rest[-1]}.py", parent / rest[-1] / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def dotenv_candidates(env: Env) -> list[Path]:

@@ -10,10 +10,11 @@ a project it cannot find stops there with one line naming what is missing.
 from __future__ import annotations
 
 import ast
-from importlib.util import find_spec
+import sys
 from pathlib import Path
 
 from modestwear_config.env import Env
+from modestwear_config.env.files import module_path
 
 SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 VARIABLES = {"wsgi": "WSGI_APPLICATION", "asgi": "ASGI_APPLICATION"}
@@ -58,10 +59,9 @@ def _candidates(settings: str, interface: str) -> list[str]:
 
 
 def _importable(module: str) -> bool:
-    try:
-        return find_spec(module) is not None
-    except (ImportError, ValueError):  # a parent package that is missing, or an empty name
-        return False
+    """Whether `module` is there, looked up without importing the project's packages (gunicorn's master
+    loads this: mysite/__init__.py often loads Celery)."""
+    return module in sys.modules or module_path(module) is not None
 
 
 def settings_from_manage_py(manage_py: Path) -> str:
