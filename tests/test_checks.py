@@ -17,7 +17,7 @@ from django.test import override_settings
 from modestwear_config import BUILDERS
 from modestwear_config.concerns import CONCERNS, RETIRED_CHECK_IDS, check_ledger, storage
 from modestwear_config.concerns.assemble import build_settings
-from modestwear_config.concerns.mail import email_settings
+from modestwear_config.concerns.mail import email_settings, uses_mailers
 from modestwear_config.env import BY_NAME, Env
 from tests.support.checks import checks
 
@@ -35,9 +35,11 @@ ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting
 # (check, settings that trigger it, expected id)
 # A mailer that delivers (SMTP), as this Django version spells it: the test runner's locmem would be W041.
 DELIVERING_MAIL = email_settings(Env({"EMAIL_HOST": "smtp.example.com"}))
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+LOCMEM_MAIL = {"MAILERS": {"default": {"BACKEND": LOCMEM}}} if uses_mailers() else {"EMAIL_BACKEND": LOCMEM}
 TRIGGERS = [
     (checks.check_mail_delivered, email_settings(Env({})), "W041"),  # console, DEBUG off (the test runner's)
-    (checks.check_mail_delivered, {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}, "W041"),
+    (checks.check_mail_delivered, LOCMEM_MAIL, "W041"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
     # hosts a project sets in code, after the import: what the reader refuses in ALLOWED_HOSTS
