@@ -22,7 +22,13 @@ from modestwear_config.env import Env
 
 CANARY = "Canary-7f3e9b2d41"
 STRONG_KEY = "prod-" + "".join(chr(97 + (i * 7) % 26) for i in range(60))
-BASE = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com", "BASE_DIR": "{tmp}"}
+BASE = {
+    "DEBUG": "false",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "shop.example.com",
+    "BASE_DIR": "{tmp}",
+    "DATABASE_URL": "sqlite:///{tmp}/db.sqlite3",  # production names its database
+}
 PG = f"postgresql://app:{CANARY}@db.example.com"
 REDIS = "redis://127.0.0.1:6379/0"
 REDISS = f"rediss://default:{CANARY}@cache.example.com:6379/0"

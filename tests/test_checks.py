@@ -17,6 +17,7 @@ from django.test import override_settings
 from modestwear_config import BUILDERS
 from modestwear_config.concerns import CONCERNS, RETIRED_CHECK_IDS, check_ledger, storage
 from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.mail import email_settings, uses_mailers
 from modestwear_config.env import BY_NAME, Env
 from tests.support.checks import checks
 
@@ -32,7 +33,13 @@ PG = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop", "HOST": "db.exa
 ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 # (check, settings that trigger it, expected id)
+# A mailer that delivers (SMTP), as this Django version spells it: the test runner's locmem would be W041.
+DELIVERING_MAIL = email_settings(Env({"EMAIL_HOST": "smtp.example.com"}))
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+LOCMEM_MAIL = {"MAILERS": {"default": {"BACKEND": LOCMEM}}} if uses_mailers() else {"EMAIL_BACKEND": LOCMEM}
 TRIGGERS = [
+    (checks.check_mail_delivered, email_settings(Env({})), "W041"),  # console, DEBUG off (the test runner's)
+    (checks.check_mail_delivered, LOCMEM_MAIL, "W041"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
     # hosts a project sets in code, after the import: what the reader refuses in ALLOWED_HOSTS
@@ -196,7 +203,8 @@ def test_check__cloudinary_app_before_staticfiles(monkeypatch):
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
 def test_check__silent_on_the_test_settings(check):
-    assert run(check) == []
+    with override_settings(**DELIVERING_MAIL):
+        assert run(check) == []
 
 
 def production_settings(tmp_path: Path, ca_file: Path) -> dict:
@@ -231,7 +239,7 @@ def test_check__silent_on_the_production_settings_the_library_builds(check, tmp_
         "CELERY_BROKER_USE_SSL",
         "CELERY_REDIS_BACKEND_USE_SSL",
     )
-    with override_settings(**{key: built[key] for key in keys}):
+    with override_settings(**{key: built[key] for key in keys}, **DELIVERING_MAIL):
         assert run(check) == []
 
 

@@ -304,7 +304,7 @@ def test_render__json_schema_and_exit_code():
     assert code == doctor.EXIT_PROBLEMS
     assert data["problems"] >= 1
     assert {e["name"] for e in data["entries"]} == {v.name for v in VARIABLES}
-    assert set(data["entries"][0]) == {"name", "concern", "value", "source", "origin", "problems"}
+    assert set(data["entries"][0]) == {"name", "concern", "value", "source", "origin", "problems", "alias"}
     assert set(data) >= {"entries", "settings", "checks", "connections", "problems"}
 
 

@@ -122,8 +122,8 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
         ("DATABSE_URL", "DATABASE_URL"),
         ("DATABASE_ULR", "DATABASE_URL"),
         ("database_url", "DATABASE_URL"),
-        ("DJANGO_DEBUG", "DEBUG"),
-        ("DJANGO_SECRET_KEY", "SECRET_KEY"),
+        ("DJANGO_TIME_ZONE", "TIME_ZONE"),  # a prefix; DJANGO_DEBUG is an alias of DEBUG, read, never a typo
+        ("DJANGO_SECRT_KEY", "SECRET_KEY"),  # an alias misspelt: the name it stands for
         ("REDIS_URI", "REDIS_URL"),
         ("ALLOWED_HOST", "ALLOWED_HOSTS"),
         ("TIMEZONE", "TIME_ZONE"),

@@ -21,6 +21,7 @@ from .concerns.compose import merge_apps as merge_apps
 from .concerns.compose import merge_context_processors as merge_context_processors
 from .concerns.compose import merge_middleware as merge_middleware
 from .concerns.compose import merge_templates as merge_templates
+from .env import Alias as Alias
 from .env import Env as Env
 from .env import Variable as Variable
 from .env import declare as declare

@@ -25,6 +25,7 @@ from .server.gunicorn_conf import (  # noqa: F401  (what gunicorn reads)
     when_ready,
     worker_class,
     workers,
+    wsgi_app,
 )
 
 if __name__ == "__main__":

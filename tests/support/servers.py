@@ -330,7 +330,16 @@ def project_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> d
     env["DJANGO_SETTINGS_MODULE"] = "core.settings"
     env["DEBUG"] = "true" if debug else "false"
     env.update(extra or {})
+    if not debug and "DATABASE_URL" not in env:
+        # Production names its database (DEBUG off without DATABASE_URL is an error): the SQLite file
+        # the development default would use, chosen explicitly.
+        env["DATABASE_URL"] = explicit_sqlite(Path(env.get("BASE_DIR", EXAMPLE_PROJECT)))
     return env
+
+
+def explicit_sqlite(base: Path) -> str:
+    """DATABASE_URL for SQLite at BASE_DIR/db.sqlite3, as production must say it."""
+    return f"sqlite:///{base / 'db.sqlite3'}"
 
 
 def manage(

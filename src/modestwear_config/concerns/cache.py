@@ -25,6 +25,7 @@ VARIABLES = (
         "Redis for the cache (Celery's broker only with CELERY_USE_REDIS_URL). rediss:// verifies certificates.",
         secret=True,
         default_doc="local-memory cache",
+        aliases=("REDIS_TLS_URL",),  # Heroku Key-Value Store's TLS URL
         example="rediss://default:token@host.upstash.io:6379",
     ),
     V(

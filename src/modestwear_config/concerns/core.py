@@ -33,12 +33,13 @@ from .unit import CHECK_PREFIX, Check, Concern, Placed
 
 V = variables_of("core")
 VARIABLES = (
-    V("DEBUG", "bool", "Django debug mode. Never on in production.", False, example="false"),
+    V("DEBUG", "bool", "Django debug mode. Never on in production.", False, example="false", aliases=("DJANGO_DEBUG",)),
     V(
         "SECRET_KEY",
         "str",
         "Django's signing key; required and strong (>= 50 chars, >= 5 distinct) when DEBUG is off.",
         secret=True,
+        aliases=("DJANGO_SECRET_KEY",),
         default_doc="a stable development key when DEBUG is on",
         example="<python -c 'import secrets; print(secrets.token_urlsafe(50))'>",
     ),
@@ -50,6 +51,7 @@ VARIABLES = (
         default_doc="localhost,127.0.0.1,[::1] when DEBUG is on",
         example="modestwear.onrender.com",
         item_problem=host_problem,
+        aliases=("DJANGO_ALLOWED_HOSTS",),
     ),
     V(
         "RENDER_EXTERNAL_HOSTNAME",
@@ -61,7 +63,7 @@ VARIABLES = (
         "BASE_DIR",
         "path",
         "Project directory for the SQLite file, static and media roots, and .env.",
-        default_doc="the directory above the settings package",
+        default_doc="the directory holding the settings' top package (manage.py's)",
         example="/opt/render/project/src",
     ),
     V(
@@ -92,9 +94,7 @@ _DJANGO_LOCALE = str(Path(django.conf.locale.__file__).parent)
 
 def core_settings(env: Env) -> dict[str, Any]:
     debug: bool = env("DEBUG")
-    base = base_dir(env)
-    if not env.is_set("BASE_DIR"):
-        env.derive("BASE_DIR", base, ("DJANGO_SETTINGS_MODULE",) if "DJANGO_SETTINGS_MODULE" in env.names() else ())
+    base = base_dir(env)  # records where it came from, and why, for the doctor
     static_url, media_url = _url_prefixes(env)
     return {
         "BASE_DIR": base,

@@ -22,6 +22,7 @@ VARIABLES = (
         "bool",
         "Redirect plain HTTP to HTTPS (health paths exempt).",
         default_doc=_PROD,
+        aliases=("DJANGO_SECURE_SSL_REDIRECT",),
         example="true",
     ),
     V(
@@ -33,8 +34,22 @@ VARIABLES = (
         minimum=0,
         maximum=63_072_000,
     ),
-    V("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", "HSTS covers subdomains.", default_doc=_PROD, example="true"),
-    V("SECURE_HSTS_PRELOAD", "bool", "HSTS preload flag.", default_doc=_PROD, example="true"),
+    V(
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "bool",
+        "HSTS covers subdomains.",
+        default_doc=_PROD,
+        example="true",
+        aliases=("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS",),
+    ),
+    V(
+        "SECURE_HSTS_PRELOAD",
+        "bool",
+        "HSTS preload flag.",
+        default_doc=_PROD,
+        example="true",
+        aliases=("DJANGO_SECURE_HSTS_PRELOAD",),
+    ),
     V("SESSION_COOKIE_SECURE", "bool", "Session cookie only over HTTPS.", default_doc=_PROD, example="true"),
     V("CSRF_COOKIE_SECURE", "bool", "CSRF cookie only over HTTPS.", default_doc=_PROD, example="true"),
     V(

@@ -55,10 +55,21 @@ VARIABLES = (
     V(
         "SERVER_INTERFACE",
         "str",
-        "wsgi: gunicorn's sync/gthread workers serve core.wsgi; asgi: uvicorn workers under gunicorn serve "
-        "core.asgi (needs the asgi extra).",
+        "wsgi: gunicorn's sync/gthread workers serve the project's wsgi module; asgi: uvicorn workers under "
+        "gunicorn serve its asgi module (needs the asgi extra).",
         "wsgi",
         choices=("wsgi", "asgi"),
+    ),
+    *(
+        V(
+            f"{interface.upper()}_APPLICATION",
+            "str",
+            f"The {interface.upper()} application gunicorn serves (deploy.sh, the gunicorn config), as Django's "
+            f"setting spells it.",
+            default_doc=f"<package>.{interface}.application, the package found beside DJANGO_SETTINGS_MODULE",
+            example=f"mysite.{interface}.application",
+        )
+        for interface in ("wsgi", "asgi")
     ),
     V(
         "FORWARDED_ALLOW_IPS",

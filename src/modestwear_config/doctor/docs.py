@@ -42,8 +42,10 @@ def variables_table() -> str:
             if var.choices:
                 kind += ": " + " / ".join(var.choices)
             example = f"`{_cell(var.example)}`" if var.example else ""
+            # Other projects' names for it, read as it (an alias set with the name, differently, is an error).
+            also = " Also read as " + ", ".join(f"`{a}`" for a in var.alias_names) + "." if var.aliases else ""
             parts.append(
-                f"| `{var.name}` | {kind} | {_cell(var.shown_default)} | {example} | {_cell(var.description)} |"
+                f"| `{var.name}` | {kind} | {_cell(var.shown_default)} | {example} | {_cell(var.description)}{also} |"
             )
         parts.append("")
     parts.append(

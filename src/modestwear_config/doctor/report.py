@@ -26,7 +26,7 @@ from modestwear_config.about import version
 from modestwear_config.concerns import CONCERNS, check_ledger, django_check_variables
 from modestwear_config.concerns.environment import environment_messages
 from modestwear_config.concerns.project import project_settings
-from modestwear_config.env import BY_NAME, REGISTRY, Env, Variable
+from modestwear_config.env import ALIASES, BY_NAME, REGISTRY, Env, Variable
 from modestwear_config.scrub.scrubber import Scrubber, shown_secret
 from modestwear_config.scrub.url_passwords import redact
 
@@ -67,6 +67,7 @@ class Entry:
     source: str  # environment, file, dotenv, default or derived
     origin: str = ""  # the .env path, the NAME_FILE variable, or the variables it was derived from
     problems: list[Problem] = field(default_factory=list)
+    alias: str = ""  # the other name it was read under (DJANGO_SECRET_KEY), to rename
 
 
 @dataclass
@@ -137,8 +138,8 @@ def _entry(env: Env, var: Variable) -> Entry:
         derived, from_ = env.derived[var.name]
         value = masked_value(Env({var.name: _as_text(derived)}), var) if derived is not None else "unset"
         source = "derived" if source == "default" else source
-        origin = ", ".join(from_)
-    return Entry(var.name, var.concern, value, source, origin, problems)
+        origin = ": ".join(filter(None, (", ".join(from_), env.notes.get(var.name, ""))))  # and why
+    return Entry(var.name, var.concern, value, source, origin, problems, env.aliased.get(var.name, ""))
 
 
 def _as_text(value: Any) -> str:
@@ -224,6 +225,16 @@ def _local_http(report: Report) -> bool:
 
 
 def _source_text(entry: Entry) -> str:
+    if not entry.alias:
+        return _plain_source_text(entry)
+    # The value is right; only its name is another project's: say so, and how to stop needing the alias.
+    meant = ALIASES.get(entry.alias, entry.name)
+    if meant == entry.name:
+        return f"{_plain_source_text(entry)}: from {entry.alias} (alias of {meant}); rename it to {meant}"
+    return f"{_plain_source_text(entry)}: implied by {entry.alias} (alias of {meant}); set {entry.name} and rename it"
+
+
+def _plain_source_text(entry: Entry) -> str:
     if entry.source == "derived":
         return f"derived from {entry.origin}" if entry.origin else "derived"
     if entry.source == "dotenv":
