@@ -80,6 +80,10 @@ def test_aliases__alone_builds_what_the_name_builds(declared, data):
 def test_aliases__both_set_differently_an_error_naming_both_and_no_value(declared, one, other):
     alias, var = declared
     first, second = CANARY + one, CANARY + other
+    if alias.wins:  # a platform sets both itself: its preferred name is used, no conflict
+        env = Env({**PRODUCTION, var.name: first, alias.name: second})
+        assert env.raw(var.name) == second and var.name not in env.problems
+        return
     with pytest.raises(ImproperlyConfigured) as raised:
         build_settings(*BUILDERS, env=Env({**PRODUCTION, var.name: first, alias.name: second}))
     message = raised.value.problems[var.name]  # type: ignore[attr-defined]
@@ -91,7 +95,18 @@ def test_aliases__both_set_differently_an_error_naming_both_and_no_value(declare
 def test_aliases__both_set_alike_is_the_name(alias, var):
     value = var.example if var.example and not var.example.startswith("<") else "x"
     env = Env({**PRODUCTION, var.name: value, alias.name: value})
-    assert env.raw(var.name) == value and var.name not in env.aliased and var.name not in env.problems
+    assert env.raw(var.name) == value and var.name not in env.problems
+    assert env.aliased.get(var.name) == (alias.name if alias.wins else None)
+
+
+def test_aliases__heroku_sets_redis_url_and_redis_tls_url_and_the_tls_one_is_used():
+    """Heroku Key-Value Store's add-on sets both itself (redis:// and rediss://, other ports): the user
+    cannot unset one, so REDIS_TLS_URL is used and nothing conflicts; both passwords stay masked."""
+    plain, tls = f"redis://:{CANARY}a@ec2.example.com:6379", f"rediss://:{CANARY}b@ec2.example.com:6380"
+    env = Env({**PRODUCTION, "REDIS_URL": plain, "REDIS_TLS_URL": tls})
+    settings = build_settings(*BUILDERS, env=env)
+    assert settings["CACHES"]["default"]["LOCATION"].startswith("rediss://")
+    assert {f"{CANARY}a", f"{CANARY}b"} <= set(env.secret_values())
 
 
 def test_aliases__cookiecutter_production_names_configure_the_same_site():

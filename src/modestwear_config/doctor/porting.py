@@ -116,7 +116,7 @@ def canonical(name: str) -> str | None:
     if name in BY_NAME:
         return name
     for var in BY_NAME.values():
-        if name in getattr(var, "aliases", ()):
+        if name in var.alias_names:
             return var.name
     return None
 

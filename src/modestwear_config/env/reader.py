@@ -121,7 +121,10 @@ class Env:
     def _given(self, var: Variable, given: list[str], mapping: Mapping[str, str]) -> str:
         """The value under the first of `given` (the name, then its aliases); two that differ are an error
         naming both, never a value: which one the project meant would be a guess."""
-        used = given[0]
+        winning = [a.name for a in var.alias_entries if a.wins and a.name in given]
+        used = winning[0] if winning else given[0]
+        if winning:  # the platform's own pair: the preferred one is used, the other is no conflict
+            given = [used, *(n for n in given if n != used and n != var.name)]
         if used == var.name:
             self.aliased.pop(var.name, None)
         else:

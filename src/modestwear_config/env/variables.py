@@ -26,6 +26,9 @@ class Alias:
 
     name: str
     implies: tuple[tuple[str, str], ...] = ()
+    # Set together with the variable's own name, this one is used and the other is no error: a platform
+    # that sets both itself (Heroku's REDIS_URL and REDIS_TLS_URL) leaves the user nothing to unset.
+    wins: bool = False
 
 
 @dataclass(frozen=True)
