@@ -77,7 +77,12 @@ def built(environ: dict[str, str], tmp_path) -> tuple[dict[str, object], Env]:
     return build_settings(*BUILDERS, env=env), env
 
 
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "adoption-" + "Zp4-kW9-" * 7, "ALLOWED_HOSTS": "shop.example.com"}
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "adoption-" + "Zp4-kW9-" * 7,
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "sqlite:////tmp/adoption-never-opened.sqlite3",  # production names its database
+}
 
 
 # -- 3. project defaults -------------------------------------------------------------------------------

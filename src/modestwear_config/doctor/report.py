@@ -13,11 +13,9 @@ Exit codes: 2 could not run; 1 a problem at or above ``--fail-level`` (ERROR by 
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from django.core.checks import CheckMessage
 from django.core.checks import messages as levels
@@ -30,8 +28,6 @@ from modestwear_config.env import ALIASES, BY_NAME, REGISTRY, Env, Variable
 from modestwear_config.scrub.scrubber import Scrubber, shown_secret
 from modestwear_config.scrub.url_passwords import redact
 
-from .docs import env_example
-
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
 LEVELS = {
     "CRITICAL": levels.CRITICAL,
@@ -42,7 +38,7 @@ LEVELS = {
 }
 LEVEL_NAMES = {number: name.lower() for name, number in LEVELS.items()}
 READER = "environment"  # the id of the reader's problems: they stop the application, so errors
-__all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "env_example", "main", "render"]
+__all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "render"]
 
 
 class Writer(Protocol):
@@ -264,47 +260,3 @@ def render(report: Report, as_json: bool, out: Writer, fail_level: str = "ERROR"
     else:
         render_text(report, out, show_settings)
     return report.exit_code(fail_level)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    concerns = REGISTRY.concerns()  # the project's too
-    parser.add_argument("--concern", choices=concerns, help="only this concern's variables")
-    parser.add_argument(
-        "--settings-values",
-        action="store_true",
-        dest="show_settings",
-        help="also print the value of every setting produced (masked)",
-    )
-    parser.add_argument(
-        "--fail-level",
-        default="ERROR",
-        choices=list(LEVELS),
-        help="exit 1 when a problem at or above this level is found (default ERROR, as check)",
-    )
-    parser.add_argument("--env-example", action="store_true", help="print the .env.example the registry produces")
-    parser.add_argument(
-        "--port",
-        metavar="PATH",
-        help="read an existing settings module (or package directory) and say what to delete, set, merge and keep",
-    )
-
-
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    """Standalone entry point: no Django settings needed, so it works when they cannot be imported."""
-    parser = argparse.ArgumentParser(prog="python -m modestwear_config.doctor", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.env_example:
-        out.write(env_example())
-        return EXIT_CLEAN
-    if args.port:
-        from .porting import port_command
-
-        return EXIT_CLEAN if port_command(args.port, out) else EXIT_COULD_NOT_RUN
-    try:
-        report = diagnose(Env.from_os(), args.concern)
-    except Exception as exc:  # noqa: BLE001 - exit code 2 is the contract; the type only, never the text
-        sys.stderr.write(f"could not run: {type(exc).__name__}\n")
-        return EXIT_COULD_NOT_RUN
-    return render(report, args.json, out, args.fail_level, args.show_settings)

@@ -14,7 +14,9 @@ from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
+from modestwear_config.doctor import cli
 from modestwear_config.doctor import report as doctor
+from modestwear_config.doctor.docs import env_example
 from modestwear_config.doctor.leftovers import leftovers
 from modestwear_config.env import BY_NAME, Env
 
@@ -30,7 +32,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # the doctor reports them itself instead of stopping
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        doctor.add_arguments(parser)
+        cli.add_arguments(parser)
         parser.add_argument(
             "--connections",
             action="store_true",
@@ -46,7 +48,7 @@ class Command(BaseCommand):
             return
         if options["env_example"]:
             # The project's declared variables too (settings.py declared them before this runs).
-            self.stdout.write(doctor.env_example(BY_NAME.values()), ending="")
+            self.stdout.write(env_example(BY_NAME.values()), ending="")
             return
         try:
             env = Env.from_os()
