@@ -25,6 +25,7 @@ from . import (
     logs,
     mail,
     media_disk,
+    platforms,
     readiness,
     s3,
     security,
@@ -39,6 +40,7 @@ from .unit import CHECK_PREFIX, Check, Concern, Extra
 
 CONCERNS: tuple[Concern, ...] = (
     core.CONCERN,
+    platforms.CONCERN,
     frontend.CONCERN,
     database.CONCERN,
     cache.CONCERN,

@@ -11,6 +11,7 @@ from django.core.checks.security.base import REFERRER_POLICY_VALUES
 from modestwear_config.env import Env, variables_of
 
 from .assemble import lazy_settings
+from .platforms import proxy_source
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("security")
@@ -39,7 +40,7 @@ VARIABLES = (
     V(
         "BEHIND_TLS_PROXY",
         "bool",
-        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (Render).",
+        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (every platform of docs/platforms.md).",
         True,
     ),
     V("SECURE_REFERRER_POLICY", "str", "Referrer-Policy header.", "same-origin"),
@@ -75,13 +76,14 @@ DEBUG = ("DEBUG",)  # what the production defaults derive from (shown by the doc
 
 def security_settings(env: Env) -> dict[str, Any]:
     production = not env("DEBUG")
-    behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    platform = proxy_source(env)  # on a detected platform the default is shown as derived from its variable
+    behind_proxy: bool = env("BEHIND_TLS_PROXY", True, from_=platform) if platform else env("BEHIND_TLS_PROXY")
     session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=DEBUG)
     csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=DEBUG)
     return {
         "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=DEBUG),
         "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
-        # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
+        # TLS ends at the platform's proxy: without this, SECURE_SSL_REDIRECT loops forever.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
         "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=DEBUG),
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=DEBUG),
