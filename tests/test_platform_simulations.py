@@ -78,6 +78,11 @@ PLATFORMS: dict[str, tuple[dict[str, str], dict[str, str], Callable[[], dict[str
         heroku,
     ),
 }
+RELEASE_LINES = {
+    "render": "Render (release 9f2c1e07)",
+    "fly": "Fly.io (release registry.fly.io/modestwear:deployment-01J, region cdg)",
+    "heroku": "Heroku (release c0ffee42)",
+}
 PUBLIC = {
     "render": "modestwear.onrender.com",
     "fly": "modestwear.fly.dev",
@@ -187,6 +192,7 @@ def test_simulated_deploy__probes_login_and_static_through_the_platform_proxy(
         )
         assert plain.status_code == 301 and plain.headers["Location"] == f"https://{host}/admin/"
         assert f"Public URL: https://{host}/" in output()
+        assert f"Platform: {RELEASE_LINES[platform]}" in output()
         assert PASSWORD not in output() and STRONG_KEY not in output()
     finally:
         stop_process_group(server, timeout=20)

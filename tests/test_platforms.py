@@ -167,6 +167,15 @@ def test_platforms__forwarders_derived_from_the_platform(tmp_path: Path):
     assert plan.settings["forwarded_allow_ips"] == "*"
     assert env.derived["FORWARDED_ALLOW_IPS"] == ("*", ("BEHIND_TLS_PROXY", "FLY_APP_NAME"))
     assert "Public URL: https://shop.fly.dev/" in server_plan.where(plan, env)
+    assert "Platform: Fly.io\n" in server_plan.where(plan, env) + "\n"  # no release nor region set
+
+
+def test_where__names_the_platform_release_and_region(tmp_path: Path):
+    env = Env(
+        {"RAILWAY_PUBLIC_DOMAIN": "s.up.railway.app", "RAILWAY_GIT_COMMIT_SHA": "abc", "RAILWAY_REPLICA_REGION": "eu"}
+    )
+    plan = server_plan.gunicorn_settings(env, tmp_path, affinity={0})
+    assert server_plan.where(plan, env).endswith("Platform: Railway (release abc, region eu)")
 
 
 # -- workers from the memory limit ------------------------------------------------------------------
@@ -229,6 +238,26 @@ def test_detection__first_in_order_wins_and_hosts_come_from_it_alone(chosen: lis
         expected.append(first.host_form.format(environ[first.host]))
     assert settings_["ALLOWED_HOSTS"] == expected
     assert settings_["MODESTWEAR_PLATFORM"]["platform"] == (first.name if first else "")
+
+
+# Any text a platform (or a person) may put in its host variable: a host Django matches, or one error naming
+# the variable, never quoting the value.
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.text(min_size=1, max_size=40).filter(lambda v: v.strip() and "\x00" not in v),
+    which=st.sampled_from([p for p in PLATFORMS if p.host]),
+)
+def test_public_host__valid_or_one_error_naming_the_variable(value: str, which: Any):
+    from modestwear_config.env.items import host_problem
+
+    env = Env({**PRODUCTION, "PLATFORM": which.name, "ALLOWED_HOSTS": "own.example.com", which.host: value})
+    try:
+        hosts = build_all(env)["ALLOWED_HOSTS"]
+    except ImproperlyConfigured as exc:
+        assert which.host in str(exc)
+        assert value.strip() not in str(exc) or len(value.strip()) < 3
+        return
+    assert all(host_problem(host) is None for host in hosts)
 
 
 # -- the checks ------------------------------------------------------------------------------------

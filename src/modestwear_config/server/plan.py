@@ -22,7 +22,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from modestwear_config.concerns.platforms import platform_port, proxy_source, public_host
+from modestwear_config.concerns.platforms import platform_port, platform_release, proxy_source, public_host
 from modestwear_config.concerns.unit import Extra
 from modestwear_config.env import Env
 
@@ -226,9 +226,15 @@ def where(plan: Plan, env: Env) -> str:
     port = plan.settings["bind"][0].rpartition(":")[2]
     local = f"http://127.0.0.1:{port}"
     lines = [f"Serving on 0.0.0.0:{port}: {local}/healthz, {local}/health, {local}/admin/"]
-    public = public_host(env)  # the platform's (concerns/platform.py)
+    public = public_host(env)  # the platform's (concerns/platforms.py)
     if public:
         lines.append(f"Public URL: https://{public[1]}/")
+    running = platform_release(env)
+    if running.platform:
+        known = [
+            f"{name} {value}" for name, value in (("release", running.release), ("region", running.region)) if value
+        ]
+        lines.append(f"Platform: {running.label}" + (f" ({', '.join(known)})" if known else ""))
     if env.environ.get("GUNICORN_CMD_ARGS"):  # gunicorn applies it over this module's settings
         lines.append("GUNICORN_CMD_ARGS is set: the options it gives (like --bind) override the above")
     return "\n".join(lines)
