@@ -10,26 +10,43 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.servers import free_port, fresh_postgres_database, stop_process_group, wait_for_http
+from tests.support.servers import ROOT, free_port, fresh_postgres_database, stop_process_group, wait_for_http
 from tests.support.tls_proxy import TLSProxy
 from tests.test_deploy import fresh_copy, readme_environment
-from tests.test_recipes import fly, heroku, render_free
+from tests.test_recipes import azure, cloud_run, digitalocean, fly, heroku, kubernetes, railway, render_free, yaml_docs
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 STRONG_KEY = "simulated-platform-" + "Zq7-pW2-" * 6
 PASSWORD = "Sim-Admin-Pw-8s2Kq"
 
-# What each platform's router adds to a request (the sources are in docs/platforms.md):
+
+@dataclass(frozen=True)
+class Simulated:
+    variables: dict[str, str]  # what the platform sets
+    headers: dict[str, str]  # what its proxy adds to each request
+    recipe: Callable[[], dict[str, list[str]]]
+    host: str  # the public host name requests arrive with
+    platform_line: str  # deploy.sh's "Platform: ..." line ("" where none is detected)
+
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+# What each platform's router adds to a request:
 # Render https://render.com/docs/web-services#connecting-to-your-web-service (X-Forwarded-*),
 # Heroku https://devcenter.heroku.com/articles/http-routing#heroku-headers,
-# Fly.io https://fly.io/docs/networking/request-headers/.
-PLATFORMS: dict[str, tuple[dict[str, str], dict[str, str], Callable[[], dict[str, list[str]]]]] = {
-    "render": (
+# Fly.io https://fly.io/docs/networking/request-headers/,
+# Railway https://docs.railway.com/guides/public-networking (X-Real-IP, X-Forwarded-*),
+# Cloud Run https://cloud.google.com/run/docs/container-contract (X-Forwarded-Proto, X-Cloud-Trace-Context),
+# Azure https://learn.microsoft.com/en-us/azure/app-service/configure-language-python#detect-https-session,
+# DigitalOcean https://docs.digitalocean.com/products/app-platform/ (do-connecting-ip),
+# ingress-nginx https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/.
+PLATFORMS: dict[str, Simulated] = {
+    "render": Simulated(
         {
             "RENDER": "true",
             "RENDER_EXTERNAL_HOSTNAME": "modestwear.onrender.com",
@@ -37,10 +54,12 @@ PLATFORMS: dict[str, tuple[dict[str, str], dict[str, str], Callable[[], dict[str
             "RENDER_INSTANCE_ID": "srv-d1-abcde",
             "RENDER_SERVICE_ID": "srv-d1",
         },
-        {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7", "X-Request-Start": "1765000000000"},
+        {**FORWARDED, "X-Request-Start": "1765000000000"},
         render_free,
+        "modestwear.onrender.com",
+        "Render (release 9f2c1e07)",
     ),
-    "fly": (
+    "fly": Simulated(
         {
             "FLY_APP_NAME": "modestwear",
             "FLY_REGION": "cdg",
@@ -49,45 +68,91 @@ PLATFORMS: dict[str, tuple[dict[str, str], dict[str, str], Callable[[], dict[str
             "FLY_PROCESS_GROUP": "app",
         },
         {
-            "X-Forwarded-Proto": "https",
+            **FORWARDED,
             "X-Forwarded-Ssl": "on",
             "X-Forwarded-Port": "443",
-            "X-Forwarded-For": "203.0.113.7",
             "Fly-Client-IP": "203.0.113.7",
             "Fly-Forwarded-Port": "443",
             "Fly-Region": "cdg",
             "Via": "2 fly.io",
         },
         fly,
+        "modestwear.fly.dev",
+        "Fly.io (release registry.fly.io/modestwear:deployment-01J, region cdg)",
     ),
-    "heroku": (
+    "heroku": Simulated(
         {
             "DYNO": "web.1",
             "HEROKU_APP_NAME": "modestwear",
             "HEROKU_APP_DEFAULT_DOMAIN_NAME": "modestwear-1a2b3c.herokuapp.com",
             "HEROKU_SLUG_COMMIT": "c0ffee42",
         },
-        {
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-Port": "443",
-            "X-Forwarded-For": "203.0.113.7",
-            "X-Request-Id": "5a1b2c3d",
-            "X-Request-Start": "1765000000000",
-            "Via": "1.1 vegur",
-        },
+        {**FORWARDED, "X-Forwarded-Port": "443", "X-Request-Id": "5a1b2c3d", "Via": "1.1 vegur"},
         heroku,
+        "modestwear-1a2b3c.herokuapp.com",
+        "Heroku (release c0ffee42)",
+    ),
+    "railway": Simulated(
+        {
+            "RAILWAY_ENVIRONMENT": "production",
+            "RAILWAY_ENVIRONMENT_NAME": "production",
+            "RAILWAY_PUBLIC_DOMAIN": "modestwear-production.up.railway.app",
+            "RAILWAY_PRIVATE_DOMAIN": "modestwear.railway.internal",
+            "RAILWAY_GIT_COMMIT_SHA": "a1b2c3d4",
+            "RAILWAY_REPLICA_REGION": "europe-west4",
+        },
+        {**FORWARDED, "X-Real-IP": "203.0.113.7", "X-Railway-Request-Id": "r-1"},
+        railway,
+        "modestwear-production.up.railway.app",
+        "Railway (release a1b2c3d4, region europe-west4)",
+    ),
+    "cloudrun": Simulated(
+        {"K_SERVICE": "modestwear", "K_REVISION": "modestwear-00042-xaz", "K_CONFIGURATION": "modestwear"},
+        {**FORWARDED, "X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/1;o=1"},
+        cloud_run,
+        "modestwear-abc123-ew.a.run.app",
+        "Google Cloud Run (release modestwear-00042-xaz)",
+    ),
+    "azure": Simulated(
+        {
+            "WEBSITE_HOSTNAME": "modestwear.azurewebsites.net",
+            "WEBSITE_SITE_NAME": "modestwear",
+            "WEBSITE_INSTANCE_ID": "1f2e3d",
+            "REGION_NAME": "West Europe",
+        },
+        {**FORWARDED, "X-ARR-SSL": "2048|256|CN=Microsoft Azure TLS", "X-Client-IP": "203.0.113.7"},
+        azure,
+        "modestwear.azurewebsites.net",
+        "Azure App Service (region West Europe)",
+    ),
+    "digitalocean": Simulated(
+        {"APP_DOMAIN": "modestwear-abc12.ondigitalocean.app", "COMMIT_HASH": "d0d0cafe"},
+        {**FORWARDED, "do-connecting-ip": "203.0.113.7"},
+        digitalocean,
+        "modestwear-abc12.ondigitalocean.app",
+        "DigitalOcean App Platform (release d0d0cafe)",
+    ),
+    "kubernetes": Simulated(
+        {},  # nothing detected: the ConfigMap's values come from the manifest (recipe_variables)
+        {**FORWARDED, "X-Real-IP": "203.0.113.7", "X-Forwarded-Host": "shop.example.com", "X-Scheme": "https"},
+        kubernetes,
+        "shop.example.com",
+        "",
     ),
 }
-RELEASE_LINES = {
-    "render": "Render (release 9f2c1e07)",
-    "fly": "Fly.io (release registry.fly.io/modestwear:deployment-01J, region cdg)",
-    "heroku": "Heroku (release c0ffee42)",
-}
-PUBLIC = {
-    "render": "modestwear.onrender.com",
-    "fly": "modestwear.fly.dev",
-    "heroku": "modestwear-1a2b3c.herokuapp.com",
-}
+
+
+def recipe_variables(platform: str) -> dict[str, str]:
+    """The plain values a recipe sets itself (never secrets), as the platform passes them: Cloud Run's
+    container env, Kubernetes' ConfigMap; PORT stays the free one this test binds."""
+    if platform == "cloudrun":
+        [service] = yaml_docs(ROOT / "deploy" / "cloudrun" / "service.yaml")
+        [container] = service["spec"]["template"]["spec"]["containers"]
+        return {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    if platform == "kubernetes":
+        config = yaml_docs(ROOT / "deploy" / "kubernetes" / "shop.yaml")[0]["data"]
+        return {k: v for k, v in config.items() if k != "PORT"}
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -119,24 +184,27 @@ def run_phase(command: str, root: Path, env: dict[str, str]) -> str:
 def test_simulated_deploy__probes_login_and_static_through_the_platform_proxy(
     platform: str, tmp_path: Path, database: str, tls_files: tuple[Path, Path, Path]
 ) -> None:
-    variables, headers, recipe = PLATFORMS[platform]
-    host = PUBLIC[platform]
+    simulated = PLATFORMS[platform]
+    host = simulated.host
     root = tmp_path / "repo"
     root.mkdir()
     fresh_copy(root)  # root/example_project, as the repository lays it out
     port = free_port()
     runtime = readme_environment(
-        DEBUG="false",
-        SECRET_KEY=STRONG_KEY,
-        DATABASE_URL=database,
-        PORT=str(port),
-        WEB_CONCURRENCY="1",  # this machine is small; the platform's limits decide in production
-        DJANGO_SUPERUSER_EMAIL="boss@example.com",
-        DJANGO_SUPERUSER_USERNAME="boss",
-        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-        **variables,
+        **{
+            "DEBUG": "false",
+            **recipe_variables(platform),
+            **simulated.variables,
+            "SECRET_KEY": STRONG_KEY,
+            "DATABASE_URL": database,
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "1",  # this machine is small; the platform's limits decide in production
+            "DJANGO_SUPERUSER_EMAIL": "boss@example.com",
+            "DJANGO_SUPERUSER_USERNAME": "boss",
+            "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+        }
     )
-    commands = recipe()
+    commands = simulated.recipe()
     build_env = readme_environment(DEBUG="false")  # an image build has none of the runtime's secrets
     for command in commands.get("build", []):
         run_phase(command, root, build_env)
@@ -158,7 +226,7 @@ def test_simulated_deploy__probes_login_and_static_through_the_platform_proxy(
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", 180, alive=alive)
         cert, key, ca = tls_files
-        with TLSProxy(port, cert, key, headers=headers) as proxy:
+        with TLSProxy(port, cert, key, headers=simulated.headers) as proxy:
             session = requests.Session()
             session.headers["Host"] = host
             session.headers["Connection"] = "close"  # the proxy adds its headers to the first request of a connection
@@ -191,8 +259,10 @@ def test_simulated_deploy__probes_login_and_static_through_the_platform_proxy(
             f"http://127.0.0.1:{port}/admin/", headers={"Host": host}, allow_redirects=False, timeout=10
         )
         assert plain.status_code == 301 and plain.headers["Location"] == f"https://{host}/admin/"
-        assert f"Public URL: https://{host}/" in output()
-        assert f"Platform: {RELEASE_LINES[platform]}" in output()
+        derived_host = platform not in ("cloudrun", "kubernetes")  # their URL is in no variable: ALLOWED_HOSTS
+        assert (f"Public URL: https://{host}/" in output()) is derived_host
+        line = simulated.platform_line
+        assert (f"Platform: {line}" in output()) if line else ("Platform:" not in output())
         assert PASSWORD not in output() and STRONG_KEY not in output()
     finally:
         stop_process_group(server, timeout=20)
