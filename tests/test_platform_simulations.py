@@ -6,9 +6,12 @@ through it on the platform's public host name."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +19,28 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.servers import ROOT, free_port, fresh_postgres_database, stop_process_group, wait_for_http
+from tests.support.servers import (
+    ROOT,
+    RedisServer,
+    free_port,
+    fresh_postgres_database,
+    stop_process_group,
+    wait_for_http,
+)
 from tests.support.tls_proxy import TLSProxy
 from tests.test_deploy import fresh_copy, readme_environment
-from tests.test_recipes import azure, cloud_run, digitalocean, fly, heroku, kubernetes, railway, render_free, yaml_docs
+from tests.test_recipes import (
+    azure,
+    celery_commands,
+    cloud_run,
+    digitalocean,
+    fly,
+    heroku,
+    kubernetes,
+    railway,
+    render_free,
+    yaml_docs,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 STRONG_KEY = "simulated-platform-" + "Zq7-pW2-" * 6
@@ -268,3 +289,63 @@ def test_simulated_deploy__probes_login_and_static_through_the_platform_proxy(
         stop_process_group(server, timeout=20)
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+# -- the worker shape: each recipe's Celery worker and beat commands, one task end to end --------------------
+SEND = (
+    "import json, os; from shop.tasks import add; r = add.delay(2, 3); "
+    "print(json.dumps({'value': r.get(timeout=60), 'pid': os.getpid()}))"
+)
+
+
+def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log.read_text(errors="replace"):
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"no {text!r} within {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.mark.parametrize("recipe", list(celery_commands()))
+def test_simulated_worker__recipe_runs_a_task_through_its_broker_and_beat_starts(recipe: str, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    fresh_copy(root)
+    with RedisServer() as redis_server:
+        # The broker as each recipe chooses it: Heroku's REDIS_URL (CELERY_USE_REDIS_URL), else CELERY_BROKER_URL.
+        broker = (
+            {"REDIS_URL": redis_server.url, "CELERY_USE_REDIS_URL": "true"}
+            if recipe == "heroku"
+            else {"CELERY_BROKER_URL": redis_server.url, "CELERY_RESULT_BACKEND": redis_server.url}
+        )
+        env = readme_environment(
+            **{"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com", **broker}
+        )
+        started: list[tuple[subprocess.Popen[bytes], Path]] = []
+        try:
+            for command in celery_commands()[recipe]:
+                log = tmp_path / f"process-{len(started)}.log"
+                with log.open("wb") as out:
+                    process = subprocess.Popen(
+                        ["bash", "-c", command], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )  # fmt: skip
+                started.append((process, log))
+                wait_for_line(
+                    log, "beat: Starting" if " beat" in command and "worker" not in command else " ready.", process
+                )
+            sent = subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c", SEND],
+                cwd=root / "example_project", env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert sent.returncode == 0, sent.stderr
+            reply = json.loads(sent.stdout.strip().splitlines()[-1])
+            assert reply["value"]["sum"] == 5 and reply["value"]["pid"] != reply["pid"]  # ran in the worker
+            logs = "".join(log.read_text(errors="replace") for _, log in started)
+            assert "succeeded" in logs and "beat: Starting" in logs
+        finally:
+            for process, _ in started:
+                stop_process_group(process, timeout=20)
