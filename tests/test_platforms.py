@@ -195,8 +195,21 @@ def cgroup(tmp_path: Path, cpu_max: str, memory_max: str) -> Path:
     ],
 )
 def test_planned_workers__the_smaller_of_cpu_and_memory(tmp_path, cpu_max, memory_max, workers, reason):
-    count, why = server_plan.planned_workers(Env({}), cgroup(tmp_path, cpu_max, memory_max), affinity=set(range(8)))
+    root = cgroup(tmp_path, cpu_max, memory_max)
+    count, why = server_plan.planned_workers(Env({}), root, affinity=set(range(8)), meminfo=tmp_path / "absent")
     assert count == workers and reason in why
+
+
+def test_planned_workers__a_virtual_machine_is_limited_by_its_ram(tmp_path: Path):
+    """Fly.io's Machines are VMs: the cgroup is unlimited and MemTotal (256 MB on shared-cpu-1x) is the limit."""
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:         262144 kB\nMemFree:          100000 kB\n")
+    root = cgroup(tmp_path, "max 100000", "max")
+    count, why = server_plan.planned_workers(Env({"FLY_APP_NAME": "shop"}), root, affinity={0}, meminfo=meminfo)
+    assert (count, why) == (1, "256 MB memory limit (MemTotal) / 170 MB per worker")
+    assert memory.memory_limit(root, meminfo) == (256, "MemTotal")
+    meminfo.write_text("MemTotal: lots\n")
+    assert memory.memory_limit(root, meminfo) is None
 
 
 def test_memory_limit__v1_and_garbage(tmp_path: Path):
@@ -315,6 +328,7 @@ def test_check__no_sleep_fact_no_info(monkeypatch, unbuilt):
 
 def test_check__memory_too_small_for_the_workers_w073(monkeypatch, unbuilt, tmp_path):
     monkeypatch.setattr(memory, "CGROUP_ROOT", cgroup(tmp_path, "max 100000", str(512 * memory.MIB)))
+    monkeypatch.setattr(memory, "MEMINFO", tmp_path / "absent")
     assert "modestwear_config.W073" not in ids(monkeypatch, {})  # the default fits the limit
     assert "modestwear_config.W073" not in ids(monkeypatch, {"WEB_CONCURRENCY": "2"})  # 340 of 460 MB
     monkeypatch.setenv("WEB_CONCURRENCY", "4")

@@ -209,7 +209,7 @@ I072_TEXT = (
 )
 W073_TEXT = (
     "WEB_CONCURRENCY={workers} workers of about {per} MB need {need} MB, more than {share:.0%} of the "
-    "container's {limit:.0f} MB memory limit: the kernel kills workers under load (out of memory)."
+    "instance's {limit:.0f} MB memory limit: the kernel kills workers under load (out of memory)."
 )
 W073_HINT = (
     "Unset WEB_CONCURRENCY (the default fits the limit), or measure a worker's RSS and set GUNICORN_WORKER_MEMORY_MB."
@@ -257,10 +257,10 @@ def check_memory_limit(**kwargs: Any) -> list[CheckMessage]:
     """WEB_CONCURRENCY workers do not fit in the container's memory limit."""
     env = built_env()
     workers: int | None = env("WEB_CONCURRENCY")
-    limit = memory.memory_limit_mb(memory.CGROUP_ROOT)
-    if workers is None or limit is None:  # the default worker count is already capped by the limit
+    found = memory.memory_limit(memory.CGROUP_ROOT, memory.MEMINFO)
+    if workers is None or found is None:  # the default worker count is already capped by the limit
         return []
-    per: int = env("GUNICORN_WORKER_MEMORY_MB")
+    limit, per = found[0], int(env("GUNICORN_WORKER_MEMORY_MB"))
     if workers * per <= limit * memory.WORKER_SHARE:
         return []
     text = W073_TEXT.format(workers=workers, per=per, need=workers * per, share=memory.WORKER_SHARE, limit=limit)

@@ -1,7 +1,8 @@
-"""The container's memory limit, from the cgroup, for the worker count and the memory check (W073).
+"""The instance's memory limit, for the worker count and the memory check (W073).
 
-A platform's instance size is its cgroup limit (Render free 512 MB, Fly's shared-cpu-1x 256 MB): the
-host's RAM says nothing. Each gunicorn worker imports Django and the project on its own (no preload),
+A container's limit is its cgroup's (Render free 512 MB, a Kubernetes limit): the host's RAM says nothing.
+A platform that gives each instance a virtual machine (Fly.io's Firecracker Machines, shared-cpu-1x 256 MB)
+leaves the cgroup unlimited, and the machine's own RAM (/proc/meminfo MemTotal) is the limit. Each gunicorn worker imports Django and the project on its own (no preload),
 so the limit divided by one worker's resident size bounds how many fit.
 """
 
@@ -11,11 +12,33 @@ import math
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+MEMINFO = Path("/proc/meminfo")
 MIB = 1024 * 1024
 # cgroup v1 writes "no limit" as a huge page-rounded number (9223372036854771712): anything past 1 PiB.
 _UNLIMITED_V1 = 1 << 50
 # The master, the page cache and a request's peak share the rest: workers get 90% of the limit.
 WORKER_SHARE = 0.9
+
+
+def memory_limit(root: Path = CGROUP_ROOT, meminfo: Path = MEMINFO) -> tuple[float, str] | None:
+    """(MiB, where from): the cgroup's limit, else the machine's RAM; None when neither can be read."""
+    limit = memory_limit_mb(root)
+    if limit is not None:
+        return limit, "cgroup"
+    total = _mem_total_mb(meminfo)
+    return (total, "MemTotal") if total is not None else None
+
+
+def _mem_total_mb(meminfo: Path) -> float | None:
+    try:
+        lines = meminfo.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name == "MemTotal" and value.split() and value.split()[0].isdigit():
+            return int(value.split()[0]) / 1024  # kB
+    return None
 
 
 def memory_limit_mb(root: Path = CGROUP_ROOT) -> float | None:

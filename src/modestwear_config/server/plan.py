@@ -26,7 +26,7 @@ from modestwear_config.concerns.platforms import platform_port, platform_release
 from modestwear_config.concerns.unit import Extra
 from modestwear_config.env import Env
 
-from .memory import memory_limit_mb, workers_for_memory
+from .memory import MEMINFO, memory_limit, workers_for_memory
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # cgroup v1 mounts the cpu controller under one of these names.
@@ -164,16 +164,18 @@ def server_plan(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | 
     return Plan({**settings, "workers": count}, reason)
 
 
-def planned_workers(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | None = None) -> tuple[int, str]:
+def planned_workers(
+    env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | None = None, meminfo: Path = MEMINFO
+) -> tuple[int, str]:
     """2 x CPUs + 1, but no more than fit in the memory limit (each worker about GUNICORN_WORKER_MEMORY_MB)."""
     cpus = available_cpus(root, affinity)
     count = default_workers(cpus.count)
     reason = f"2 x {cpus.count:g} CPUs ({cpus.source}) + 1"
-    limit = memory_limit_mb(root)
+    limit = memory_limit(root, meminfo)
     per_worker: int = env("GUNICORN_WORKER_MEMORY_MB")
-    if limit is not None and workers_for_memory(limit, per_worker) < count:
-        count = workers_for_memory(limit, per_worker)
-        reason = f"{limit:.0f} MB memory limit (cgroup) / {per_worker} MB per worker"
+    if limit is not None and workers_for_memory(limit[0], per_worker) < count:
+        count = workers_for_memory(limit[0], per_worker)
+        reason = f"{limit[0]:.0f} MB memory limit ({limit[1]}) / {per_worker} MB per worker"
     return count, reason
 
 
