@@ -29,11 +29,11 @@ from modestwear_config import (
 from modestwear_config.concerns import wiring
 from modestwear_config.concerns.assemble import BUILT, announce, build_settings, doctor_command
 from modestwear_config.concerns.compose import app_label
-from modestwear_config.concerns.security import security_settings
+from modestwear_config.concerns.platform_facts import OTHER_HOSTS, PLATFORMS
+from modestwear_config.concerns.security import hosting_platform, security_settings
 from modestwear_config.doctor import report as doctor
 from modestwear_config.doctor.docs import env_example
 from modestwear_config.env import BY_NAME, REGISTRY, Env, ImproperlyConfigured
-from modestwear_config.env.platforms import PLATFORM_VARIABLES, detected_platform
 
 CANARY = "Canary-Adoption-Secret-4kQ9"
 LIVENESS = wiring.LIVENESS
@@ -309,7 +309,7 @@ def test_local_http__production_over_plain_http(tmp_path):
     assert security_settings(Env({**PRODUCTION}))["SESSION_COOKIE_SECURE"] is True  # off by default
 
 
-@pytest.mark.parametrize("platform", [*PLATFORM_VARIABLES, "RAILWAY_PUBLIC_DOMAIN", "RAILWAY_SERVICE_ID"])
+@pytest.mark.parametrize("platform", [*(m for p in PLATFORMS for m in p.markers), *OTHER_HOSTS])
 def test_local_http__refused_on_every_platform(platform, tmp_path):
     env = Env({"BASE_DIR": str(tmp_path), **PRODUCTION, "LOCAL_HTTP": "true", platform: "x"})
     settings = security_settings(env)
@@ -319,6 +319,7 @@ def test_local_http__refused_on_every_platform(platform, tmp_path):
     assert "PLAIN HTTP" not in json.dumps(report)
 
 
-def test_detected_platform__names_only():
-    assert detected_platform(["PATH", "HOME", "CI"]) is None
-    assert detected_platform(["FLY_APP_NAME"]) == "Fly.io (FLY_APP_NAME is set)"
+def test_hosting_platform__from_variable_names():
+    assert hosting_platform(Env({"PATH": "/bin", "HOME": "/root", "CI": "true"})) is None
+    assert hosting_platform(Env({"FLY_APP_NAME": "shop"})) == "Fly.io (FLY_APP_NAME is set)"
+    assert hosting_platform(Env({"VERCEL": "1"})) == "Vercel (VERCEL is set)"

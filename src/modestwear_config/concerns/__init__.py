@@ -27,6 +27,7 @@ from . import (
     logs,
     mail,
     media_disk,
+    platforms,
     readiness,
     s3,
     security,
@@ -42,6 +43,7 @@ from .unit import CHECK_PREFIX, Check, Concern, Extra
 
 CONCERNS: tuple[Concern, ...] = (
     core.CONCERN,
+    platforms.CONCERN,
     frontend.CONCERN,
     database.CONCERN,
     cache.CONCERN,

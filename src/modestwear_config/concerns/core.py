@@ -29,6 +29,7 @@ from modestwear_config.env.items import host_problem
 
 from .assemble import lazy_settings
 from .compose import Rank
+from .platforms import public_host
 from .unit import CHECK_PREFIX, Check, Concern, Placed
 
 V = variables_of("core")
@@ -52,12 +53,6 @@ VARIABLES = (
         example="modestwear.onrender.com",
         item_problem=host_problem,
         aliases=("DJANGO_ALLOWED_HOSTS",),
-    ),
-    V(
-        "RENDER_EXTERNAL_HOSTNAME",
-        "str",
-        "Set by Render; added to ALLOWED_HOSTS and the trusted origins.",
-        example="modestwear.onrender.com",
     ),
     V(
         "BASE_DIR",
@@ -197,20 +192,17 @@ def _time_zone(env: Env) -> str:
 
 def _allowed_hosts(env: Env, debug: bool) -> list[str]:
     hosts: list[str] = list(env("ALLOWED_HOSTS"))  # each item checked by host_problem as it is read
-    render_host: str | None = env("RENDER_EXTERNAL_HOSTNAME")
-    problem = host_problem(render_host) if render_host else None
-    if problem:
-        env.error("RENDER_EXTERNAL_HOSTNAME", problem)
-    elif render_host:
-        hosts.append(render_host)
+    platform = public_host(env)  # the platform's public host name (concerns/platform.py)
+    if platform:
+        hosts.append(platform[1])
     if not hosts and debug:
         env.derive("ALLOWED_HOSTS", list(LOCAL_HOSTS), ("DEBUG",))
         return list(LOCAL_HOSTS)
     if not hosts:
         env.error("ALLOWED_HOSTS", "You have not set it; it is required when DEBUG is off")
     hosts = list(dict.fromkeys(hosts))
-    if render_host and not problem:
-        env.derive("ALLOWED_HOSTS", hosts, ("RENDER_EXTERNAL_HOSTNAME",))
+    if platform:
+        env.derive("ALLOWED_HOSTS", hosts, (platform[0],))
     return hosts
 
 
@@ -227,7 +219,7 @@ PASSWORD_VALIDATORS = [
 W001 = Warning(
     "ALLOWED_HOSTS should not contain '*' when DEBUG is off: any Host header is accepted, "
     "which enables cache poisoning and password-reset link forgery.",
-    hint="List your host names in ALLOWED_HOSTS (RENDER_EXTERNAL_HOSTNAME is added for you).",
+    hint="List your host names in ALLOWED_HOSTS (the platform's own host name is added for you).",
     id=CHECK_PREFIX + "W001",
 )
 

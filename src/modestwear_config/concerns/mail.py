@@ -19,6 +19,7 @@ from modestwear_config.env import Env, variables_of
 
 from .assemble import built_env, lazy_settings
 from .mail_providers import ANYMAIL, KEY_ALIASES, PROVIDERS, URL_ALIASES, Provider, anymail_settings, provider_options
+from .platforms import detection
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("email")
@@ -89,12 +90,6 @@ VARIABLES = (
         default_doc="the provider's (Mailgun: by EMAIL_REGION)",
         example="https://api.eu.mailgun.net/v3/",
         aliases=URL_ALIASES,
-    ),
-    V(
-        "RENDER",
-        "str",
-        "Set by Render on every service; with SMTP on ports 25/465/587 a deploy check warns.",
-        example="true",
     ),
 )
 
@@ -198,23 +193,26 @@ def _smtp(env: Env, user: str) -> Mailer | None:
 
 
 W040_TEXT = (
-    "Mail is sent through SMTP on port {port} on Render: Render's free instances cannot open connections to "
-    "SMTP ports 25, 465 and 587, so every mail (sign-up, password reset) times out and is never delivered."
+    "Mail is sent through SMTP on port {port} on {platform}, which blocks outbound SMTP ports {ports} ({when}): "
+    "every mail (sign-up, password reset) times out and is never delivered."
 )
 W040_HINT = (
     f"Send through an HTTP email API instead: set EMAIL_PROVIDER ({', '.join(PROVIDERS)}) and EMAIL_API_KEY, "
     "and unset EMAIL_HOST (or use your provider's SMTP port 2525)."
 )
-RENDER_BLOCKED_SMTP_PORTS = (25, 465, 587)  # Render free web services, since 2025-09-26
 
 
-def check_render_smtp(**kwargs: Any) -> list[CheckMessage]:
-    """Mail goes through an SMTP port Render blocks."""
-    if not built_env()("RENDER"):  # Render sets RENDER=true on every service
+def check_platform_smtp(**kwargs: Any) -> list[CheckMessage]:
+    """Mail goes through an SMTP port the platform blocks (the platform facts: Render free, Railway, ...)."""
+    detected = detection(built_env())
+    if detected is None or not detected[0].smtp_blocked:
         return []
-    port = smtp_port()
-    blocked = port in RENDER_BLOCKED_SMTP_PORTS
-    return [Warning(W040_TEXT.format(port=port), hint=W040_HINT, id=CHECK_PREFIX + "W040")] if blocked else []
+    platform, port = detected[0], smtp_port()
+    if port not in platform.smtp_blocked:
+        return []
+    ports = ", ".join(str(p) for p in platform.smtp_blocked)
+    text = W040_TEXT.format(port=port, platform=platform.label, ports=ports, when=platform.smtp_when)
+    return [Warning(text, hint=W040_HINT, id=CHECK_PREFIX + "W040")]
 
 
 W041_TEXT = (
@@ -268,7 +266,7 @@ CONCERN = Concern(
     variables=VARIABLES,
     build=email_settings,
     checks=(
-        Check(check_render_smtp, ("W040",), ("EMAIL_PROVIDER",), deploy=True),
+        Check(check_platform_smtp, ("W040",), ("EMAIL_PROVIDER",), deploy=True),
         Check(check_mail_delivered, ("W041",), ("EMAIL_PROVIDER",), deploy=True),
     ),
     extras=(ANYMAIL,),

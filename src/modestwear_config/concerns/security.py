@@ -9,9 +9,10 @@ from django.core.checks import CheckMessage, Warning
 from django.core.checks.security.base import REFERRER_POLICY_VALUES
 
 from modestwear_config.env import Env, variables_of
-from modestwear_config.env.platforms import detected_platform
 
 from .assemble import built_env, lazy_settings
+from .platform_facts import OTHER_HOSTS
+from .platforms import detection, proxy_source
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("security")
@@ -55,7 +56,7 @@ VARIABLES = (
     V(
         "BEHIND_TLS_PROXY",
         "bool",
-        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (Render).",
+        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (every platform of docs/platforms.md).",
         True,
     ),
     V(
@@ -100,13 +101,14 @@ def security_settings(env: Env) -> dict[str, Any]:
     local = local_http(env)
     production = not env("DEBUG") and not local  # HTTPS-only defaults
     from_ = (*DEBUG, "LOCAL_HTTP") if local else DEBUG
-    behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    platform = proxy_source(env)  # on a detected platform the default is shown as derived from its variable
+    behind_proxy: bool = env("BEHIND_TLS_PROXY", True, from_=platform) if platform else env("BEHIND_TLS_PROXY")
     session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=from_)
     csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=from_)
     return {
         "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=from_),
         "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
-        # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
+        # TLS ends at the platform's proxy: without this, SECURE_SSL_REDIRECT loops forever.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
         "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=from_),
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=from_),
@@ -134,11 +136,20 @@ def local_http(env: Env) -> bool:
     """
     if not env("LOCAL_HTTP"):
         return False
-    platform = detected_platform(env.names())
+    platform = hosting_platform(env)
     if platform:
         env.error("LOCAL_HTTP", f"is on, but this runs on {platform}: plain HTTP is for a laptop only; unset it")
         return False
     return not env("DEBUG")  # with DEBUG on every default is plain-HTTP already
+
+
+def hosting_platform(env: Env) -> str | None:
+    """ "Render (RENDER is set)" when a platform the library knows, or another host's marker, is detected."""
+    detected = detection(env)
+    if detected is not None:
+        return f"{detected[0].label} ({detected[1]} is set)"
+    marker = next((name for name in sorted(env.names()) if name in OTHER_HOSTS), None)
+    return f"{OTHER_HOSTS[marker]} ({marker} is set)" if marker else None
 
 
 def _referrer_policy(env: Env) -> str:

@@ -14,7 +14,14 @@ from .variables import ALIASES, BY_NAME
 PREFIXES = ("DJANGO_", "MODESTWEAR_", "APP_")
 # Set by shells, Python, CI and platforms: never a typo of ours, whatever they look like.
 IGNORED_PREFIXES = (
+    # The platforms' own (concerns/platform_facts.py): each sets many more than the library reads.
     "RENDER_",
+    "FLY_",
+    "RAILWAY_",
+    "HEROKU_",
+    "K_",
+    "WEBSITE",
+    "KOYEB_",
     "PYTHON",
     "PIP_",
     "VIRTUAL_ENV",
