@@ -22,7 +22,7 @@ from modestwear_config.server import plan as server_plan
 from tests.support.servers import manage, shop_env, shop_manage
 
 STRONG_KEY = "platform-tests-" + "k3Y-9pZ-" * 6
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY}
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "DATABASE_URL": "postgres://shop@db.internal/shop"}
 
 # Each platform as it sets itself up: (environment, expected host, release, region).
 AS_SET = {
