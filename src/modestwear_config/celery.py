@@ -24,7 +24,9 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     so ``celery -A core worker`` works without exporting it.
     """
     from celery import Celery
-    from celery.signals import setup_logging  # type: ignore[import-untyped]
+    from celery.signals import setup_logging, worker_shutting_down  # type: ignore[import-untyped]
+
+    from .celery_consumer import unblock_brpop
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)
@@ -33,6 +35,8 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     # the web process: Celery would otherwise put its own, unredacted handlers on the root logger.
     app.conf.worker_hijack_root_logger = False
     setup_logging.connect(configure_logging_from_settings, weak=False, dispatch_uid="modestwear_config")
+    # A 300 s BRPOP would hold a warm shutdown past a platform's grace period: release it.
+    worker_shutting_down.connect(unblock_brpop, weak=False, dispatch_uid="modestwear_config")
     app.autodiscover_tasks()
     return app
 
