@@ -237,8 +237,11 @@ class WebRun:
                 client.config_resetstat()
                 started, probes = time.monotonic(), 0
                 while True:
-                    with urllib.request.urlopen(f"{web.base_url}/healthz", timeout=10) as response:
-                        response.read()
+                    try:
+                        with urllib.request.urlopen(f"{web.base_url}/healthz", timeout=10) as response:
+                            response.read()
+                    except OSError as exc:
+                        raise RuntimeError(f"{exc!r}; gunicorn's log: {web.output()[-2000:]}") from None
                     probes += 1
                     left = self.minutes * 60 - (time.monotonic() - started)
                     if left <= 0:
@@ -305,7 +308,7 @@ def main() -> None:
     parser.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
     args = parser.parse_args()
     runs: list[Any] = []
-    for candidate in args.candidates.split(","):
+    for candidate in filter(None, args.candidates.split(",")):
         runs.append(Run(candidate, False, args.minutes))
         if not args.no_beat:
             runs.append(Run(candidate, True, args.minutes))

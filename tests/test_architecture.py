@@ -27,6 +27,7 @@ CONCERN_INFRASTRUCTURE = {
     "mail_providers",
     "db_pool",
     "cache_aliases",
+    "celery_idle",
 }
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}

@@ -71,13 +71,25 @@ def idle_settings(broker: str | None) -> dict[str, Any]:
     }
 
 
-def idle_commands_per_month(transport_options: dict[str, Any], days: int = 30) -> float:
-    """The commands an idle worker with these transport options sends in `days` (the forecast's model)."""
-    seconds = days * 24 * 3600
-    brpop = float(transport_options.get("polling_interval") or 1)
-    health = float(transport_options.get("health_check_interval", 25) or 0)
-    restore = float(transport_options.get("unacked_restore_interval", 10)) * 10
-    total = seconds / brpop + seconds / restore * 4
-    if health:
-        total += seconds / health
-    return total
+def idle_commands_per_month(settings: Any, seconds: float = 30 * 24 * 3600) -> float:
+    """Commands an idle worker configured by these (Django) settings sends in `seconds`: the
+    forecast's model of the sources above, checked against a real worker by tests/test_quota.py."""
+    options: dict[str, Any] = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    brpop = float(options.get("polling_interval") or 1)  # kombu: BRPOP timeout 1 s
+    health = float(options.get("health_check_interval", 25) or 0)
+    restore = float(options.get("unacked_restore_interval", 10) or 10) * 10  # x the throttle
+    ours = getattr(settings, "CELERY_WORKER_CONSUMER", None) == WORKER_CONSUMER
+    expiring = 0 if getattr(settings, "CELERY_CONTROL_QUEUE_EXPIRES", 10.0) is None else 1
+    subscribers = 1 if ours else 2  # remote control; gossip's event receiver
+    per_second = 1 / brpop + RESTORE_SWEEP_COMMANDS / restore + (subscribers / health if health else 0)
+    if not ours:
+        per_second += 1 / HEARTBEAT_SECONDS  # worker-heartbeat PUBLISH
+        expiring += 1  # gossip's event queue expires too
+    per_second += expiring * SWEEP_COMMANDS / SWEEP_SECONDS
+    return per_second * seconds
+
+
+HEARTBEAT_SECONDS = 2.0  # Celery's worker heartbeat
+SWEEP_SECONDS = 60.0  # kombu's sweep of expiring bindings, per channel consuming an expiring queue
+SWEEP_COMMANDS = 3  # EVALSHA, and the TIME and ZRANGEBYSCORE its script runs
+RESTORE_SWEEP_COMMANDS = 4  # the mutex SET, ZRANGE, the mutex release script (and its GET)
