@@ -9,6 +9,8 @@ private redis-server and the same per-run PostgreSQL database:
 
 - "plain": a startproject-style project (no library) with PostgreSQL, a /healthz view answering
   {"status": "ok"} and a /health view running SELECT 1 (the seed's two endpoints);
+- "library, ... no Celery app": the same configuration in a project without Celery's Django recipe
+  (a core/__init__.py importing the Celery app into every web process), to separate the two;
 - "library": the example project configured like the seed: PostgreSQL, the Redis cache, a Celery broker
   and result backend on Redis, Cloudinary media (a local server speaking its API), with a real Celery
   worker answering the /health worker check.
@@ -81,6 +83,21 @@ urlpatterns = [path("healthz", healthz), path("health", health)]
 PLAIN_WSGI = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'plain.settings')\n" + (
     "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
 )
+
+
+LEAN_URLS = (
+    "from django.urls import include, path\nurlpatterns = [path('', include('modestwear_config.health.urls'))]\n"
+)
+LEAN_WSGI = PLAIN_WSGI.replace("plain.settings", "lean.settings")
+
+
+def write_lean(directory: Path) -> None:
+    """The library's settings without Celery's Django recipe (core/__init__.py importing the app)."""
+    package = directory / "lean"
+    package.mkdir()
+    settings = "from modestwear_config import *  # noqa\nROOT_URLCONF = 'lean.urls'\n"
+    for name, text in {"__init__": "", "settings": settings, "urls": LEAN_URLS, "wsgi": LEAN_WSGI}.items():
+        (package / f"{name}.py").write_text(text)
 
 
 def write_plain(directory: Path) -> None:
@@ -218,9 +235,19 @@ def main() -> None:
                 library_env,
                 args.rounds,
             )
+            with tempfile.TemporaryDirectory(prefix="mwc-lean-") as tmp:
+                write_lean(Path(tmp))
+                lean_env = {**library_env, "PYTHONPATH": tmp, "DJANGO_SETTINGS_MODULE": "lean.settings"}
+                lean = measure(
+                    "library, seed's features, no Celery app in the web process",
+                    [gunicorn, "-c", "python:modestwear_config.gunicorn", "lean.wsgi:application"],
+                    Path(tmp),
+                    lean_env,
+                    args.rounds,
+                )
         finally:
             stop_process_group(worker)
-    results = [plain, library]
+    results = [plain, library, lean]
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "web_memory.json").write_text(json.dumps(results, indent=2))
