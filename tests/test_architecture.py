@@ -28,6 +28,7 @@ CONCERN_INFRASTRUCTURE = {
     "db_pool",
     "cache_aliases",
     "platform_facts",
+    "celery_idle",
 }
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}

@@ -113,6 +113,21 @@ TRIGGERS = [
         {"MIDDLEWARE": ["shop.middleware.BasicAuth", "modestwear_config.health.middleware.LivenessMiddleware"]},
         "W070",
     ),
+    (
+        checks.check_redis_quota,  # Celery's own idle behaviour on Upstash (tests/test_quota.py)
+        {
+            "CELERY_BROKER_URL": "redis://default:token@x.upstash.io:6379",
+            "CELERY_TASK_ALWAYS_EAGER": False,
+            "CELERY_BROKER_TRANSPORT_OPTIONS": {},
+            "CELERY_WORKER_CONSUMER": "celery.worker.consumer:Consumer",
+        },
+        "W090",
+    ),
+    (
+        checks.check_database_quota,  # /health every minute keeps Neon awake all month
+        {"DATABASES": {"default": {**PG, "HOST": "ep-x.neon.tech"}}, "MODESTWEAR_QUOTA_HEALTH_PROBE_SECONDS": 60.0},
+        "W091",
+    ),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),
