@@ -10,6 +10,7 @@ import pytest
 
 HEAVY = (
     *("celery", "kombu", "cloudinary", "cloudinary_storage", "redis", "django_redis", "anymail", "boto3", "botocore"),
+    "sentry_sdk",
     "importlib.metadata",  # ~5 ms (zipfile, csv...) for __version__ alone: read when first asked for
 )
 REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
@@ -59,6 +60,7 @@ def test_import__configured_services_still_import_no_heavy_client(tmp_path):
             EMAIL_AWS_ACCESS_KEY_ID="AKID",
             EMAIL_REGION="eu-west-1",
             DEFAULT_FROM_EMAIL="no-reply@example.com",
+            SENTRY_DSN="https://0123456789abcdef@o0.ingest.sentry.io/42",
         )
         == []
     )

@@ -26,6 +26,8 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     from celery import Celery
     from celery.signals import setup_logging  # type: ignore[import-untyped]
 
+    from .components import request_id
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -33,8 +35,24 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     # the web process: Celery would otherwise put its own, unredacted handlers on the root logger.
     app.conf.worker_hijack_root_logger = False
     setup_logging.connect(configure_logging_from_settings, weak=False, dispatch_uid="modestwear_config")
+    _connect_observability(request_id)
     app.autodiscover_tasks()
     return app
+
+
+def _connect_observability(request_id: Any) -> None:
+    """The request id travels in each task's headers and is set while the task runs; Sentry starts
+    in each prefork child and in beat (ready() already started it in the worker's main process)."""
+    from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun, worker_process_init
+
+    from .components.sentry import install
+
+    uid = "modestwear_config"
+    before_task_publish.connect(request_id.add_to_task_headers, weak=False, dispatch_uid=uid)
+    task_prerun.connect(request_id.enter_task, weak=False, dispatch_uid=uid)
+    task_postrun.connect(request_id.leave_task, weak=False, dispatch_uid=uid)
+    for started in (worker_process_init, beat_init):
+        started.connect(lambda **kwargs: install(), weak=False, dispatch_uid=uid)
 
 
 def configure_logging_from_settings(**kwargs: Any) -> None:

@@ -355,6 +355,7 @@ class Gunicorn:
     """gunicorn serving the example project with the package's configuration module."""
 
     app = "core.wsgi:application"
+    project = EXAMPLE_PROJECT  # the directory gunicorn runs in (a test's own project: a subclass)
 
     def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
         require_binary("gunicorn")
@@ -373,7 +374,7 @@ class Gunicorn:
         gunicorn = which("gunicorn") or "gunicorn"
         self.process = subprocess.Popen(
             [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, self.app],
-            cwd=EXAMPLE_PROJECT,
+            cwd=self.project,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
