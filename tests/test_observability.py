@@ -4,6 +4,7 @@ options and scrubbing. End to end with real servers: tests/test_observability_se
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import json
 import logging
@@ -17,9 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modestwear_config.components import request_id as rid
+from modestwear_config.components import sentry as sentry_component
 from modestwear_config.components.log_formatters import JsonFormatter
 from modestwear_config.components.request_id import RequestIdMiddleware, incoming_request_id
-from modestwear_config.components.sentry import before_breadcrumb, before_send, scrubbed, sdk_options
+from modestwear_config.components.sentry import before_breadcrumb, before_send, scrubbed, sdk_major, sdk_options
 from modestwear_config.concerns import CONCERNS, build_all, unit
 from modestwear_config.concerns.observability import (
     REQUEST_ID_MIDDLEWARE,
@@ -234,16 +236,33 @@ OPTIONS = {"dsn": DSN, "environment": "e", "release": "", "traces_sample_rate": 
 
 
 @pytest.mark.parametrize("major", [2, 3])
-def test_sdk_options__per_major_version(major):
-    pytest.importorskip("sentry_sdk")
+def test_sdk_options__per_major_version(major, monkeypatch):
+    monkeypatch.setattr(sentry_component, "integrations", lambda major: [])  # the installed SDK's: below
     chosen = sdk_options(OPTIONS, major)
     assert ("send_default_pii" in chosen) is (major == 2)  # 3.x refuses the option
+    assert ("data_collection" in chosen) is (major == 3)
     assert "traces_sample_rate" not in chosen and "profiles_sample_rate" not in chosen  # rate 0: no tracing
     assert chosen["release"] is None
-    names = {type(i).__name__ for i in chosen["integrations"]}
-    assert {"DjangoIntegration", "LoggingIntegration", "CeleryIntegration", "RedisIntegration"} <= names
     traced = sdk_options({**OPTIONS, "traces_sample_rate": 0.1}, major)
-    assert traced["traces_sample_rate"] == 0.1 and traced["profiles_sample_rate"] == 0.5
+    assert traced["traces_sample_rate"] == 0.1
+    assert traced["profiles_sample_rate" if major == 2 else "profile_session_sample_rate"] == 0.5
+
+
+def test_integrations__django_celery_redis_and_logging_without_sentry_logs():
+    pytest.importorskip("sentry_sdk")
+    chosen = {type(i).__name__: i for i in sentry_component.integrations(sdk_major())}
+    assert {"DjangoIntegration", "LoggingIntegration", "CeleryIntegration", "RedisIntegration"} <= set(chosen)
+
+
+@pytest.mark.parametrize("rates", [(0.0, 0.0), (0.5, 0.5)])
+def test_sdk_options__the_installed_sdk_accepts_every_option(rates):
+    """Against the installed SDK's own list of init options (2.x and 3.x differ; an unknown one is a TypeError)."""
+    sentry_sdk = pytest.importorskip("sentry_sdk")
+    from sentry_sdk.consts import ClientConstructor
+
+    accepted = set(inspect.signature(ClientConstructor.__init__).parameters)
+    options = {**OPTIONS, "traces_sample_rate": rates[0], "profiles_sample_rate": rates[1]}
+    assert set(sdk_options(options, sdk_major())) <= accepted, sentry_sdk.VERSION
 
 
 def test_before_send__scrubs_every_string_and_tags_the_request_id(monkeypatch):

@@ -52,31 +52,50 @@ def sdk_options(options: dict[str, Any], major: int) -> dict[str, Any]:
         "dsn": options["dsn"],
         "environment": options["environment"],
         "release": options["release"] or None,
-        "integrations": integrations(),
+        "integrations": integrations(major),
         "before_send": before_send,
-        "before_send_transaction": before_send,
         "before_breadcrumb": before_breadcrumb,
     }
     # Only a rate above 0 turns tracing (and profiling) on: at 0 the SDK then creates no
     # transactions at all, instead of unsampled ones on every request (the overhead benchmark).
-    if options["traces_sample_rate"] > 0:
-        chosen["traces_sample_rate"] = options["traces_sample_rate"]
-        if options["profiles_sample_rate"] > 0:
-            chosen["profiles_sample_rate"] = options["profiles_sample_rate"]
+    traces, profiles = options["traces_sample_rate"], options["profiles_sample_rate"]
+    if traces > 0:
+        chosen["traces_sample_rate"] = traces
     if major < 3:
-        # 2.x's default, said out loud: no cookies, user, IP or headers that identify. 3.x refuses the
-        # option (TypeError) and sends none of them unless asked through data_collection.
+        # No cookies, user, IP or identifying headers (2.x's default, said out loud).
         chosen["send_default_pii"] = False
+        chosen["before_send_transaction"] = before_send
+        if traces > 0 and profiles > 0:
+            chosen["profiles_sample_rate"] = profiles
+    else:
+        # 3.x refuses send_default_pii, before_send_transaction and profiles_sample_rate (TypeError):
+        # the same choices in its words.
+        chosen["data_collection"] = {"user_info": False, "cookies": {"mode": "off"}}
+        chosen["before_send_span"] = before_breadcrumb
+        chosen["before_send_log"] = (
+            before_breadcrumb  # logs stay off (integrations()): scrubbed if a project turns them on
+        )
+        if traces > 0 and profiles > 0:
+            chosen["profile_session_sample_rate"] = profiles
+            chosen["profile_lifecycle"] = "trace"
     return chosen
 
 
-def integrations() -> list[Any]:
+def integrations(major: int) -> list[Any]:
     """Django and logging always; Celery and Redis when their clients are installed. Passed explicitly:
-    SDK 3 no longer captures log records unless the logging integration is given."""
+    SDK 3 no longer captures log records unless the logging integration is given.
+
+    Logging: records of ERROR and above become events, INFO and above breadcrumbs. Never Sentry's
+    "logs" (3.x's `level`): every line with its raw arguments, a gunicorn access line's Authorization
+    header among them."""
     from sentry_sdk.integrations.django import DjangoIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
 
-    chosen: list[Any] = [DjangoIntegration(), LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)]
+    if major < 3:  # 2.x: `level` is the breadcrumbs' level
+        logging_integration = LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)
+    else:
+        logging_integration = LoggingIntegration(level=None, event_level=logging.ERROR, breadcrumb_level=logging.INFO)
+    chosen: list[Any] = [DjangoIntegration(), logging_integration]
     if find_spec("celery") is not None:
         from sentry_sdk.integrations.celery import CeleryIntegration
 
