@@ -94,7 +94,8 @@ def integrations(major: int) -> list[Any]:
     if major < 3:  # 2.x: `level` is the breadcrumbs' level
         logging_integration = LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)
     else:
-        logging_integration = LoggingIntegration(level=None, event_level=logging.ERROR, breadcrumb_level=logging.INFO)
+        levels: dict[str, Any] = {"level": None, "event_level": logging.ERROR, "breadcrumb_level": logging.INFO}
+        logging_integration = LoggingIntegration(**levels)  # 3.x's arguments (2.x's types know no breadcrumb_level)
     chosen: list[Any] = [DjangoIntegration(), logging_integration]
     if find_spec("celery") is not None:
         from sentry_sdk.integrations.celery import CeleryIntegration
