@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.http import HttpResponse
@@ -237,7 +238,7 @@ OPTIONS = {"dsn": DSN, "environment": "e", "release": "", "traces_sample_rate": 
 
 @pytest.mark.parametrize("major", [2, 3])
 def test_sdk_options__per_major_version(major, monkeypatch):
-    monkeypatch.setattr(sentry_component, "integrations", lambda major: [])  # the installed SDK's: below
+    monkeypatch.setattr(sentry_component, "integrations", lambda major, traced: [])  # the installed SDK's: below
     chosen = sdk_options(OPTIONS, major)
     assert ("send_default_pii" in chosen) is (major == 2)  # 3.x refuses the option
     assert ("data_collection" in chosen) is (major == 3)
@@ -304,6 +305,28 @@ def test_before_send__drops_djangos_refusal_of_the_lifespan_scope():
     except ValueError:
         own = sys.exc_info()
     assert before_send({"message": "kept"}, {"exc_info": own}) == {"message": "kept"}
+
+
+def test_scrubbed_item__a_clean_item_goes_out_as_it_is(monkeypatch):
+    scrubber = Scrubber([CANARY])
+    monkeypatch.setattr("modestwear_config.components.sentry.BUILT", SimpleNamespace(scrubber=lambda: scrubber))
+    crumb = {"category": "shop", "message": "GET /cart", "data": {"n": 3}}
+    assert sentry_component.scrubbed_item(crumb) is crumb
+
+
+SECRETS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=8, max_size=40).filter(
+    lambda s: s.strip() == s and len(set(s)) >= 5
+)
+
+
+@given(secret=SECRETS, before=st.text(max_size=10), after=st.text(max_size=10))
+def test_scrubbed_item__no_secret_survives_the_one_pass_check(secret, before, after):
+    """Whatever the secret's characters (quotes, backslashes, non-ASCII), the JSON pass never calls dirty clean."""
+    scrubber = Scrubber([secret])
+    item = {"message": before + secret + after, "data": {"k": [f"x{secret}"]}}
+    with mock.patch("modestwear_config.components.sentry.BUILT", SimpleNamespace(scrubber=lambda: scrubber)):
+        cleaned = sentry_component.scrubbed_item(item)
+    assert secret not in cleaned["message"] and secret not in cleaned["data"]["k"][0]
 
 
 def test_scrubbed__leaves_numbers_and_none_alone():

@@ -12,6 +12,7 @@ in every form, every URL password) before it leaves, and carries the request id.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -25,6 +26,9 @@ from modestwear_config.concerns.assemble import BUILT
 from .request_id import current_request_id
 
 _started_in: int | None = None  # the pid Sentry was started in
+# One record per request, each a breadcrumb of every header: noise beside the request Sentry already
+# has, and most of the SDK's per-request cost under gunicorn (measured: benchmarks/observability.py).
+ACCESS_LOGGERS = ("gunicorn.access", "uvicorn.access")
 
 
 def install() -> bool:
@@ -34,8 +38,11 @@ def install() -> bool:
     if not options or _started_in == os.getpid():
         return False
     import sentry_sdk
+    from sentry_sdk.integrations.logging import ignore_logger
 
     sentry_sdk.init(**sdk_options(options, sdk_major()))
+    for logger in ACCESS_LOGGERS:
+        ignore_logger(logger)
     _started_in = os.getpid()
     return True
 
@@ -52,7 +59,7 @@ def sdk_options(options: dict[str, Any], major: int) -> dict[str, Any]:
         "dsn": options["dsn"],
         "environment": options["environment"],
         "release": options["release"] or None,
-        "integrations": integrations(major),
+        "integrations": integrations(major, traced=options["traces_sample_rate"] > 0),
         "before_send": before_send,
         "before_breadcrumb": before_breadcrumb,
     }
@@ -81,7 +88,7 @@ def sdk_options(options: dict[str, Any], major: int) -> dict[str, Any]:
     return chosen
 
 
-def integrations(major: int) -> list[Any]:
+def integrations(major: int, traced: bool = False) -> list[Any]:
     """Django and logging always; Celery and Redis when their clients are installed. Passed explicitly:
     SDK 3 no longer captures log records unless the logging integration is given.
 
@@ -96,7 +103,10 @@ def integrations(major: int) -> list[Any]:
     else:
         levels: dict[str, Any] = {"level": None, "event_level": logging.ERROR, "breadcrumb_level": logging.INFO}
         logging_integration = LoggingIntegration(**levels)  # 3.x's arguments (2.x's types know no breadcrumb_level)
-    chosen: list[Any] = [DjangoIntegration(), logging_integration]
+    # Untraced, a span per signal receiver and cache call is made and thrown away on every request
+    # (a third of a 404's time, measured): none is made. Names and defaults shared by 2.x and 3.x.
+    spans: dict[str, Any] = {} if traced else {"middleware_spans": False, "signals_spans": False, "cache_spans": False}
+    chosen: list[Any] = [DjangoIntegration(**spans), logging_integration]
     if find_spec("celery") is not None:
         from sentry_sdk.integrations.celery import CeleryIntegration
 
@@ -130,7 +140,24 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
     if request_id is not None:
         tags = event.get("tags")
         event["tags"] = {**(tags if isinstance(tags, dict) else {}), "request_id": request_id}
-    cleaned: dict[str, Any] = scrubbed(event, BUILT.scrubber().text)
+    return scrubbed_item(event)
+
+
+def scrubbed_item(item: dict[str, Any]) -> dict[str, Any]:
+    """`item` with every configured secret and URL password masked in every string.
+
+    One pass over the item as JSON decides: the scrubber matches each secret as JSON escapes it, so
+    a clean text means clean strings, and the item goes out as it is (a breadcrumb per log record
+    costs one scrub, not one per string). Otherwise each string is scrubbed.
+    """
+    scrubber = BUILT.scrubber()
+    try:
+        text = json.dumps(item, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):  # keys that are not strings, a cycle: scrub each string
+        text = None
+    if text is not None and scrubber.text(text) == text:
+        return item
+    cleaned: dict[str, Any] = scrubbed(item, scrubber.text)
     return cleaned
 
 
@@ -153,5 +180,4 @@ def _lifespan_refusal(exc_info: Any) -> bool:
 
 
 def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    cleaned: dict[str, Any] = scrubbed(crumb, BUILT.scrubber().text)
-    return cleaned
+    return scrubbed_item(crumb)

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Benchmark "observability": per-request cost of Sentry (traces at 0) against Sentry off, in one run.
+
+    .venv/bin/python benchmarks/observability.py [--quick] [--append]      (from the repository root)
+
+The benchmarks' `ours` project in production mode (DEBUG off, static manifest, SQLite) under real
+gunicorn, 1 worker, WSGI (gthread x 4) and ASGI (uvicorn's worker), pinned to one CPU with wrk on the
+other. Candidates differ only in SENTRY_DSN: unset, or a local envelope endpoint (tests/support/sentry.py)
+with SENTRY_TRACES_SAMPLE_RATE=0. Both run the request id middleware (always on). The page is
+/admin/login/ (the whole middleware chain, a template, no query) and a 404 (the chain, Django's
+resolver, the smallest response). Rounds alternate the candidates; each round's on/off ratio is
+reported (median, min-max), with the goal of at most 5% overhead. Writes
+benchmarks/results/observability.json; --append adds the table to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+from harness import Gunicorn, base_env, split_cpus, summary, wrk  # noqa: E402
+
+from tests.support.sentry import SentryServer  # noqa: E402
+
+PATHS = {"/admin/login/": "a page (/admin/login/)", "/missing/": "a 404"}
+INTERFACES = {"WSGI": {}, "ASGI": {"SERVER_INTERFACE": "asgi"}}
+HEADERS = {"X-Forwarded-Proto": "https"}  # BEHIND_TLS_PROXY: a page, not the SSL redirect
+GOAL = 0.95  # on/off req/s: at most 5% overhead at sample rate 0
+
+
+def production(base: dict[str, str]) -> dict[str, str]:
+    return {
+        **base,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "s3cr3t-k3y-" * 6,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SETTINGS_MODULE": "ours.settings",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def collectstatic(stack: ExitStack, env: dict[str, str]) -> dict[str, str]:
+    """deploy.sh's collectstatic into a scratch BASE_DIR (production static storage needs its manifest).
+    suites.py has the same step but no longer imports (a stale name): this one stands alone."""
+    base = stack.enter_context(tempfile.TemporaryDirectory(prefix="mwc-bench-obs-"))
+    env = {**env, "BASE_DIR": base}
+    command = [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"]
+    subprocess.run(command, cwd=HERE, env=base_env(env), check=True)
+    return env
+
+
+def rotated(keys: list[Any], run: int) -> list[Any]:
+    """The candidates, starting one further along each round: none always goes first."""
+    shift = run % len(keys)
+    return keys[shift:] + keys[:shift]
+
+
+def measure(rounds: int, seconds: int) -> dict[str, Any]:
+    server_cpu, client_cpu = split_cpus()
+    with ExitStack() as stack:
+        sentry = stack.enter_context(SentryServer())
+        prod = collectstatic(stack, production({}))
+        specs = {
+            (interface, sentry_on): {**prod, **extra, **({"SENTRY_DSN": sentry.dsn} if sentry_on else {})}
+            for interface, extra in INTERFACES.items()
+            for sentry_on in (False, True)
+        }
+        apps = {"WSGI": "ours.wsgi:application", "ASGI": "ours.asgi:application"}
+        running = {
+            key: stack.enter_context(Gunicorn(apps[key[0]], env, workers=1, cpus=server_cpu))
+            for key, env in specs.items()
+        }
+        samples: dict[tuple[str, bool, str], list[dict[str, Any]]] = {
+            (i, on, p): [] for i, on in specs for p in PATHS
+        }
+        for key in samples:  # warm-up: imports, template caches, the SDK's first envelope
+            wrk(running[key[:2]].port, key[2], 1, headers=HEADERS, cpus=client_cpu)
+        for run in range(rounds):
+            for key in rotated(list(samples), run):
+                samples[key].append(wrk(running[key[:2]].port, key[2], seconds, headers=HEADERS, cpus=client_cpu))
+        events = len(sentry.events())
+    table = []
+    for interface in INTERFACES:
+        for path, label in PATHS.items():
+            off, on = samples[(interface, False, path)], samples[(interface, True, path)]
+            paired = summary([b["rps"] / a["rps"] for a, b in zip(off, on, strict=True) if a["rps"]], 3)
+            table.append(
+                {
+                    "interface": interface,
+                    "path": label,
+                    "off_rps": summary([s["rps"] for s in off], 1),
+                    "on_rps": summary([s["rps"] for s in on], 1),
+                    "off_p50_ms": summary([s["p50"] for s in off], 2),
+                    "on_p50_ms": summary([s["p50"] for s in on], 2),
+                    "ratio": paired,
+                    "errors": sum(s["socket_errors"] for s in off + on),
+                }
+            )
+    return {
+        "rounds": rounds,
+        "wrk": f"wrk -t1 -c50 -d{seconds}s --latency",
+        "server": "gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)"
+        + (f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""),
+        "events_received": events,
+        "table": table,
+    }
+
+
+def _figure(s: dict[str, Any], unit: str = "") -> str:
+    return f"{s['median']}{unit} ({s['min']}-{s['max']})"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    import sentry_sdk
+
+    lines = [
+        f"## Observability: Sentry's per-request cost (`benchmarks/observability.py`, {time.strftime('%Y-%m-%d')})",
+        "",
+        f"The `ours` project in production mode, {result['server']}; `{result['wrk']}`, {result['rounds']} rounds "
+        f"alternating the candidates. Sentry on: SENTRY_DSN at a local envelope endpoint, "
+        f"SENTRY_TRACES_SAMPLE_RATE=0 (sentry-sdk {sentry_sdk.VERSION}); off: no DSN. The request id middleware "
+        "runs in both. Ratio: on/off req/s of each round, median (min-max); goal >= 0.95 (at most 5% overhead). "
+        f"Events the endpoint received during the run: {result['events_received']}.",
+        "",
+        "| interface | request | off req/s | on req/s | off p50 | on p50 | on/off | goal met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result["table"]:
+        met = "yes" if row["ratio"]["median"] is not None and row["ratio"]["median"] >= GOAL else "**no**"
+        lines.append(
+            f"| {row['interface']} | {row['path']} | {_figure(row['off_rps'])} | {_figure(row['on_rps'])} | "
+            f"{_figure(row['off_p50_ms'], ' ms')} | {_figure(row['on_p50_ms'], ' ms')} | {_figure(row['ratio'])} | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="1 round of 2 s: a smoke run")
+    parser.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    result = measure(rounds=1 if args.quick else 5, seconds=2 if args.quick else 5)
+    out = HERE / "results" / "observability.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    text = markdown(result)
+    print(text)
+    if args.append:
+        with (HERE / "RESULTS.md").open("a") as results:
+            results.write("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
