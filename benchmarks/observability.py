@@ -64,6 +64,59 @@ def rotated(keys: list[Any], run: int) -> list[Any]:
     return keys[shift:] + keys[:shift]
 
 
+IN_PROCESS = r"""
+import io, json, sys, time
+from django.core.wsgi import get_wsgi_application
+app = get_wsgi_application()
+def environ(path):
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1", "HTTP_X_FORWARDED_PROTO": "https", "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "SERVER_PROTOCOL": "HTTP/1.1"}
+def one(path):
+    body = app(environ(path), lambda status, headers, exc_info=None: None)
+    b"".join(body)
+    body.close()
+result = {}
+for path in json.loads(sys.argv[1]):
+    for _ in range(100):
+        one(path)
+    start = time.process_time()
+    for _ in range(500):
+        one(path)
+    result[path] = (time.process_time() - start) / 500 * 1e6
+print(json.dumps(result))
+"""
+
+
+def in_process(env: dict[str, str], dsn: str, rounds: int, cpus: str | None) -> dict[str, Any]:
+    """CPU microseconds per request through Django's WSGI handler (the SDK patches it), no server and no
+    client: processes alternate off/on each round, the figure is each round's on/off ratio."""
+    from harness import pinned
+
+    samples: dict[tuple[bool, str], list[float]] = {(on, p): [] for on in (False, True) for p in PATHS}
+    for _ in range(rounds):
+        for on in (False, True):
+            run_env = base_env({**env, **({"SENTRY_DSN": dsn} if on else {})})
+            out = subprocess.run(
+                [*pinned(cpus), sys.executable, "-W", "ignore", "-c", IN_PROCESS, json.dumps(list(PATHS))],
+                cwd=HERE,
+                env=run_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for path, micros in json.loads(out.strip().splitlines()[-1]).items():
+                samples[(on, path)].append(micros)
+    return {
+        PATHS[path]: {
+            "off_us": summary(samples[(False, path)], 1),
+            "on_us": summary(samples[(True, path)], 1),
+            "ratio": summary([b / a for a, b in zip(samples[(False, path)], samples[(True, path)], strict=True)], 3),
+        }
+        for path in PATHS
+    }
+
+
 def measure(rounds: int, seconds: int) -> dict[str, Any]:
     server_cpu, client_cpu = split_cpus()
     with ExitStack() as stack:
@@ -79,15 +132,14 @@ def measure(rounds: int, seconds: int) -> dict[str, Any]:
             key: stack.enter_context(Gunicorn(apps[key[0]], env, workers=1, cpus=server_cpu))
             for key, env in specs.items()
         }
-        samples: dict[tuple[str, bool, str], list[dict[str, Any]]] = {
-            (i, on, p): [] for i, on in specs for p in PATHS
-        }
+        samples: dict[tuple[str, bool, str], list[dict[str, Any]]] = {(i, on, p): [] for i, on in specs for p in PATHS}
         for key in samples:  # warm-up: imports, template caches, the SDK's first envelope
             wrk(running[key[:2]].port, key[2], 1, headers=HEADERS, cpus=client_cpu)
         for run in range(rounds):
             for key in rotated(list(samples), run):
                 samples[key].append(wrk(running[key[:2]].port, key[2], seconds, headers=HEADERS, cpus=client_cpu))
         events = len(sentry.events())
+        cpu = in_process(specs[("WSGI", False)], sentry.dsn, rounds, server_cpu)
     table = []
     for interface in INTERFACES:
         for path, label in PATHS.items():
@@ -112,6 +164,7 @@ def measure(rounds: int, seconds: int) -> dict[str, Any]:
         + (f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""),
         "events_received": events,
         "table": table,
+        "in_process": cpu,
     }
 
 
@@ -139,6 +192,19 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"| {row['interface']} | {row['path']} | {_figure(row['off_rps'])} | {_figure(row['on_rps'])} | "
             f"{_figure(row['off_p50_ms'], ' ms')} | {_figure(row['on_p50_ms'], ' ms')} | {_figure(row['ratio'])} | {met} |"
+        )
+    lines += [
+        "",
+        "CPU time per request through Django's WSGI handler in one process (no server, no client; "
+        "processes alternate off/on each round): the SDK's own cost, less exposed to other load on the machine. "
+        "Ratio: on/off of each round (CPU time: above 1 is overhead).",
+        "",
+        "| request | off CPU per request | on CPU per request | on/off |",
+        "|---|---|---|---|",
+    ]
+    for label, row in result["in_process"].items():
+        lines.append(
+            f"| {label} | {_figure(row['off_us'], ' us')} | {_figure(row['on_us'], ' us')} | {_figure(row['ratio'])} |"
         )
     return "\n".join(lines) + "\n"
 
