@@ -128,3 +128,64 @@ def test_sentry__one_event_per_error_with_release_and_request_id_and_no_secret(s
     lines = [json.loads(line) for line in worker_log.splitlines() if line.startswith("{")]
     assert any(line.get("request_id") == "edge-task-1" and line["message"] == "task starts" for line in lines)
     assert not any(recoverable(canary, worker_log) for canary in canaries)
+
+
+def test_tracing__the_tasks_span_is_a_child_of_the_web_request(tmp_path):
+    pytest.importorskip("opentelemetry.instrumentation.django", reason="the otel extra is not installed")
+    from tests.support.otlp import OtlpServer
+
+    root = write_project(tmp_path)
+    header_key = f"Canary-otlp-{uuid.uuid4().hex[:16]}"
+    secret_key = f"Canary-secret-key-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
+
+    class Server(Gunicorn):
+        app = "obs_site.wsgi:application"
+        project = root
+
+    class ProjectWorker(Worker):
+        app = "obs_site"
+        project = root
+
+    with OtlpServer() as collector, RedisServer() as redis:
+        env = project_env(
+            {
+                "PYTHONPATH": str(root),
+                "DJANGO_SETTINGS_MODULE": "obs_site.settings",
+                "BASE_DIR": str(root),
+                "CELERY_BROKER_URL": redis.url,
+                "SECRET_KEY": secret_key,
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+                "OTEL_EXPORTER_OTLP_HEADERS": f"x-api-key={header_key}",
+                "OTEL_SERVICE_NAME": "obs-shop",
+                "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=e2e",
+                "OTEL_BSP_SCHEDULE_DELAY": "500",  # the SDK's own: export every 0.5 s, not 5 s
+            }
+        )
+        with ProjectWorker(env, "celery", ("--pool", "prefork", "--concurrency", "1")), Server(env) as web:
+            queued = requests.get(
+                f"{web.base_url}/enqueue/?token={secret_key}", headers={"X-Request-ID": "edge-trace-1"}, timeout=30
+            )
+
+            def complete(spans: list[dict]) -> bool:
+                return any(s["name"].startswith("run/") for s in spans) and any(s["kind"] == 2 for s in spans)
+
+            spans = collector.wait_for(complete)
+    assert queued.status_code == 200
+    by_id = {span["span_id"]: span for span in spans}
+    server = next(s for s in spans if s["kind"] == 2 and s["attributes"].get("http.request.header.x_request_id"))
+    run = next(s for s in spans if s["name"].startswith("run/"))
+    ancestors = []
+    parent = by_id.get(run["parent_id"])
+    while parent is not None:
+        ancestors.append(parent["name"])
+        parent = by_id.get(parent["parent_id"])
+    assert run["trace_id"] == server["trace_id"]
+    assert server["name"] in ancestors, (run, ancestors)
+    assert server["attributes"]["http.request.header.x_request_id"] == "edge-trace-1"
+    assert {s["service"] for s in (server, run)} == {"obs-shop"}
+    assert server["resource"]["deployment.environment"] == "e2e"
+    assert all(h.get("x-api-key") == header_key for h in collector.headers)  # the header reaches the collector...
+    assert not any(header_key in json.dumps(s) for s in spans)  # ...and no span
+    # The secret in the URL's query, the task's argument (a Redis command) and the task's exception: in none.
+    assert "***" in server["attributes"]["http.target"]
+    assert not recoverable(secret_key, json.dumps(spans))

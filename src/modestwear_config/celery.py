@@ -45,14 +45,14 @@ def _connect_observability(request_id: Any) -> None:
     in each prefork child and in beat (ready() already started it in the worker's main process)."""
     from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun, worker_process_init
 
-    from .components.sentry import install
+    from .components import otel, sentry
 
     uid = "modestwear_config"
     before_task_publish.connect(request_id.add_to_task_headers, weak=False, dispatch_uid=uid)
     task_prerun.connect(request_id.enter_task, weak=False, dispatch_uid=uid)
     task_postrun.connect(request_id.leave_task, weak=False, dispatch_uid=uid)
     for started in (worker_process_init, beat_init):
-        started.connect(lambda **kwargs: install(), weak=False, dispatch_uid=uid)
+        started.connect(lambda **kwargs: (sentry.install(), otel.install()), weak=False, dispatch_uid=uid)
 
 
 def configure_logging_from_settings(**kwargs: Any) -> None:

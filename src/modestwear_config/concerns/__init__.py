@@ -32,6 +32,7 @@ from . import (
     storage,
     superuser,
     tasks,
+    tracing,
     web_server,
 )
 from .assemble import Part, build_settings
@@ -53,6 +54,7 @@ CONCERNS: tuple[Concern, ...] = (
     csp.CONCERN,
     logs.CONCERN,
     observability.CONCERN,
+    tracing.CONCERN,
     mail.CONCERN,
     admins.CONCERN,
     readiness.CONCERN,

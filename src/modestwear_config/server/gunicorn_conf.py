@@ -33,9 +33,10 @@ def post_fork(server: Any, worker: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     """In each worker, once the application is loaded: Sentry started in this process. ready() has
     done it unless the application was preloaded (--preload): then the master ran ready(), not us."""
-    from modestwear_config.components.sentry import install
+    from modestwear_config.components import otel, sentry
 
-    install()
+    sentry.install()
+    otel.install()
 
 
 def load() -> Plan:
