@@ -61,6 +61,7 @@ OTEL = Extra(
         "opentelemetry-sdk>=1.30",
         "opentelemetry-exporter-otlp-proto-http>=1.30",
         "opentelemetry-instrumentation-django>=0.51b0",
+        "opentelemetry-instrumentation-asgi>=0.51b0",  # Django's instrumentation traces ASGI requests only with it
         "opentelemetry-instrumentation-celery>=0.51b0",
         "opentelemetry-instrumentation-redis>=0.51b0",
     ),
