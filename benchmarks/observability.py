@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark "observability": per-request cost of Sentry (traces at 0) against Sentry off, in one run.
+"""Benchmark "observability": per-request cost of Sentry (traces at 0) and of OpenTelemetry (sampler at 0)
+against neither, in one run.
 
     .venv/bin/python benchmarks/observability.py [--quick] [--append]      (from the repository root)
 
 The benchmarks' `ours` project in production mode (DEBUG off, static manifest, SQLite) under real
 gunicorn, 1 worker, WSGI (gthread x 4) and ASGI (uvicorn's worker), pinned to one CPU with wrk on the
-other. Candidates differ only in SENTRY_DSN: unset, or a local envelope endpoint (tests/support/sentry.py)
-with SENTRY_TRACES_SAMPLE_RATE=0. Both run the request id middleware (always on). The page is
+other. Candidates differ only in SENTRY_DSN (a local envelope endpoint, tests/support/sentry.py, traces at 0)
+or OTEL_EXPORTER_OTLP_ENDPOINT (a local receiver, tests/support/otlp.py, the ratio sampler at 0). All run
+the request id middleware (always on). The page is
 /admin/login/ (the whole middleware chain, a template, no query) and a 404 (the chain, Django's
 resolver, the smallest response). Rounds alternate the candidates; each round's on/off ratio is
 reported (median, min-max), with the goal of at most 5% overhead. Writes
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,12 +32,14 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from harness import Gunicorn, base_env, split_cpus, summary, wrk  # noqa: E402
 
+from tests.support.otlp import OtlpServer  # noqa: E402
 from tests.support.sentry import SentryServer  # noqa: E402
 
 PATHS = {"/admin/login/": "a page (/admin/login/)", "/missing/": "a 404"}
 INTERFACES = {"WSGI": {}, "ASGI": {"SERVER_INTERFACE": "asgi"}}
 HEADERS = {"X-Forwarded-Proto": "https"}  # BEHIND_TLS_PROXY: a page, not the SSL redirect
 GOAL = 0.95  # on/off req/s: at most 5% overhead at sample rate 0
+ON = ("sentry", "otel")  # each measured against "off"
 
 
 def production(base: dict[str, str]) -> dict[str, str]:
@@ -88,15 +93,16 @@ print(json.dumps(result))
 """
 
 
-def in_process(env: dict[str, str], dsn: str, rounds: int, cpus: str | None) -> dict[str, Any]:
-    """CPU microseconds per request through Django's WSGI handler (the SDK patches it), no server and no
-    client: processes alternate off/on each round, the figure is each round's on/off ratio."""
+def in_process(env: dict[str, str], extra: dict[str, dict[str, str]], rounds: int, cpus: str | None) -> dict[str, Any]:
+    """CPU microseconds per request through Django's WSGI handler (the SDKs patch it), no server and no
+    client: processes alternate off and each candidate every round; the figure is each round's ratio."""
     from harness import pinned
 
-    samples: dict[tuple[bool, str], list[float]] = {(on, p): [] for on in (False, True) for p in PATHS}
+    names = ("off", *ON)
+    samples: dict[tuple[str, str], list[float]] = {(n, p): [] for n in names for p in PATHS}
     for _ in range(rounds):
-        for on in (False, True):
-            run_env = base_env({**env, **({"SENTRY_DSN": dsn} if on else {})})
+        for name in names:
+            run_env = base_env({**env, **extra.get(name, {})})
             out = subprocess.run(
                 [*pinned(cpus), sys.executable, "-W", "ignore", "-c", IN_PROCESS, json.dumps(list(PATHS))],
                 cwd=HERE,
@@ -106,13 +112,14 @@ def in_process(env: dict[str, str], dsn: str, rounds: int, cpus: str | None) -> 
                 check=True,
             ).stdout
             for path, micros in json.loads(out.strip().splitlines()[-1]).items():
-                samples[(on, path)].append(micros)
+                samples[(name, path)].append(micros)
     return {
-        PATHS[path]: {
-            "off_us": summary(samples[(False, path)], 1),
-            "on_us": summary(samples[(True, path)], 1),
-            "ratio": summary([b / a for a, b in zip(samples[(False, path)], samples[(True, path)], strict=True)], 3),
+        f"{PATHS[path]}, {name}": {
+            "off_us": summary(samples[("off", path)], 1),
+            "on_us": summary(samples[(name, path)], 1),
+            "ratio": summary([b / a for a, b in zip(samples[("off", path)], samples[(name, path)], strict=True)], 3),
         }
+        for name in ON
         for path in PATHS
     }
 
@@ -121,48 +128,62 @@ def measure(rounds: int, seconds: int) -> dict[str, Any]:
     server_cpu, client_cpu = split_cpus()
     with ExitStack() as stack:
         sentry = stack.enter_context(SentryServer())
+        collector = stack.enter_context(OtlpServer())
         prod = collectstatic(stack, production({}))
+        extra = {
+            "sentry": {"SENTRY_DSN": sentry.dsn},  # SENTRY_TRACES_SAMPLE_RATE's default: 0
+            "otel": {  # sample rate 0: the ratio sampler at 0
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+                "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG": "0",
+            },
+        }
         specs = {
-            (interface, sentry_on): {**prod, **extra, **({"SENTRY_DSN": sentry.dsn} if sentry_on else {})}
-            for interface, extra in INTERFACES.items()
-            for sentry_on in (False, True)
+            (interface, name): {**prod, **interface_env, **extra.get(name, {})}
+            for interface, interface_env in INTERFACES.items()
+            for name in ("off", *ON)
         }
         apps = {"WSGI": "ours.wsgi:application", "ASGI": "ours.asgi:application"}
         running = {
             key: stack.enter_context(Gunicorn(apps[key[0]], env, workers=1, cpus=server_cpu))
             for key, env in specs.items()
         }
-        samples: dict[tuple[str, bool, str], list[dict[str, Any]]] = {(i, on, p): [] for i, on in specs for p in PATHS}
-        for key in samples:  # warm-up: imports, template caches, the SDK's first envelope
+        samples: dict[tuple[str, str, str], list[dict[str, Any]]] = {(i, n, p): [] for i, n in specs for p in PATHS}
+        for key in samples:  # warm-up: imports, template caches, the SDKs' first exports
             wrk(running[key[:2]].port, key[2], 1, headers=HEADERS, cpus=client_cpu)
         for run in range(rounds):
             for key in rotated(list(samples), run):
                 samples[key].append(wrk(running[key[:2]].port, key[2], seconds, headers=HEADERS, cpus=client_cpu))
         events = len(sentry.events())
-        cpu = in_process(specs[("WSGI", False)], sentry.dsn, rounds, server_cpu)
+        spans = len(collector.spans)
+        cpu = in_process(specs[("WSGI", "off")], extra, rounds, server_cpu)
     table = []
     for interface in INTERFACES:
-        for path, label in PATHS.items():
-            off, on = samples[(interface, False, path)], samples[(interface, True, path)]
-            paired = summary([b["rps"] / a["rps"] for a, b in zip(off, on, strict=True) if a["rps"]], 3)
-            table.append(
-                {
-                    "interface": interface,
-                    "path": label,
-                    "off_rps": summary([s["rps"] for s in off], 1),
-                    "on_rps": summary([s["rps"] for s in on], 1),
-                    "off_p50_ms": summary([s["p50"] for s in off], 2),
-                    "on_p50_ms": summary([s["p50"] for s in on], 2),
-                    "ratio": paired,
-                    "errors": sum(s["socket_errors"] for s in off + on),
-                }
-            )
+        for name in ON:
+            for path, label in PATHS.items():
+                off, on = samples[(interface, "off", path)], samples[(interface, name, path)]
+                paired = summary([b["rps"] / a["rps"] for a, b in zip(off, on, strict=True) if a["rps"]], 3)
+                table.append(
+                    {
+                        "interface": interface,
+                        "candidate": name,
+                        "path": label,
+                        "off_rps": summary([s["rps"] for s in off], 1),
+                        "on_rps": summary([s["rps"] for s in on], 1),
+                        "off_p50_ms": summary([s["p50"] for s in off], 2),
+                        "on_p50_ms": summary([s["p50"] for s in on], 2),
+                        "ratio": paired,
+                        "errors": sum(s["socket_errors"] for s in off + on),
+                    }
+                )
     return {
         "rounds": rounds,
         "wrk": f"wrk -t1 -c50 -d{seconds}s --latency",
         "server": "gunicorn, 1 worker: gthread x 4 threads (WSGI) or uvicorn_worker.UvicornWorker (ASGI)"
         + (f", pinned to CPU {server_cpu}; wrk on CPU {client_cpu}" if server_cpu else ""),
         "events_received": events,
+        "spans_received": spans,
+        "load_average": os.getloadavg()[0],
         "table": table,
         "in_process": cpu,
     }
@@ -173,33 +194,39 @@ def _figure(s: dict[str, Any], unit: str = "") -> str:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    import opentelemetry.sdk.version
     import sentry_sdk
 
     lines = [
-        f"## Observability: Sentry's per-request cost (`benchmarks/observability.py`, {time.strftime('%Y-%m-%d')})",
+        f"## Observability: Sentry's and OpenTelemetry's per-request cost (`benchmarks/observability.py`, "
+        f"{time.strftime('%Y-%m-%d')})",
         "",
         f"The `ours` project in production mode, {result['server']}; `{result['wrk']}`, {result['rounds']} rounds "
-        f"alternating the candidates. Sentry on: SENTRY_DSN at a local envelope endpoint, "
-        f"SENTRY_TRACES_SAMPLE_RATE=0 (sentry-sdk {sentry_sdk.VERSION}); off: no DSN. The request id middleware "
-        "runs in both. Ratio: on/off req/s of each round, median (min-max); goal >= 0.95 (at most 5% overhead). "
-        f"Events the endpoint received during the run: {result['events_received']}.",
+        "alternating the candidates. Off: neither configured. sentry: SENTRY_DSN at a local envelope endpoint, "
+        f"SENTRY_TRACES_SAMPLE_RATE=0 (sentry-sdk {sentry_sdk.VERSION}). otel: OTEL_EXPORTER_OTLP_ENDPOINT at a local "
+        "OTLP/HTTP receiver, OTEL_TRACES_SAMPLER=parentbased_traceidratio at 0 (opentelemetry-sdk "
+        f"{opentelemetry.sdk.version.__version__}). The request id middleware runs in all. Ratio: candidate/off req/s "
+        "of each round, median (min-max); goal >= 0.95 (at most 5% overhead). Received during the run: "
+        f"{result['events_received']} events, {result['spans_received']} spans. Load average (1 min) at the end: "
+        f"{result['load_average']:.1f} on 2 CPUs.",
         "",
-        "| interface | request | off req/s | on req/s | off p50 | on p50 | on/off | goal met |",
-        "|---|---|---|---|---|---|---|---|",
+        "| interface | candidate | request | off req/s | on req/s | off p50 | on p50 | on/off | goal met |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["table"]:
         met = "yes" if row["ratio"]["median"] is not None and row["ratio"]["median"] >= GOAL else "**no**"
         lines.append(
-            f"| {row['interface']} | {row['path']} | {_figure(row['off_rps'])} | {_figure(row['on_rps'])} | "
-            f"{_figure(row['off_p50_ms'], ' ms')} | {_figure(row['on_p50_ms'], ' ms')} | {_figure(row['ratio'])} | {met} |"
+            f"| {row['interface']} | {row['candidate']} | {row['path']} | {_figure(row['off_rps'])} | "
+            f"{_figure(row['on_rps'])} | {_figure(row['off_p50_ms'], ' ms')} | {_figure(row['on_p50_ms'], ' ms')} | "
+            f"{_figure(row['ratio'])} | {met} |"
         )
     lines += [
         "",
-        "CPU time per request through Django's WSGI handler in one process (no server, no client; "
-        "processes alternate off/on each round): the SDK's own cost, less exposed to other load on the machine. "
-        "Ratio: on/off of each round (CPU time: above 1 is overhead).",
+        "CPU time per request through Django's WSGI handler in one process (no server, no client; processes "
+        "alternate off and each candidate every round): the SDKs' own cost, less exposed to other load on the "
+        "machine. Ratio: candidate/off of each round (CPU time: above 1 is overhead).",
         "",
-        "| request | off CPU per request | on CPU per request | on/off |",
+        "| request, candidate | off CPU per request | on CPU per request | on/off |",
         "|---|---|---|---|",
     ]
     for label, row in result["in_process"].items():
