@@ -101,9 +101,18 @@ def test_observability_settings__a_bad_rate_is_an_error_naming_it(name, value):
     assert list(caught.value.problems) == [name]
 
 
-def test_observability_settings__a_bad_dsn_never_shows_its_value():
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        f"not a url {CANARY}",
+        f"https://o0.ingest.sentry.io/{CANARY}",
+        f"https://{CANARY}@o0.ingest.sentry.io/",
+        f"ftp://{CANARY}@h/1",
+    ],
+)
+def test_observability_settings__a_bad_dsn_never_shows_its_value(dsn):
     with pytest.raises(ImproperlyConfigured) as caught:
-        built(SENTRY_DSN=f"not a url {CANARY}")
+        built(SENTRY_DSN=dsn)
     assert list(caught.value.problems) == ["SENTRY_DSN"]
     assert CANARY not in str(caught.value)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from modestwear_config.env import Env, variables_of
 
@@ -20,7 +21,7 @@ _RATE = {"minimum": 0.0, "maximum": 1.0}
 VARIABLES = (
     V(
         "SENTRY_DSN",
-        "url",
+        "str",  # not "url": the doctor shows a URL's origin, and a DSN's key is its user part
         "Sentry's DSN: errors of web requests, tasks and commands are sent there (needs the sentry extra).",
         secret=True,
         default_doc="unset: Sentry off",
@@ -91,7 +92,7 @@ def observability_settings(env: Env) -> dict[str, Any]:
     release: str | None = env("SENTRY_RELEASE", found[0] if found else None, from_=(found[1],) if found else ())
     traces: float = env("SENTRY_TRACES_SAMPLE_RATE")
     profiles: float = env("SENTRY_PROFILES_SAMPLE_RATE")
-    dsn: str | None = env("SENTRY_DSN")
+    dsn = _dsn(env)
     sentry: dict[str, Any] | None = None
     if dsn:
         SENTRY.require(env, "SENTRY_DSN")  # a start-up error naming the extra, not a silent no-op
@@ -108,6 +109,22 @@ def observability_settings(env: Env) -> dict[str, Any]:
         # Read by components/sentry.py.install() in each process; None: Sentry off.
         "MODESTWEAR_SENTRY": sentry,
     }
+
+
+def _dsn(env: Env) -> str | None:
+    """SENTRY_DSN when it has Sentry's shape (http(s)://key@host/project); an error never quoting it."""
+    dsn: str | None = env("SENTRY_DSN")
+    if not dsn:
+        return None
+    parts = urlsplit(dsn.strip())
+    try:
+        valid = parts.scheme in ("http", "https") and bool(parts.username and parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid or not parts.path.strip("/"):
+        env.error("SENTRY_DSN", "expected Sentry's DSN, https://<key>@<host>/<project id>")
+        return None
+    return dsn.strip()
 
 
 CONCERN = Concern(
