@@ -340,6 +340,8 @@ def secret_environment(tmp: Path) -> dict[str, str]:
         "EMAIL_AWS_ACCESS_KEY_ID": CANARY,  # without EMAIL_PROVIDER=amazon-ses
         "HEALTH_TOKEN": CANARY,
         "DJANGO_SUPERUSER_PASSWORD": CANARY,
+        "SENTRY_DSN": f"https://{CANARY}@o0.ingest.sentry.io/",  # no project id
+        "OTEL_EXPORTER_OTLP_HEADERS": CANARY,  # not key=value
     }
     secrets = {var.name for var in VARIABLES if var.secret}
     assert secrets <= set(values), f"add a canary for {secrets - set(values)}"

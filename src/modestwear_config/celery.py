@@ -35,6 +35,8 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     from celery import Celery
     from celery.signals import setup_logging, worker_shutting_down  # type: ignore[import-untyped]
 
+    from .components import request_id
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or f"{main}.settings")
     app = Celery(main)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -44,8 +46,24 @@ def create_celery_app(main: str = "core", settings_module: str | None = None) ->
     setup_logging.connect(configure_logging_from_settings, weak=False, dispatch_uid="modestwear_config")
     # A 300 s BRPOP would hold a warm shutdown past a platform's grace period: release it.
     worker_shutting_down.connect(unblock_brpop, weak=False, dispatch_uid="modestwear_config")
+    _connect_observability(request_id)
     app.autodiscover_tasks()
     return app
+
+
+def _connect_observability(request_id: Any) -> None:
+    """The request id travels in each task's headers and is set while the task runs; Sentry starts
+    in each prefork child and in beat (ready() already started it in the worker's main process)."""
+    from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun, worker_process_init
+
+    from .components import otel, sentry
+
+    uid = "modestwear_config"
+    before_task_publish.connect(request_id.add_to_task_headers, weak=False, dispatch_uid=uid)
+    task_prerun.connect(request_id.enter_task, weak=False, dispatch_uid=uid)
+    task_postrun.connect(request_id.leave_task, weak=False, dispatch_uid=uid)
+    for started in (worker_process_init, beat_init):
+        started.connect(lambda **kwargs: (sentry.install(), otel.install()), weak=False, dispatch_uid=uid)
 
 
 def configure_logging_from_settings(**kwargs: Any) -> None:

@@ -364,12 +364,13 @@ class Gunicorn:
     """gunicorn serving the example project with the package's configuration module."""
 
     app = "core.wsgi:application"
+    project = EXAMPLE_PROJECT  # the directory gunicorn runs in (a test's own project: a subclass)
 
     def __init__(
-        self, env: Mapping[str, str], args: tuple[str, ...] = (), cwd: Path = EXAMPLE_PROJECT, app: str = ""
+        self, env: Mapping[str, str], args: tuple[str, ...] = (), cwd: Path | None = None, app: str = ""
     ) -> None:
         require_binary("gunicorn")
-        self.cwd = cwd  # another project's directory, with its own `app`
+        self.cwd = cwd or self.project  # another project's directory, with its own `app`
         self.app = app or self.app
         self.port = free_port()
         # One worker unless a test asks for more: 2 x CPUs + 1 would slow every server test.

@@ -22,6 +22,7 @@ class Rank:
 
     # MIDDLEWARE
     LIVENESS = 0  # first: /healthz answers before host validation and the SSL redirect
+    REQUEST_ID = 50  # next: every other response, a redirect or a refusal included, carries its id
     SECURITY = 100  # django.middleware.security.SecurityMiddleware
     STATIC_FILES = 110  # right after SecurityMiddleware, as WhiteNoise documents
     MEDIA_FILES = 115  # uploads (MEDIA_SERVE), like static files: after the security headers, before the rest

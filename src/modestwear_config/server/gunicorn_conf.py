@@ -32,6 +32,15 @@ def post_fork(server: Any, worker: Any) -> None:
     redact_stderr()
 
 
+def post_worker_init(worker: Any) -> None:
+    """In each worker, once the application is loaded: Sentry started in this process. ready() has
+    done it unless the application was preloaded (--preload): then the master ran ready(), not us."""
+    from modestwear_config.components import otel, sentry
+
+    sentry.install()
+    otel.install()
+
+
 def load() -> Plan:
     """The plan for this process's environment, or exit 2 with the message naming each bad variable.
 
