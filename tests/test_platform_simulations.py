@@ -22,6 +22,7 @@ import requests
 from tests.support.servers import (
     ROOT,
     RedisServer,
+    explicit_sqlite,
     free_port,
     fresh_postgres_database,
     stop_process_group,
@@ -322,7 +323,8 @@ def test_simulated_worker__recipe_runs_a_task_through_its_broker_and_beat_starts
             else {"CELERY_BROKER_URL": redis_server.url, "CELERY_RESULT_BACKEND": redis_server.url}
         )
         env = readme_environment(
-            **{"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com", **broker}
+            **{"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com", **broker},
+            DATABASE_URL=explicit_sqlite(root / "example_project"),  # production names its database
         )
         started: list[tuple[subprocess.Popen[bytes], Path]] = []
         try:

@@ -92,7 +92,9 @@ def test_port__merge_suggestion_keeps_the_projects_apps_once_and_the_librarys_or
 def test_port__own_settings_read_from_the_environment_are_to_declare():
     found = {f.setting: f for p in port(COOKIE) for f in p.declare}
     assert found["ADMIN_URL"].reads == ("DJANGO_ADMIN_URL",)
-    assert "SENTRY_DSN" in found
+    (production,) = [p for p in port(COOKIE) if p.path.endswith("production.py")]
+    (sentry,) = [f for f in production.keep if f.setting == "SENTRY_DSN"]  # the library reads it now
+    assert "the library reads SENTRY_DSN itself" in sentry.advice
 
 
 def test_port__a_library_variable_read_for_an_own_setting_is_kept_with_a_note():

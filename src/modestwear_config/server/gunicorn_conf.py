@@ -35,6 +35,10 @@ def post_fork(server: Any, worker: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     """In each worker, once the application is loaded: Sentry started in this process. ready() has
     done it unless the application was preloaded (--preload): then the master ran ready(), not us."""
+    from django.conf import settings
+
+    if not settings.configured:  # not a Django application, or not loaded yet: nothing to read the options from
+        return
     from modestwear_config.components import otel, sentry
 
     sentry.install()
