@@ -27,6 +27,8 @@ CONCERN_INFRASTRUCTURE = {
     "mail_providers",
     "db_pool",
     "cache_aliases",
+    "platform_facts",
+    "celery_idle",
 }
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}
@@ -165,7 +167,8 @@ def test_concern__built_alone_never_replaces_the_lists(tmp_path):
 def test_configuration_error__carries_problems_as_data(tmp_path):
     with pytest.raises(ImproperlyConfigured) as raised:
         build_all(Env({"DEBUG": "maybe", "REDIS_URL": "nope", "BASE_DIR": str(tmp_path)}))
-    assert set(raised.value.problems) == {"DEBUG", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
+    # DEBUG falls back to off: production's required variables are named too.
+    assert set(raised.value.problems) == {"DEBUG", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
     assert all(name in str(raised.value) for name in raised.value.problems)
 
 

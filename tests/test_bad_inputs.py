@@ -22,7 +22,13 @@ from modestwear_config.env import Env
 
 CANARY = "Canary-7f3e9b2d41"
 STRONG_KEY = "prod-" + "".join(chr(97 + (i * 7) % 26) for i in range(60))
-BASE = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com", "BASE_DIR": "{tmp}"}
+BASE = {
+    "DEBUG": "false",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "shop.example.com",
+    "BASE_DIR": "{tmp}",
+    "DATABASE_URL": "sqlite:///{tmp}/db.sqlite3",  # production names its database
+}
 PG = f"postgresql://app:{CANARY}@db.example.com"
 REDIS = "redis://127.0.0.1:6379/0"
 REDISS = f"rediss://default:{CANARY}@cache.example.com:6379/0"
@@ -277,7 +283,7 @@ def test_bad_input__one_error_naming_the_variable_without_secrets(files, caplog,
     assert set(env.problems) == expected
     for name in expected:
         assert f"  {name}: " in message
-    assert message.count("\n") == len(expected)  # a header, then one line per variable
+    assert message.count("\n") == len(expected) + 1  # a header, one line per variable, then the doctor's name
     assert CANARY not in message
     assert CANARY not in caplog.text
 
@@ -334,6 +340,8 @@ def secret_environment(tmp: Path) -> dict[str, str]:
         "EMAIL_AWS_ACCESS_KEY_ID": CANARY,  # without EMAIL_PROVIDER=amazon-ses
         "HEALTH_TOKEN": CANARY,
         "DJANGO_SUPERUSER_PASSWORD": CANARY,
+        "SENTRY_DSN": f"https://{CANARY}@o0.ingest.sentry.io/",  # no project id
+        "OTEL_EXPORTER_OTLP_HEADERS": CANARY,  # not key=value
     }
     secrets = {var.name for var in VARIABLES if var.secret}
     assert secrets <= set(values), f"add a canary for {secrets - set(values)}"

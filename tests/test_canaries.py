@@ -40,6 +40,9 @@ PASSWORDS = {  # each secret gets its own canary-bearing value
     "HEALTH_TOKEN": TOKEN,
     "DJANGO_SUPERUSER_PASSWORD": f"{CANARY}-Admin-Pass-42",
     "CLOUDINARY_URL": f"cloudinary://123456:{CANARY}-cloud@modestwear",
+    # Sentry on, at a closed port: its key (the DSN's user part) and its events never show.
+    "SENTRY_DSN": f"http://{CANARY}-sentry-key@127.0.0.1:9/1",
+    "OTEL_EXPORTER_OTLP_HEADERS": f"x-api-key={CANARY}-otlp-key",
 }
 SECRET_NAMES = {v.name for v in VARIABLES if v.secret}
 PRIVATE_HOST_HINTS = ("127.0.0.1", "localhost")

@@ -216,6 +216,9 @@ def test_create_celery_app__defaults_the_settings_module(monkeypatch):
 class Worker:
     """`celery -A core worker` in the example project, consuming only its own queue."""
 
+    app = "core"
+    project = EXAMPLE_PROJECT  # another project's: a subclass
+
     def __init__(self, env: Mapping[str, str], queue: str, args: tuple[str, ...] = ()) -> None:
         self.env = dict(env)
         self.queue = queue
@@ -232,7 +235,7 @@ class Worker:
                 "-m",
                 "celery",
                 "-A",
-                "core",
+                self.app,
                 "worker",
                 "--pool",
                 "solo",
@@ -247,7 +250,7 @@ class Worker:
                 "INFO",
                 *self.args,
             ],
-            cwd=EXAMPLE_PROJECT,
+            cwd=self.project,
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -17,6 +17,7 @@ from django.test import override_settings
 from modestwear_config import BUILDERS
 from modestwear_config.concerns import CONCERNS, RETIRED_CHECK_IDS, check_ledger, storage
 from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.mail import email_settings, uses_mailers
 from modestwear_config.env import BY_NAME, Env
 from tests.support.checks import checks
 
@@ -32,7 +33,13 @@ PG = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop", "HOST": "db.exa
 ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 # (check, settings that trigger it, expected id)
+# A mailer that delivers (SMTP), as this Django version spells it: the test runner's locmem would be W041.
+DELIVERING_MAIL = email_settings(Env({"EMAIL_HOST": "smtp.example.com"}))
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+LOCMEM_MAIL = {"MAILERS": {"default": {"BACKEND": LOCMEM}}} if uses_mailers() else {"EMAIL_BACKEND": LOCMEM}
 TRIGGERS = [
+    (checks.check_mail_delivered, email_settings(Env({})), "W041"),  # console, DEBUG off (the test runner's)
+    (checks.check_mail_delivered, LOCMEM_MAIL, "W041"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
     # hosts a project sets in code, after the import: what the reader refuses in ALLOWED_HOSTS
@@ -100,6 +107,26 @@ TRIGGERS = [
         checks.check_eager_with_broker,
         {"CELERY_TASK_ALWAYS_EAGER": True, "CELERY_BROKER_URL": "redis://h:6379/0"},
         "W032",
+    ),
+    (
+        checks.check_middleware_before_liveness,
+        {"MIDDLEWARE": ["shop.middleware.BasicAuth", "modestwear_config.health.middleware.LivenessMiddleware"]},
+        "W070",
+    ),
+    (
+        checks.check_redis_quota,  # Celery's own idle behaviour on Upstash (tests/test_quota.py)
+        {
+            "CELERY_BROKER_URL": "redis://default:token@x.upstash.io:6379",
+            "CELERY_TASK_ALWAYS_EAGER": False,
+            "CELERY_BROKER_TRANSPORT_OPTIONS": {},
+            "CELERY_WORKER_CONSUMER": "celery.worker.consumer:Consumer",
+        },
+        "W090",
+    ),
+    (
+        checks.check_database_quota,  # /health every minute keeps Neon awake all month
+        {"DATABASES": {"default": {**PG, "HOST": "ep-x.neon.tech"}}, "MODESTWEAR_QUOTA_HEALTH_PROBE_SECONDS": 60.0},
+        "W091",
     ),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
@@ -191,7 +218,8 @@ def test_check__cloudinary_app_before_staticfiles(monkeypatch):
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.__name__)
 def test_check__silent_on_the_test_settings(check):
-    assert run(check) == []
+    with override_settings(**DELIVERING_MAIL):
+        assert run(check) == []
 
 
 def production_settings(tmp_path: Path, ca_file: Path) -> dict:
@@ -226,7 +254,7 @@ def test_check__silent_on_the_production_settings_the_library_builds(check, tmp_
         "CELERY_BROKER_USE_SSL",
         "CELERY_REDIS_BACKEND_USE_SSL",
     )
-    with override_settings(**{key: built[key] for key in keys}):
+    with override_settings(**{key: built[key] for key in keys}, **DELIVERING_MAIL):
         assert run(check) == []
 
 
@@ -238,7 +266,7 @@ def declared_ids() -> list[str]:
 def test_check_ids__unique_across_concerns_and_never_a_retired_one():
     ids = [f"modestwear_config.{short}" for c in CONCERNS for check in c.checks for short in check.ids]
     assert len(ids) == len(set(ids)) >= 10
-    assert all(re.fullmatch(r"modestwear_config\.[EW]\d{3}", i) for i in ids)
+    assert all(re.fullmatch(r"modestwear_config\.[EWI]\d{3}", i) for i in ids)  # Django's Error, Warning, Info
     assert not {i.rpartition(".")[2] for i in ids} & RETIRED_CHECK_IDS
 
 
@@ -268,7 +296,10 @@ def test_check_ids__every_emitted_id_is_declared_and_errors_are_errors(monkeypat
     # E002 is tested above; W040 needs RENDER in the environment (tests/test_email_checks.py); W030 (overrides), W031 (typos) and W033 (.env lines) need a settings module
     # or an environment (tests/test_doctor_checks.py); W060/W061 a platform and the mount table (tests/test_media_disk.py).
     # W050 fires only on Django 5.2 with CSP_MODE in the environment (tests/test_csp.py).
-    untriggered = {"E002", "W030", "W031", "W033", "W040", "W050", "W060", "W061"}
+    # E070/E071 need a settings module built in force, W072 LOCAL_HTTP in the environment (tests/test_adoption.py).
+    # W080-W083 need a platform's variables or a cgroup memory limit (tests/test_platforms.py).
+    untriggered = {"E002", "E070", "E071", "W030", "W031", "W033", "W040", "W050", "W060", "W061", "W072"}
+    untriggered |= {"W080", "W081", "I082", "W083"}
     assert {i.rpartition(".")[2] for i in declared} - {m.id.rpartition(".")[2] for m in emitted} == untriggered
 
 

@@ -96,3 +96,37 @@ def smtp_backend(**options: object) -> object:
 
     with override_settings(MAILERS={"default": {"BACKEND": path, "OPTIONS": options}}):
         return mailers.default
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "exchange"),
+    [("/0", {}, "celery"), ("/3", {}, "shop"), ("/1", {"global_keyprefix": "app:"}, "celery")],
+)
+def test_compat__kombu_redis_control_topic_is_where_a_fanout_consumer_listens(path, options, exchange):
+    """A kombu consumer of Celery's remote-control exchange (fanout "<exchange>.pidbox") on a Redis
+    broker: PUBLISH to the computed channel reaches it, and its empty body is dropped, not delivered."""
+    import redis
+    from kombu import Connection, Consumer, Exchange, Queue
+
+    from tests.support.servers import RedisServer
+
+    received: list[object] = []
+    with RedisServer() as server:
+        url = server.url.rsplit("/", 1)[0] + path
+        with Connection(url, transport_options=options) as connection:
+            queue = Queue("node.pidbox", Exchange(f"{exchange}.pidbox", "fanout"), auto_delete=True)
+            with Consumer(connection, [queue], callbacks=[lambda body, message: received.append(body)]):
+                drain(connection)  # subscribes (PSUBSCRIBE)
+                topic = compat.kombu_redis_control_topic(url, options, exchange)
+                assert redis.Redis.from_url(url).publish(topic, b"") == 1
+                drain(connection)
+    assert received == []
+
+
+def drain(connection: object) -> None:
+    """Let kombu read what has arrived: until a read times out (at most a few rounds)."""
+    for _ in range(5):
+        try:
+            connection.drain_events(timeout=0.3)  # type: ignore[attr-defined]
+        except TimeoutError:
+            return

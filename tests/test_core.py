@@ -20,6 +20,7 @@ from modestwear_config.concerns.core import (
     is_weak_secret_key,
 )
 from modestwear_config.env import Env
+from tests.support.servers import explicit_sqlite
 
 STRONG_KEY = "prod-" + "".join(chr(97 + (i * 7) % 26) for i in range(60))
 PRODUCTION = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com"}
@@ -27,7 +28,9 @@ PRODUCTION = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shop.example.com"}
 
 def build(tmp_path: Path, **environ: str) -> dict:
     """Every concern, as `from modestwear_config import *` builds them (core composes the lists)."""
-    return build_settings(*CONCERNS, env=Env({"BASE_DIR": str(tmp_path), **environ}))
+    # Production names its database: the SQLite file the development default uses, chosen explicitly.
+    database = {"DATABASE_URL": explicit_sqlite(tmp_path)}
+    return build_settings(*CONCERNS, env=Env({"BASE_DIR": str(tmp_path), **database, **environ}))
 
 
 def test_debug__defaults_to_false(tmp_path):

@@ -115,12 +115,26 @@ def test_database__psycopg_turns_one_second_into_two():
 
 # -- pure settings ------------------------------------------------------------------------------------
 def test_database__embedded_sqlite_by_default(tmp_path):
-    config = default_db(tmp_path)
+    config = default_db(tmp_path, DEBUG="true")
     assert config == {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": tmp_path.resolve() / "db.sqlite3",
         "CONN_MAX_AGE": 0,
     }
+
+
+def test_database__debug_off_without_url_is_an_error_naming_a_misspelling(tmp_path):
+    env = Env({"BASE_DIR": str(tmp_path), "DATABSE_URL": f"postgresql://u:{CANARY}@db.example.com/shop"})
+    database_settings(env)
+    message = env.problems["DATABASE_URL"]
+    assert message.startswith("You have not set it; it is required when DEBUG is off")
+    assert "DATABSE_URL is set: rename it to DATABASE_URL" in message and "sqlite:///" in message
+    assert CANARY not in message and not (tmp_path / "db.sqlite3").exists()
+
+
+def test_database__debug_off_with_sqlite_chosen_explicitly(tmp_path):
+    config = default_db(DEBUG="false", DATABASE_URL=f"sqlite:///{tmp_path}/shop.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] == f"{tmp_path}/shop.sqlite3"
 
 
 def test_database__postgres_defaults():

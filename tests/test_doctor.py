@@ -8,7 +8,9 @@ import json
 import pytest
 
 from modestwear_config.concerns import VARIABLES
+from modestwear_config.doctor import cli
 from modestwear_config.doctor import report as doctor
+from modestwear_config.doctor.docs import env_example
 from modestwear_config.env import Env
 from tests.support.servers import manage, project_env
 
@@ -270,7 +272,7 @@ def test_dotenv__bad_line_shown_by_number_and_doctor_runs(tmp_path, monkeypatch)
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ENV_FILE", str(tmp_path / ".env"))
     out = io.StringIO()
-    assert doctor.main(["--fail-level", "WARNING"], out) == doctor.EXIT_PROBLEMS
+    assert cli.main(["--fail-level", "WARNING"], out) == doctor.EXIT_PROBLEMS
     assert "line(s) 2 are not KEY=VALUE" in out.getvalue() and "modestwear_config.W033" in out.getvalue()
     assert CANARY not in out.getvalue()
 
@@ -304,14 +306,14 @@ def test_render__json_schema_and_exit_code():
     assert code == doctor.EXIT_PROBLEMS
     assert data["problems"] >= 1
     assert {e["name"] for e in data["entries"]} == {v.name for v in VARIABLES}
-    assert set(data["entries"][0]) == {"name", "concern", "value", "source", "origin", "problems"}
+    assert set(data["entries"][0]) == {"name", "concern", "value", "source", "origin", "problems", "alias"}
     assert set(data) >= {"entries", "settings", "checks", "connections", "problems"}
 
 
 def test_main__env_example_is_the_registry_generator():
     out = io.StringIO()
-    assert doctor.main(["--env-example"], out) == doctor.EXIT_CLEAN
-    assert out.getvalue() == doctor.env_example()
+    assert cli.main(["--env-example"], out) == doctor.EXIT_CLEAN
+    assert out.getvalue() == env_example()
 
 
 def test_main__works_without_importable_settings(monkeypatch):
@@ -321,7 +323,7 @@ def test_main__works_without_importable_settings(monkeypatch):
     monkeypatch.setenv("DEBUG", "false")
     monkeypatch.setenv("ENV_FILE", "/nonexistent/.env")
     out = io.StringIO()
-    assert doctor.main([], out) == doctor.EXIT_PROBLEMS
+    assert cli.main([], out) == doctor.EXIT_PROBLEMS
     text = out.getvalue()
     assert "You have not set it; it is required when DEBUG is off" in text
     assert "names a file that does not exist" in text
@@ -357,7 +359,7 @@ def test_config_command__production_example_project_exit_codes():
 def test_config_command__env_example():
     result = manage("config", "--env-example")
     assert result.returncode == 0
-    assert result.stdout == doctor.env_example()
+    assert result.stdout == env_example()
 
 
 @pytest.mark.slow

@@ -109,7 +109,8 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
     output = result.stdout + result.stderr
     for shadowed in ("DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "MIDDLEWARE"):
         assert f"{shadowed}: (modestwear_config.W030)" in output, output
-    assert result.returncode == 0  # a warning, as Django's own
+    # W030 is a warning, as Django's own; startproject's MIDDLEWARE also drops /healthz: that is an error (E071).
+    assert "MIDDLEWARE: (modestwear_config.E071)" in output and result.returncode == 1
     silenced = manage("check", env={**environment, "DJANGO_SETTINGS_MODULE": "silenced_settings"})
     assert "W030" not in silenced.stdout + silenced.stderr
 
@@ -121,8 +122,8 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
         ("DATABSE_URL", "DATABASE_URL"),
         ("DATABASE_ULR", "DATABASE_URL"),
         ("database_url", "DATABASE_URL"),
-        ("DJANGO_DEBUG", "DEBUG"),
-        ("DJANGO_SECRET_KEY", "SECRET_KEY"),
+        ("DJANGO_TIME_ZONE", "TIME_ZONE"),  # a prefix; DJANGO_DEBUG is an alias of DEBUG, read, never a typo
+        ("DJANGO_SECRT_KEY", "SECRET_KEY"),  # an alias misspelt: the name it stands for
         ("REDIS_URI", "REDIS_URL"),
         ("ALLOWED_HOST", "ALLOWED_HOSTS"),
         ("TIMEZONE", "TIME_ZONE"),
@@ -182,6 +183,31 @@ USUAL_ENVIRONMENT = [
     "SENTRY_DSN",
     "STRIPE_SECRET_KEY",
     "AWS_ACCESS_KEY_ID",
+    # What the platforms set beside the variables the platform concern reads (docs/platforms.md).
+    "FLY_ALLOC_ID",
+    "FLY_PUBLIC_IP",
+    "FLY_PRIVATE_IP",
+    "FLY_PROCESS_GROUP",
+    "FLY_VM_MEMORY_MB",
+    "FLY_MACHINE_VERSION",
+    "PRIMARY_REGION",
+    "RAILWAY_ENVIRONMENT_NAME",
+    "RAILWAY_ENVIRONMENT_ID",
+    "RAILWAY_PROJECT_ID",
+    "RAILWAY_SERVICE_NAME",
+    "RAILWAY_DEPLOYMENT_ID",
+    "RAILWAY_GIT_BRANCH",
+    "HEROKU_APP_ID",
+    "HEROKU_DYNO_ID",
+    "HEROKU_RELEASE_VERSION",
+    "HEROKU_RELEASE_CREATED_AT",
+    "K_CONFIGURATION",
+    "WEBSITE_RESOURCE_GROUP",
+    "WEBSITE_OWNER_NAME",
+    "WEBSITE_SKU",
+    "KOYEB_SERVICE_NAME",
+    "KOYEB_DC",
+    "KOYEB_INSTANCE_TYPE",
 ]
 
 

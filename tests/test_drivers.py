@@ -34,6 +34,8 @@ CASES = {
     "asgi": {"SERVER_INTERFACE": "asgi"},
     "tasks-db": {"TASKS_BACKEND": "database"},
     "s3": {"AWS_STORAGE_BUCKET_NAME": "modestwear-media"},
+    "sentry": {"SENTRY_DSN": "https://publickey@o0.ingest.sentry.io/0"},
+    "otel": {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"},
 }
 # used when installed / the server itself / = postgres / Django 5.2's backport (6.x has its own) / needs Django 6
 NO_VARIABLE = {"whitenoise", "gunicorn", "postgres-binary", "tasks", "tasks-celery"}

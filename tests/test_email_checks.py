@@ -67,3 +67,20 @@ def test_email_checks__doctor_shows_it(unbuilt: None, monkeypatch: pytest.Monkey
     found = {p["id"]: p for p in entries["EMAIL_PROVIDER"]["problems"]}
     assert "modestwear_config.W040" in found
     assert "587" in found["modestwear_config.W040"]["message"]
+
+
+@pytest.mark.parametrize("environ", [{}, {"EMAIL_HOST": ""}], ids=["nothing", "empty_host"])
+def test_email_checks__no_working_mailer_with_debug_off_warns(environ: dict[str, str]):
+    """W041 on every Django version (6.1 has its own, older ones none): mail to the console in production."""
+    with override_settings(DEBUG=False, **email_settings(Env(environ))):
+        [warning] = [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "modestwear_config.W041"]
+    assert "console backend" in warning.msg and "EMAIL_PROVIDER" in warning.hint
+    with override_settings(DEBUG=True, **email_settings(Env(environ))):
+        assert "modestwear_config.W041" not in [m.id for m in checks.run_checks(include_deployment_checks=True)]
+    with override_settings(DEBUG=False, **email_settings(Env(environ))):
+        assert "modestwear_config.W041" not in [m.id for m in checks.run_checks()]  # deploy only
+
+
+def test_email_checks__working_mailer_no_w041():
+    with override_settings(DEBUG=False, **email_settings(Env(SMTP))):
+        assert "modestwear_config.W041" not in [m.id for m in checks.run_checks(include_deployment_checks=True)]

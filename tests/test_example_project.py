@@ -91,7 +91,7 @@ def test_example_project__production_passes_check_deploy_without_warnings(no_dot
 
 @pytest.mark.slow
 def test_example_project__production_on_sqlite_is_warned(no_dotenv):
-    """The same production environment without DATABASE_URL fails the strict deploy check (W004)."""
+    """The same production environment on SQLite, chosen explicitly (project_env), fails the strict deploy check."""
     environ = {**no_dotenv, "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "modestwear.example.com"}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=project_env(environ, debug=False))
     assert result.returncode != 0

@@ -300,8 +300,11 @@ def test_health_gunicorn__faults_bounded_no_growth_no_leak(threads):
         assert DEPENDENCY_HOST in database_url and CANARY in database_url and CANARY in redis_url
         env = production_env(database_url, redis_url, threads)
         # The email API's secrets exclude SMTP's: tests/test_email_canaries.py carries their canaries; the S3
-        # keys' and CACHES_EXTRA's are in tests/test_s3.py and tests/test_cache_aliases.py (and test_canaries.py).
+        # keys' and CACHES_EXTRA's are in tests/test_s3.py and tests/test_cache_aliases.py (and test_canaries.py);
+        # Sentry's and OpenTelemetry's in tests/test_observability_servers.py (and test_canaries.py).
         assert {v.name for v in VARIABLES if v.secret} - {
+            "SENTRY_DSN",
+            "OTEL_EXPORTER_OTLP_HEADERS",
             "AWS_S3_ACCESS_KEY_ID",
             "AWS_S3_SECRET_ACCESS_KEY",
             "CACHES_EXTRA",

@@ -10,6 +10,9 @@ import pytest
 
 HEAVY = (
     *("celery", "kombu", "cloudinary", "cloudinary_storage", "redis", "django_redis", "anymail", "boto3", "botocore"),
+    # opentelemetry itself is a namespace package (no code): the otel extra's start-up check (find_spec of
+    # opentelemetry.sdk) puts it in sys.modules; what costs is below it.
+    *("sentry_sdk", "opentelemetry.sdk", "opentelemetry.trace", "opentelemetry.instrumentation"),
     "importlib.metadata",  # ~5 ms (zipfile, csv...) for __version__ alone: read when first asked for
 )
 REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
@@ -59,6 +62,8 @@ def test_import__configured_services_still_import_no_heavy_client(tmp_path):
             EMAIL_AWS_ACCESS_KEY_ID="AKID",
             EMAIL_REGION="eu-west-1",
             DEFAULT_FROM_EMAIL="no-reply@example.com",
+            SENTRY_DSN="https://0123456789abcdef@o0.ingest.sentry.io/42",
+            OTEL_EXPORTER_OTLP_ENDPOINT="https://otlp.example.com:4318",
         )
         == []
     )

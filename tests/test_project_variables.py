@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import BUILDERS, Variable, configure, declare
-from modestwear_config.concerns import VARIABLES
+from modestwear_config.concerns import VARIABLES, wiring
 from modestwear_config.concerns.assemble import build_settings
 from modestwear_config.doctor import report as doctor
 from modestwear_config.doctor.docs import env_example
@@ -26,7 +26,10 @@ def registry() -> Iterator[None]:
     """declare() changes the process-wide registry: put it back after each test."""
     saved, sealed = dict(BY_NAME), REGISTRY.sealed
     REGISTRY.sealed = False  # the test settings are built: a project declares before its build
+    expected = dict(wiring.EXPECTED)  # configure() builds in force: the wiring check's expectations too
     yield
+    wiring.EXPECTED.clear()
+    wiring.EXPECTED.update(expected)
     BY_NAME.clear()
     BY_NAME.update(saved)
     REGISTRY.sealed = sealed

@@ -39,7 +39,7 @@ PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[
 # CI's example counts take minutes per test on a busy machine: more than the suite's 300 s per test.
 pytestmark = pytest.mark.timeout(900)
 # Variables an error may name although the environment did not set them (required ones).
-REQUIRED_WHEN_PRODUCTION = {"SECRET_KEY", "ALLOWED_HOSTS"}
+REQUIRED_WHEN_PRODUCTION = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
 CLOUDINARY_PARTS = {"CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET"}
 SCHEMES = [
     "postgres",

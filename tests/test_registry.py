@@ -79,5 +79,4 @@ def test_registry__every_settings_variable_is_read_by_the_builders(tmp_path):
     )
     build_settings(*BUILDERS, env=env)
     expected = {v.name for v in VARIABLES if v.concern not in READ_ELSEWHERE} - {"ENV_FILE"}  # read by from_os
-    expected -= {"RENDER", "FLY_APP_NAME", "DYNO"}  # read by the system checks (W040; W060, W061)
     assert expected - set(env.sources) == set()

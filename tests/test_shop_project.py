@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.servers import EXAMPLE_PROJECT, SHOP_PROJECT, free_port, shop_env, shop_manage
+from tests.support.servers import EXAMPLE_PROJECT, SHOP_PROJECT, explicit_sqlite, free_port, shop_env, shop_manage
 from tests.test_deploy import Deploy, readme_environment
 
 CANARY = "Canary-Shop-Pw-8vN3k"
@@ -120,6 +120,7 @@ def test_shop_project__deploy_sh_to_an_admin_login_in_production_mode(tmp_path: 
         DJANGO_SUPERUSER_EMAIL="boss@shop.example",
         DJANGO_SUPERUSER_PASSWORD=CANARY,
         PAYMENT_SECRET_KEY=PAYMENT_CANARY,
+        DATABASE_URL=explicit_sqlite(project),  # production names its database
     )
     deploys.append(deploy := Deploy(project, env))
     deploy.wait_healthy()

@@ -17,9 +17,15 @@ from .concerns import PARTS
 from .concerns import configure as configure
 from .concerns.assemble import build_settings as build_settings
 from .concerns.assemble import lazy_settings
+from .concerns.compose import merge_apps as merge_apps
+from .concerns.compose import merge_context_processors as merge_context_processors
+from .concerns.compose import merge_middleware as merge_middleware
+from .concerns.compose import merge_templates as merge_templates
+from .env import Alias as Alias
 from .env import Env as Env
 from .env import Variable as Variable
 from .env import declare as declare
+from .env import defaults as defaults
 
 # The builders in order, for a project that builds its settings itself (build_settings(*BUILDERS)).
 BUILDERS = tuple(PARTS)

@@ -9,7 +9,7 @@ class ModestwearConfig(AppConfig):
     verbose_name = "modestwear_config"
 
     def ready(self) -> None:
-        from .components import connections
+        from .components import connections, otel, sentry
         from .concerns import CONCERNS
 
         for concern in CONCERNS:
@@ -19,3 +19,5 @@ class ModestwearConfig(AppConfig):
                 else:
                     register(check.function, Tags.security, Tags.compatibility)
         connections.install()
+        sentry.install()  # with SENTRY_DSN: once in this process (web worker, Celery, a command)
+        otel.install()  # with OTEL_EXPORTER_OTLP_ENDPOINT; before the middleware is loaded

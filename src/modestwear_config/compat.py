@@ -65,3 +65,18 @@ def gunicorn_settings_in_force(server: Any, names: Iterable[str]) -> dict[str, A
 def mail_backend_timeout(backend: Any) -> Any:
     """The seconds (or requests' (connect, read) pair) the backend gives each socket operation; None if unset."""
     return getattr(backend, "timeout", None)
+
+
+# -- kombu's Redis transport: the pub/sub channel of Celery's remote control ---------------------------
+def kombu_redis_control_topic(url: str, transport_options: dict[str, Any], control_exchange: str) -> str:
+    """The channel a worker on a Redis broker listens on for remote control (kombu's fanout layout:
+    global_keyprefix + "/<db>." + "<exchange>.pidbox").  PUBLISH returns how many listen on it, which
+    is the /health worker check without loading Celery's control client (tests/test_compat.py pins it
+    against a real worker).  kombu ignores a message with an empty body on that channel."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    prefix = transport_options.get("fanout_prefix", True)
+    fanout = prefix if isinstance(prefix, str) else (f"/{db}." if prefix else "")
+    return f"{transport_options.get('global_keyprefix', '')}{fanout}{control_exchange}.pidbox"

@@ -20,11 +20,13 @@ from .server.gunicorn_conf import (  # noqa: F401  (what gunicorn reads)
     max_requests,
     max_requests_jitter,
     post_fork,
+    post_worker_init,
     threads,
     timeout,
     when_ready,
     worker_class,
     workers,
+    wsgi_app,
 )
 
 if __name__ == "__main__":

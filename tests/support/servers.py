@@ -330,7 +330,16 @@ def project_env(extra: Mapping[str, str] | None = None, debug: bool = True) -> d
     env["DJANGO_SETTINGS_MODULE"] = "core.settings"
     env["DEBUG"] = "true" if debug else "false"
     env.update(extra or {})
+    if not debug and "DATABASE_URL" not in env:
+        # Production names its database (DEBUG off without DATABASE_URL is an error): the SQLite file
+        # the development default would use, chosen explicitly.
+        env["DATABASE_URL"] = explicit_sqlite(Path(env.get("BASE_DIR", EXAMPLE_PROJECT)))
     return env
+
+
+def explicit_sqlite(base: Path) -> str:
+    """DATABASE_URL for SQLite at BASE_DIR/db.sqlite3, as production must say it."""
+    return f"sqlite:///{base / 'db.sqlite3'}"
 
 
 def manage(
@@ -355,9 +364,14 @@ class Gunicorn:
     """gunicorn serving the example project with the package's configuration module."""
 
     app = "core.wsgi:application"
+    project = EXAMPLE_PROJECT  # the directory gunicorn runs in (a test's own project: a subclass)
 
-    def __init__(self, env: Mapping[str, str], args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, env: Mapping[str, str], args: tuple[str, ...] = (), cwd: Path | None = None, app: str = ""
+    ) -> None:
         require_binary("gunicorn")
+        self.cwd = cwd or self.project  # another project's directory, with its own `app`
+        self.app = app or self.app
         self.port = free_port()
         # One worker unless a test asks for more: 2 x CPUs + 1 would slow every server test.
         self.env = {"WEB_CONCURRENCY": "1", **env, "PORT": str(self.port)}
@@ -373,7 +387,7 @@ class Gunicorn:
         gunicorn = which("gunicorn") or "gunicorn"
         self.process = subprocess.Popen(
             [gunicorn, "-c", "python:modestwear_config.gunicorn", *self.args, self.app],
-            cwd=EXAMPLE_PROJECT,
+            cwd=self.cwd,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

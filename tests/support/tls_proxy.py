@@ -1,5 +1,5 @@
 """A TLS-terminating reverse proxy like Render's: HTTPS in front, plain HTTP behind, with
-X-Forwarded-Proto: https added to every request head.
+X-Forwarded-Proto: https (or the headers a platform's proxy adds) added to every request head.
 
 One request per connection (the backend is gunicorn with sync workers, which closes each
 connection after its response), so only the first head of a connection needs the header.
@@ -10,14 +10,18 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 HEAD_END = b"\r\n\r\n"
 
 
 class TLSProxy:
-    def __init__(self, backend_port: int, cert_file: Path, key_file: Path) -> None:
+    def __init__(
+        self, backend_port: int, cert_file: Path, key_file: Path, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.backend_port = backend_port
+        self.headers = dict(headers) if headers is not None else {"X-Forwarded-Proto": "https"}
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(str(cert_file), str(key_file))
         self.listener = socket.socket()
@@ -60,7 +64,8 @@ class TLSProxy:
             self.requests_seen += 1
             backend = socket.create_connection(("127.0.0.1", self.backend_port), timeout=30)
             line_end = head.index(b"\r\n")
-            backend.sendall(head[:line_end] + b"\r\nX-Forwarded-Proto: https" + head[line_end:] + rest)
+            added = b"".join(f"\r\n{name}: {value}".encode() for name, value in self.headers.items())
+            backend.sendall(head[:line_end] + added + head[line_end:] + rest)
             upstream = threading.Thread(target=self._pipe, args=(client, backend), daemon=True)
             upstream.start()
             self._pipe(backend, client)

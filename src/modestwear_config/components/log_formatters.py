@@ -10,6 +10,8 @@ from typing import Any
 from modestwear_config.concerns.assemble import BUILT
 from modestwear_config.scrub.scrubber import Scrubber
 
+from .request_id import current_request_id
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -52,6 +54,9 @@ class JsonFormatter(RedactingFormatter):
             "logger": record.name,
             "message": self.redact(record.getMessage()),
         }
+        request_id = current_request_id()
+        if request_id is not None:  # the request (or the task it enqueued) this line was logged for
+            entry["request_id"] = request_id
         if record.exc_info:
             entry["exc_info"] = self.redact(self.formatException(record.exc_info))
         if record.stack_info:

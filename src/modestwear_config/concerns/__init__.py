@@ -8,9 +8,11 @@ Adding a concern is one module here, one line below, and its tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from modestwear_config.env import REGISTRY, Env, Variable
+from modestwear_config.env import defaults as set_defaults
 
 from . import (
     admins,
@@ -25,20 +27,26 @@ from . import (
     logs,
     mail,
     media_disk,
+    observability,
+    platforms,
+    quota,
     readiness,
     s3,
     security,
     storage,
     superuser,
     tasks,
+    tracing,
     web_server,
+    wiring,
 )
-from .assemble import Part, build_settings
+from .assemble import BUILT, Part, build_settings
 from .project import project_settings
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
 CONCERNS: tuple[Concern, ...] = (
     core.CONCERN,
+    platforms.CONCERN,
     frontend.CONCERN,
     database.CONCERN,
     cache.CONCERN,
@@ -51,12 +59,16 @@ CONCERNS: tuple[Concern, ...] = (
     cors.CONCERN,
     csp.CONCERN,
     logs.CONCERN,
+    observability.CONCERN,
+    tracing.CONCERN,
     mail.CONCERN,
     admins.CONCERN,
     readiness.CONCERN,
+    quota.CONCERN,
     superuser.CONCERN,
     web_server.CONCERN,
     environment.CONCERN,
+    wiring.CONCERN,
 )
 VARIABLES: tuple[Variable, ...] = tuple(var for concern in CONCERNS for var in concern.variables)
 REGISTRY.add_builtin(VARIABLES)
@@ -92,7 +104,15 @@ def build_all(env: Env | None = None) -> dict[str, Any]:
     return build_settings(*PARTS, env=env)
 
 
-def configure(*variables: Variable) -> dict[str, Any]:
-    """Declare the project's variables, then build every setting (the library's and these) at once."""
+def configure(*variables: Variable, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Declare the project's variables and its defaults (env/defaults.py), then build every setting
+    (the library's and these) at once.
+
+    ``globals().update(configure(...))`` puts the very objects built here into the settings module, so
+    the check of assignments after it (W030) watches them as it does after the star import.
+    """
     REGISTRY.declare(*variables)
-    return build_all()
+    set_defaults(**(defaults or {}))
+    settings = build_all()
+    BUILT.record_star_import(settings)
+    return settings

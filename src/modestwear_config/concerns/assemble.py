@@ -9,14 +9,18 @@ instead of reading the environment again.
 from __future__ import annotations
 
 import copy
+import os
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from modestwear_config.env import REGISTRY, Env
+from modestwear_config.env.errors import announcement
 from modestwear_config.scrub.scrubber import Scrubber
 
 from .compose import composed_settings
 from .unit import Builder, Concern
+from .wiring import expect
 
 Part = Concern | Builder  # a concern, or a project's own builder function
 
@@ -75,11 +79,36 @@ def build_settings(*parts: Part, env: Env | None = None) -> dict[str, Any]:
         # Core owns Django's lists; each concern built with it adds its apps, middleware and processors.
         # A concern built alone (`from modestwear_config.concerns.readiness import *`) never replaces them.
         settings.update(composed_settings(env, concerns))
-    env.raise_if_problems()
+    if env.problems and not (in_force and doctor_command()):
+        if in_force:  # the settings module's build: the problems before the traceback
+            announce(env.problems)
+        env.raise_if_problems()
     if in_force:
+        # `manage.py config` loads despite the problems (each setting at its default): it reports them itself.
         BUILT.built_from(env, concerns)
         REGISTRY.seal()
+        if any(c.name == "core" for c in concerns):
+            expect(settings)  # its app and middleware: checked even if the project's lists drop the app
     return settings
+
+
+_ANNOUNCED: set[tuple[tuple[str, str], ...]] = set()
+
+
+def announce(problems: dict[str, str]) -> None:
+    """The problems on stderr, once per process: Django imports a failing settings module twice."""
+    key = tuple(sorted(problems.items()))
+    if key not in _ANNOUNCED:
+        _ANNOUNCED.add(key)
+        sys.stderr.write(announcement(problems))
+
+
+def doctor_command(argv: list[str] | None = None) -> bool:
+    """This process runs `manage.py config` (or django-admin's): the one command that answers despite an
+    invalid environment, since it shows the reader's problems itself."""
+    argv = sys.argv if argv is None else argv
+    program = os.path.basename(argv[0]) if argv else ""
+    return argv[1:2] == ["config"] and program in ("manage.py", "django-admin", "__main__.py")
 
 
 def lazy_settings(*parts: Part) -> Callable[[str], Any]:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
-from modestwear_config.env import Env, variables_of
+from modestwear_config.env import Alias, Env, variables_of
 
 from .assemble import lazy_settings
 from .cache_aliases import VARIABLES as ALIAS_VARIABLES
@@ -25,6 +25,8 @@ VARIABLES = (
         "Redis for the cache (Celery's broker only with CELERY_USE_REDIS_URL). rediss:// verifies certificates.",
         secret=True,
         default_doc="local-memory cache",
+        # Heroku Key-Value Store sets both REDIS_URL and REDIS_TLS_URL itself: the TLS one is used.
+        aliases=(Alias("REDIS_TLS_URL", wins=True),),
         example="rediss://default:token@host.upstash.io:6379",
     ),
     V(

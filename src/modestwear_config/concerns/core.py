@@ -29,16 +29,18 @@ from modestwear_config.env.items import host_problem
 
 from .assemble import lazy_settings
 from .compose import Rank
+from .platforms import public_host
 from .unit import CHECK_PREFIX, Check, Concern, Placed
 
 V = variables_of("core")
 VARIABLES = (
-    V("DEBUG", "bool", "Django debug mode. Never on in production.", False, example="false"),
+    V("DEBUG", "bool", "Django debug mode. Never on in production.", False, example="false", aliases=("DJANGO_DEBUG",)),
     V(
         "SECRET_KEY",
         "str",
         "Django's signing key; required and strong (>= 50 chars, >= 5 distinct) when DEBUG is off.",
         secret=True,
+        aliases=("DJANGO_SECRET_KEY",),
         default_doc="a stable development key when DEBUG is on",
         example="<python -c 'import secrets; print(secrets.token_urlsafe(50))'>",
     ),
@@ -50,18 +52,13 @@ VARIABLES = (
         default_doc="localhost,127.0.0.1,[::1] when DEBUG is on",
         example="modestwear.onrender.com",
         item_problem=host_problem,
-    ),
-    V(
-        "RENDER_EXTERNAL_HOSTNAME",
-        "str",
-        "Set by Render; added to ALLOWED_HOSTS and the trusted origins.",
-        example="modestwear.onrender.com",
+        aliases=("DJANGO_ALLOWED_HOSTS",),
     ),
     V(
         "BASE_DIR",
         "path",
         "Project directory for the SQLite file, static and media roots, and .env.",
-        default_doc="the directory above the settings package",
+        default_doc="the directory holding the settings' top package (manage.py's)",
         example="/opt/render/project/src",
     ),
     V(
@@ -75,6 +72,13 @@ VARIABLES = (
     V("LANGUAGE_CODE", "str", "Django LANGUAGE_CODE.", "en-us"),
     V("STATIC_URL", "str", "URL prefix of static files.", "/static/"),
     V("MEDIA_URL", "str", "URL prefix of uploaded media on the file system.", "/media/"),
+    V(
+        "DEFAULT_AUTO_FIELD",
+        "str",
+        "Primary key type of models that declare none. Changing it changes migrations: a project that keeps "
+        "AutoField says so in code, with modestwear_config.defaults(DEFAULT_AUTO_FIELD=...).",
+        "django.db.models.BigAutoField",
+    ),
 )
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
@@ -85,9 +89,7 @@ _DJANGO_LOCALE = str(Path(django.conf.locale.__file__).parent)
 
 def core_settings(env: Env) -> dict[str, Any]:
     debug: bool = env("DEBUG")
-    base = base_dir(env)
-    if not env.is_set("BASE_DIR"):
-        env.derive("BASE_DIR", base, ("DJANGO_SETTINGS_MODULE",) if "DJANGO_SETTINGS_MODULE" in env.names() else ())
+    base = base_dir(env)  # records where it came from, and why, for the doctor
     static_url, media_url = _url_prefixes(env)
     return {
         "BASE_DIR": base,
@@ -103,7 +105,7 @@ def core_settings(env: Env) -> dict[str, Any]:
         "STATIC_ROOT": base / "staticfiles",  # collectstatic's target, served by WhiteNoise
         "MEDIA_URL": media_url,
         "MEDIA_ROOT": base / "media",  # file-system media when Cloudinary is not configured
-        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "DEFAULT_AUTO_FIELD": env("DEFAULT_AUTO_FIELD"),  # a path Django cannot import stops the models loading
         # DEBUG pages and error mails: Django masks secret-looking setting names, these also
         # the passwords inside URL values (CACHES LOCATION, CELERY_BROKER_URL, request.META).
         "DEFAULT_EXCEPTION_REPORTER_FILTER": "modestwear_config.components.reporting.RedactingReporterFilter",
@@ -190,20 +192,17 @@ def _time_zone(env: Env) -> str:
 
 def _allowed_hosts(env: Env, debug: bool) -> list[str]:
     hosts: list[str] = list(env("ALLOWED_HOSTS"))  # each item checked by host_problem as it is read
-    render_host: str | None = env("RENDER_EXTERNAL_HOSTNAME")
-    problem = host_problem(render_host) if render_host else None
-    if problem:
-        env.error("RENDER_EXTERNAL_HOSTNAME", problem)
-    elif render_host:
-        hosts.append(render_host)
+    platform = public_host(env)  # the platform's public host name (concerns/platform.py)
+    if platform:
+        hosts.append(platform[1])
     if not hosts and debug:
         env.derive("ALLOWED_HOSTS", list(LOCAL_HOSTS), ("DEBUG",))
         return list(LOCAL_HOSTS)
     if not hosts:
         env.error("ALLOWED_HOSTS", "You have not set it; it is required when DEBUG is off")
     hosts = list(dict.fromkeys(hosts))
-    if render_host and not problem:
-        env.derive("ALLOWED_HOSTS", hosts, ("RENDER_EXTERNAL_HOSTNAME",))
+    if platform:
+        env.derive("ALLOWED_HOSTS", hosts, (platform[0],))
     return hosts
 
 
@@ -220,7 +219,7 @@ PASSWORD_VALIDATORS = [
 W001 = Warning(
     "ALLOWED_HOSTS should not contain '*' when DEBUG is off: any Host header is accepted, "
     "which enables cache poisoning and password-reset link forgery.",
-    hint="List your host names in ALLOWED_HOSTS (RENDER_EXTERNAL_HOSTNAME is added for you).",
+    hint="List your host names in ALLOWED_HOSTS (the platform's own host name is added for you).",
     id=CHECK_PREFIX + "W001",
 )
 

@@ -13,6 +13,7 @@ from modestwear_config.env.items import origin_host_problem
 
 from .assemble import lazy_settings
 from .compose import Rank
+from .platforms import public_host
 from .unit import CHECK_PREFIX, Check, Concern, Placed
 
 V = variables_of("cors")
@@ -48,8 +49,8 @@ def cors_settings(env: Env) -> dict[str, Any]:
     allowed = _origins(env, "CORS_ALLOWED_ORIGINS", env("CORS_ALLOWED_ORIGINS")) + frontend
     allowed += list(LOCAL_FRONTENDS) if env("DEBUG") else []
     trusted = _origins(env, "CSRF_TRUSTED_ORIGINS", env("CSRF_TRUSTED_ORIGINS"), wildcard=True)
-    render_host = env("RENDER_EXTERNAL_HOSTNAME")
-    own = [f"https://{render_host}"] if render_host else []
+    platform = public_host(env)  # the site's own origin: a same-origin POST from a proxy-rewritten Origin
+    own = [f"https://{platform[1]}"] if platform else []
     return {
         "CORS_ALLOWED_ORIGINS": _unique(allowed),
         # A frontend that may call the API may also POST to it with the CSRF token.

@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage, Warning
 from modestwear_config.env import Env, variables_of
 from modestwear_config.env.files import base_dir
 from modestwear_config.env.items import url_problem
+from modestwear_config.env.typos import suggestions
 
 from .assemble import lazy_settings
 from .db_pool import POOL_VARIABLES, apply_connection_policy
@@ -24,7 +25,7 @@ VARIABLES = (
         "url",
         "Primary database. PostgreSQL hosts other than localhost get sslmode=require unless the URL sets sslmode.",
         secret=True,
-        default_doc="SQLite file BASE_DIR/db.sqlite3",
+        default_doc="SQLite file BASE_DIR/db.sqlite3 when DEBUG is on; required when DEBUG is off",
         example="postgresql://user:pass@ep-xxx.eu-central-1.aws.neon.tech/neondb?sslmode=require",
     ),
     V(
@@ -43,6 +44,7 @@ VARIABLES = (
         600,
         minimum=0,
         maximum=86_400,
+        aliases=("CONN_MAX_AGE",),  # cookiecutter-django's
     ),
     V(
         "DATABASE_CONN_HEALTH_CHECKS",
@@ -135,7 +137,12 @@ def _primary(env: Env) -> dict[str, Any]:
         return parse_database_url(env, "DATABASE_URL", url)
     if env.raw("DATABASE_URL") is not None:  # set but rejected by the URL parser
         return {}
-    # Embedded default: a SQLite file beside manage.py; no server needed to start.
+    if not env("DEBUG"):
+        # migrate would fill a throwaway file on the platform's disk and the site would lose every
+        # write at the next deploy: production names its database, SQLite included (sqlite:///...).
+        env.error("DATABASE_URL", "You have not set it; it is required when DEBUG is off" + _misspelt(env))
+        return {}
+    # Embedded default (development): a SQLite file beside manage.py; no server needed to start.
     path = base_dir(env) / "db.sqlite3"
     env.derive("DATABASE_URL", f"sqlite:///{path}", ("BASE_DIR",))
     return {
@@ -143,6 +150,15 @@ def _primary(env: Env) -> dict[str, Any]:
         "NAME": path,
         "CONN_MAX_AGE": 0,  # SQLite connections are cheap; nothing to pool
     }
+
+
+def _misspelt(env: Env) -> str:
+    """The names set in the environment that look like DATABASE_URL (DATABSE_URL), never their values."""
+    names = sorted(name for name, meant in suggestions(env.names()).items() if meant == "DATABASE_URL")
+    found = (
+        f" ({' and '.join(names)} {'is' if len(names) == 1 else 'are'} set: rename it to DATABASE_URL)" if names else ""
+    )
+    return found + "; to keep SQLite, name its file: DATABASE_URL=sqlite:////absolute/path/db.sqlite3"
 
 
 def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
+from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config.env import BY_NAME, Env
 from modestwear_config.env.typos import suggestions
@@ -21,7 +22,10 @@ W030_MIDDLEWARE = (
     "MIDDLEWARE is assigned after `from modestwear_config import *` without {missing}: "
     "what they do (/healthz, CORS, static files, security headers) is lost."
 )
-W030_HINT = "Delete the assignment (startproject's lines below the import), or silence modestwear_config.W030."
+W030_HINT = (
+    "Delete the assignment (startproject's lines below the import). To keep your value as the project's "
+    "policy, pass it to modestwear_config.defaults() before the import: the environment still overrides it."
+)
 W031_TEXT = "The environment sets {name}, which nothing reads: did you mean {meant}?"
 W033_TEXT = "{name}: {message}"
 # Settings every build makes anew (not module constants): holding one proves the star import.
@@ -37,7 +41,10 @@ def check_overrides(**kwargs: Any) -> list[CheckMessage]:
     messages = []
     for name, (built, snapshot) in imported.items():
         variable = shadowed.get(name, name if name in BY_NAME else None)
-        current = getattr(django_settings, name, None)
+        try:
+            current = getattr(django_settings, name, None)
+        except ImproperlyConfigured:  # Django refuses an empty SECRET_KEY: manage.py config with an invalid one
+            continue
         if name == "MIDDLEWARE":
             messages += _middleware_override(built, current)
         elif variable and current is not built and current != snapshot:

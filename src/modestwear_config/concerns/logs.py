@@ -17,6 +17,7 @@ VARIABLES = (
         "Root log level.",
         "INFO",
         choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+        aliases=("DJANGO_LOG_LEVEL",),
     ),
     V("LOG_FORMAT", "str", "text, or json for one JSON object per line.", "text", choices=("text", "json")),
 )

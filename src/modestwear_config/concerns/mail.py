@@ -18,7 +18,8 @@ from django.core.checks import CheckMessage, Warning
 from modestwear_config.env import Env, variables_of
 
 from .assemble import built_env, lazy_settings
-from .mail_providers import ANYMAIL, PROVIDERS, Provider, anymail_settings, provider_options
+from .mail_providers import ANYMAIL, KEY_ALIASES, PROVIDERS, URL_ALIASES, Provider, anymail_settings, provider_options
+from .platforms import detection
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("email")
@@ -43,6 +44,7 @@ VARIABLES = (
         "From address of outgoing mail; required with EMAIL_PROVIDER (a verified domain).",
         default_doc="EMAIL_HOST_USER, else webmaster@localhost",
         example="ModestWear <no-reply@modestwear.com>",
+        aliases=("DJANGO_DEFAULT_FROM_EMAIL",),
     ),
     V(
         "EMAIL_PROVIDER",
@@ -57,6 +59,7 @@ VARIABLES = (
         "The provider's API key (Postmark: server token; Amazon SES: secret access key).",
         secret=True,
         example="re_xxxxxxxx",
+        aliases=KEY_ALIASES,
     ),
     V(
         "EMAIL_AWS_ACCESS_KEY_ID",
@@ -78,6 +81,7 @@ VARIABLES = (
         "Mailgun only: the sending domain.",
         default_doc="the domain of DEFAULT_FROM_EMAIL",
         example="mg.modestwear.com",
+        aliases=("MAILGUN_DOMAIN",),
     ),
     V(
         "EMAIL_API_URL",
@@ -85,12 +89,7 @@ VARIABLES = (
         "The provider's API base URL (Amazon SES: endpoint URL); normally unset.",
         default_doc="the provider's (Mailgun: by EMAIL_REGION)",
         example="https://api.eu.mailgun.net/v3/",
-    ),
-    V(
-        "RENDER",
-        "str",
-        "Set by Render on every service; with SMTP on ports 25/465/587 a deploy check warns.",
-        example="true",
+        aliases=URL_ALIASES,
     ),
 )
 
@@ -194,23 +193,57 @@ def _smtp(env: Env, user: str) -> Mailer | None:
 
 
 W040_TEXT = (
-    "Mail is sent through SMTP on port {port} on Render: Render's free instances cannot open connections to "
-    "SMTP ports 25, 465 and 587, so every mail (sign-up, password reset) times out and is never delivered."
+    "Mail is sent through SMTP on port {port} on {platform}, which blocks outbound SMTP ports {ports} ({when}): "
+    "every mail (sign-up, password reset) times out and is never delivered."
 )
 W040_HINT = (
     f"Send through an HTTP email API instead: set EMAIL_PROVIDER ({', '.join(PROVIDERS)}) and EMAIL_API_KEY, "
     "and unset EMAIL_HOST (or use your provider's SMTP port 2525)."
 )
-RENDER_BLOCKED_SMTP_PORTS = (25, 465, 587)  # Render free web services, since 2025-09-26
 
 
-def check_render_smtp(**kwargs: Any) -> list[CheckMessage]:
-    """Mail goes through an SMTP port Render blocks."""
-    if not built_env()("RENDER"):  # Render sets RENDER=true on every service
+def check_platform_smtp(**kwargs: Any) -> list[CheckMessage]:
+    """Mail goes through an SMTP port the platform blocks (the platform facts: Render free, Railway, ...)."""
+    detected = detection(built_env())
+    if detected is None or not detected[0].smtp_blocked:
         return []
-    port = smtp_port()
-    blocked = port in RENDER_BLOCKED_SMTP_PORTS
-    return [Warning(W040_TEXT.format(port=port), hint=W040_HINT, id=CHECK_PREFIX + "W040")] if blocked else []
+    platform, port = detected[0], smtp_port()
+    if port not in platform.smtp_blocked:
+        return []
+    ports = ", ".join(str(p) for p in platform.smtp_blocked)
+    text = W040_TEXT.format(port=port, platform=platform.label, ports=ports, when=platform.smtp_when)
+    return [Warning(text, hint=W040_HINT, id=CHECK_PREFIX + "W040")]
+
+
+W041_TEXT = (
+    "Mail is not delivered: the default mailer is Django's {kind} backend while DEBUG is off, so password "
+    "resets, sign-up confirmations and error mails to ADMINS never leave the server."
+)
+W041_HINT = (
+    f"Set EMAIL_PROVIDER ({', '.join(PROVIDERS)}) and EMAIL_API_KEY, or EMAIL_HOST for SMTP "
+    "(an anymail provider's own key name, like MAILGUN_API_KEY, is read too)."
+)
+# Backends that accept a message and deliver it nowhere (Django's own; tests substitute locmem).
+UNDELIVERED = {
+    f"django.core.mail.backends.{kind}.EmailBackend": kind for kind in ("console", "locmem", "dummy", "filebased")
+}
+
+
+def check_mail_delivered(**kwargs: Any) -> list[CheckMessage]:
+    """No working mailer (console, locmem, dummy or file backend) with DEBUG off."""
+    if django_settings.DEBUG:
+        return []
+    kind = UNDELIVERED.get(mail_backend() or "")
+    return [Warning(W041_TEXT.format(kind=kind), hint=W041_HINT, id=CHECK_PREFIX + "W041")] if kind else []
+
+
+def mail_backend() -> str | None:
+    """The default mailer's backend, read the way this Django version reads it (None: MAILERS without one)."""
+    if uses_mailers():
+        mailers = getattr(django_settings, "MAILERS", None)  # unset: EMAIL_* would warn when read, so not read
+        mailer = mailers.get("default") if isinstance(mailers, dict) else None
+        return str(mailer.get("BACKEND", DJANGO_SMTP)) if isinstance(mailer, dict) else None
+    return str(django_settings.EMAIL_BACKEND)
 
 
 def smtp_port() -> int | None:
@@ -232,7 +265,10 @@ CONCERN = Concern(
     doc="Outgoing mail: an HTTP email API (EMAIL_PROVIDER), SMTP (EMAIL_HOST), else the console.",
     variables=VARIABLES,
     build=email_settings,
-    checks=(Check(check_render_smtp, ("W040",), ("EMAIL_PROVIDER",), deploy=True),),
+    checks=(
+        Check(check_platform_smtp, ("W040",), ("EMAIL_PROVIDER",), deploy=True),
+        Check(check_mail_delivered, ("W041",), ("EMAIL_PROVIDER",), deploy=True),
+    ),
     extras=(ANYMAIL,),
 )
 

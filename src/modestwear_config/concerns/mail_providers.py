@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import Any
 
-from modestwear_config.env import Env
+from modestwear_config.env import Alias, Env
 
 from .unit import Extra
 
@@ -37,6 +37,10 @@ class Provider:
     esp_name: str  # anymail's name: errors say it, and it prefixes the ANYMAIL settings
     module: str  # anymail.backends.<module>
     key_option: str = "api_key"  # the backend's keyword for the credential
+    # The names cookiecutter-django (and anymail's docs) give its key and API URL: aliases of EMAIL_API_KEY
+    # (meaning EMAIL_PROVIDER=<name>) and of EMAIL_API_URL.
+    key_alias: str = ""
+    url_alias: str = ""
 
     @property
     def backend(self) -> str:
@@ -60,14 +64,23 @@ class Provider:
 PROVIDERS: dict[str, Provider] = {
     p.name: p
     for p in (
-        Provider("resend", "Resend", "resend"),
-        Provider("brevo", "Brevo", "brevo"),
-        Provider("mailgun", "Mailgun", "mailgun"),
-        Provider("postmark", "Postmark", "postmark", key_option="server_token"),
-        Provider("sendgrid", "SendGrid", "sendgrid"),
+        Provider("resend", "Resend", "resend", key_alias="RESEND_API_KEY"),
+        Provider("brevo", "Brevo", "brevo", key_alias="BREVO_API_KEY", url_alias="BREVO_API_URL"),
+        Provider("mailgun", "Mailgun", "mailgun", key_alias="MAILGUN_API_KEY", url_alias="MAILGUN_API_URL"),
+        Provider(
+            "postmark",
+            "Postmark",
+            "postmark",
+            key_option="server_token",
+            key_alias="POSTMARK_SERVER_TOKEN",
+            url_alias="POSTMARK_API_URL",
+        ),
+        Provider("sendgrid", "SendGrid", "sendgrid", key_alias="SENDGRID_API_KEY", url_alias="SENDGRID_API_URL"),
         Provider("amazon-ses", "Amazon SES", "amazon_ses"),
     )
 }
+KEY_ALIASES = tuple(Alias(p.key_alias, (("EMAIL_PROVIDER", p.name),)) for p in PROVIDERS.values() if p.key_alias)
+URL_ALIASES = tuple(p.url_alias for p in PROVIDERS.values() if p.url_alias)
 BY_BACKEND = {p.backend: p for p in PROVIDERS.values()} | {p.anymail_backend: p for p in PROVIDERS.values()}
 
 

@@ -14,12 +14,12 @@ code vanish.  What each platform says, and what it exposes to the process:
 
 So the project names the mount path (MEDIA_DISK_PATH), and system check W060/W061 looks at the
 kernel's mount table (/proc/self/mountinfo) to see whether MEDIA_ROOT really is on a mounted,
-non-volatile file system when one of those platforms is detected.
+non-volatile file system when the platform concern detects a platform whose disk is ephemeral
+(concerns/platform_facts.py: every platform there but Azure App Service, whose /home persists).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from modestwear_config.env import Env, variables_of
 
 from .assemble import built_env, lazy_settings
 from .compose import Rank
+from .platforms import ephemeral_platform, mount_of, on_volatile_disk  # noqa: F401  (mount_of: its old home)
 from .storage import FILE_SYSTEM, remote_media
 from .unit import CHECK_PREFIX, Check, Concern, Placed
 
@@ -48,8 +49,6 @@ VARIABLES = (
         "The app serves MEDIA_URL from MEDIA_ROOT (one instance with a disk, no CDN; see docs/media.md).",
         False,
     ),
-    V("FLY_APP_NAME", "str", "Set by Fly.io on every Machine; media then needs a volume (W060).", example="modestwear"),
-    V("DYNO", "str", "Set by Heroku on every dyno, whose file system is ephemeral (W060).", example="web.1"),
     V(
         "RAILWAY_VOLUME_MOUNT_PATH",
         "path",
@@ -58,10 +57,6 @@ VARIABLES = (
     ),
 )
 MEDIA_FILES = "modestwear_config.components.media_files.MediaFilesMiddleware"
-# Where an instance's own files do not outlive a deploy or restart: the variable each platform sets.
-EPHEMERAL_PLATFORMS = {"RENDER": "Render", "FLY_APP_NAME": "Fly.io", "DYNO": "Heroku"}
-VOLATILE_FILE_SYSTEMS = frozenset({"overlay", "aufs", "tmpfs", "ramfs"})  # a container's layer, memory
-MOUNTINFO = Path("/proc/self/mountinfo")
 
 
 def media_settings(env: Env) -> dict[str, Any]:
@@ -108,48 +103,23 @@ W061_HINT = "Attach the disk with exactly this mount path (or set MEDIA_DISK_PAT
 def check_ephemeral_media(**kwargs: Any) -> list[CheckMessage]:
     """Media is stored on a file system the platform rebuilds on every deploy."""
     env = built_env()
-    platform = next((label for name, label in EPHEMERAL_PLATFORMS.items() if env.is_set(name)), None)
+    platform = ephemeral_platform(env)  # the platform facts say whether its disk outlives a deploy
     storage = django_settings.STORAGES.get("default", {}).get("BACKEND", "")
     if platform is None or storage != FILE_SYSTEM:
         return []
-    mount, fs_type = mount_of(Path(django_settings.MEDIA_ROOT))
-    if mount != "/" and fs_type not in VOLATILE_FILE_SYSTEMS:
+    volatile, found = on_volatile_disk(Path(django_settings.MEDIA_ROOT))
+    if not volatile:
         return []
     if not env.is_set("MEDIA_DISK_PATH"):
-        return [Warning(W060_TEXT.format(platform=platform), hint=W060_HINT, id=CHECK_PREFIX + "W060")]
-    found = f"{fs_type} mounted at {mount}"
-    return [Warning(W061_TEXT.format(platform=platform, found=found), hint=W061_HINT, id=CHECK_PREFIX + "W061")]
-
-
-def mount_of(path: Path, mountinfo: Path = MOUNTINFO) -> tuple[str, str]:
-    """(mount point, file system type) of the mount holding `path` (or its nearest existing parent)."""
-    path = Path(os.path.realpath(path))
-    best = ("/", "")
-    try:
-        lines = mountinfo.read_text().splitlines()
-    except OSError:  # not Linux: the mount point alone, from the file system
-        while not os.path.ismount(path):
-            path = path.parent
-        return (str(path), "")
-    for line in lines:
-        fields, _, after = line.partition(" - ")
-        point = _unescape(fields.split()[4])
-        if (path == Path(point) or Path(point) in path.parents) and len(point) >= len(best[0]):
-            best = (point, after.split()[0])
-    return best
-
-
-def _unescape(point: str) -> str:
-    """mountinfo writes space, tab, newline and backslash in octal (\\040)."""
-    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
-        point = point.replace(code, char)
-    return point
+        return [Warning(W060_TEXT.format(platform=platform.label), hint=W060_HINT, id=CHECK_PREFIX + "W060")]
+    text = W061_TEXT.format(platform=platform.label, found=found)
+    return [Warning(text, hint=W061_HINT, id=CHECK_PREFIX + "W061")]
 
 
 CONCERN = Concern(
     name="media",
     doc="Uploaded media on a persistent disk (MEDIA_DISK_PATH), served by the app on request (MEDIA_SERVE); "
-    "system checks warn when media sits on a file system Render, Fly.io or Heroku rebuilds on every deploy.",
+    "system checks warn when media sits on a file system the platform rebuilds on every deploy (docs/platforms.md).",
     variables=VARIABLES,
     build=media_settings,
     checks=(Check(check_ephemeral_media, ("W060", "W061"), ("MEDIA_DISK_PATH",)),),

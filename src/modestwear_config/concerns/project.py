@@ -12,6 +12,10 @@ In settings.py, instead of ``from modestwear_config import *``::
 Each declared variable becomes a setting of the same name (typed, ``_FILE`` for secrets,
 ``.env``), its problems join the library's in one ImproperlyConfigured, secrets are scrubbed
 from logs, and ``manage.py config`` shows it and puts it in ``--env-example``.
+
+A variable that is unset and has no default (``default=None``) produces no setting at all: a
+package that reads ``getattr(settings, NAME, its_default)`` keeps its own default, where an empty
+value would change its behaviour (django-csp turns an empty directive into one that blocks everything).
 """
 
 from __future__ import annotations
@@ -22,5 +26,6 @@ from modestwear_config.env import Env, declared
 
 
 def project_settings(env: Env) -> dict[str, Any]:
-    """Every declared project variable as a setting of the same name."""
-    return {var.name: env(var.name) for var in declared()}
+    """Every declared project variable that has a value (set, or a default) as a setting of the same name."""
+    values = {var.name: env(var.name) for var in declared()}
+    return {name: value for name, value in values.items() if value is not None}

@@ -25,6 +25,7 @@ VARIABLES = (
         "Bucket for uploaded media: media goes to S3 (or AWS_S3_ENDPOINT_URL's store) when set.",
         default_doc="media on Cloudinary or the file system",
         example="modestwear-media",
+        aliases=("DJANGO_AWS_STORAGE_BUCKET_NAME",),  # cookiecutter-django's names, here and below
     ),
     V(
         "AWS_S3_ENDPOINT_URL",
@@ -34,7 +35,13 @@ VARIABLES = (
         default_doc="AWS S3",
         example="https://0123abcd.r2.cloudflarestorage.com",
     ),
-    V("AWS_S3_REGION_NAME", "str", "The bucket's region (R2: auto; B2: the endpoint's).", example="eu-central-1"),
+    V(
+        "AWS_S3_REGION_NAME",
+        "str",
+        "The bucket's region (R2: auto; B2: the endpoint's).",
+        example="eu-central-1",
+        aliases=("DJANGO_AWS_S3_REGION_NAME",),
+    ),
     V(
         "AWS_S3_ACCESS_KEY_ID",
         "str",
@@ -42,6 +49,7 @@ VARIABLES = (
         secret=True,
         default_doc="boto3's own chain (AWS_ACCESS_KEY_ID, an instance role)",
         example="AKIAIOSFODNN7EXAMPLE",
+        aliases=("DJANGO_AWS_ACCESS_KEY_ID",),
     ),
     V(
         "AWS_S3_SECRET_ACCESS_KEY",
@@ -50,6 +58,7 @@ VARIABLES = (
         secret=True,
         default_doc="boto3's own chain",
         example="<secret>",
+        aliases=("DJANGO_AWS_SECRET_ACCESS_KEY",),
     ),
     V(
         "AWS_S3_CUSTOM_DOMAIN",
@@ -57,6 +66,7 @@ VARIABLES = (
         "Host (and path) media URLs use, like a CDN or R2 public domain; such URLs are never signed.",
         default_doc="the bucket's endpoint",
         example="media.modestwear.com",
+        aliases=("DJANGO_AWS_S3_CUSTOM_DOMAIN",),
     ),
     V("AWS_QUERYSTRING_AUTH", "bool", "Signed, expiring media URLs (a private bucket); off for a public one.", True),
     V(

@@ -10,7 +10,9 @@ from django.core.checks.security.base import REFERRER_POLICY_VALUES
 
 from modestwear_config.env import Env, variables_of
 
-from .assemble import lazy_settings
+from .assemble import built_env, lazy_settings
+from .platform_facts import OTHER_HOSTS
+from .platforms import detection, proxy_source
 from .unit import CHECK_PREFIX, Check, Concern
 
 V = variables_of("security")
@@ -21,6 +23,7 @@ VARIABLES = (
         "bool",
         "Redirect plain HTTP to HTTPS (health paths exempt).",
         default_doc=_PROD,
+        aliases=("DJANGO_SECURE_SSL_REDIRECT",),
         example="true",
     ),
     V(
@@ -32,15 +35,36 @@ VARIABLES = (
         minimum=0,
         maximum=63_072_000,
     ),
-    V("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", "HSTS covers subdomains.", default_doc=_PROD, example="true"),
-    V("SECURE_HSTS_PRELOAD", "bool", "HSTS preload flag.", default_doc=_PROD, example="true"),
+    V(
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "bool",
+        "HSTS covers subdomains.",
+        default_doc=_PROD,
+        example="true",
+        aliases=("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS",),
+    ),
+    V(
+        "SECURE_HSTS_PRELOAD",
+        "bool",
+        "HSTS preload flag.",
+        default_doc=_PROD,
+        example="true",
+        aliases=("DJANGO_SECURE_HSTS_PRELOAD",),
+    ),
     V("SESSION_COOKIE_SECURE", "bool", "Session cookie only over HTTPS.", default_doc=_PROD, example="true"),
     V("CSRF_COOKIE_SECURE", "bool", "CSRF cookie only over HTTPS.", default_doc=_PROD, example="true"),
     V(
         "BEHIND_TLS_PROXY",
         "bool",
-        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (Render).",
+        "Trust X-Forwarded-Proto from the platform's TLS-terminating proxy (every platform of docs/platforms.md).",
         True,
+    ),
+    V(
+        "LOCAL_HTTP",
+        "bool",
+        "Production mode (DEBUG off) over plain HTTP on this machine: no HTTPS redirect, no HSTS, cookies "
+        "not Secure. Refused when a hosting platform is detected; the doctor and W072 say it is on.",
+        False,
     ),
     V("SECURE_REFERRER_POLICY", "str", "Referrer-Policy header.", "same-origin"),
     V(
@@ -74,18 +98,21 @@ DEBUG = ("DEBUG",)  # what the production defaults derive from (shown by the doc
 
 
 def security_settings(env: Env) -> dict[str, Any]:
-    production = not env("DEBUG")
-    behind_proxy: bool = env("BEHIND_TLS_PROXY")
-    session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=DEBUG)
-    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=DEBUG)
+    local = local_http(env)
+    production = not env("DEBUG") and not local  # HTTPS-only defaults
+    from_ = (*DEBUG, "LOCAL_HTTP") if local else DEBUG
+    platform = proxy_source(env)  # on a detected platform the default is shown as derived from its variable
+    behind_proxy: bool = env("BEHIND_TLS_PROXY", True, from_=platform) if platform else env("BEHIND_TLS_PROXY")
+    session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=from_)
+    csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=from_)
     return {
-        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=DEBUG),
+        "SECURE_SSL_REDIRECT": env("SECURE_SSL_REDIRECT", production, from_=from_),
         "SECURE_REDIRECT_EXEMPT": HEALTH_PATHS_EXEMPT,
-        # TLS ends at Render's proxy: without this, SECURE_SSL_REDIRECT loops forever.
+        # TLS ends at the platform's proxy: without this, SECURE_SSL_REDIRECT loops forever.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None,
-        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=DEBUG),
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=DEBUG),
-        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production, from_=DEBUG),
+        "SECURE_HSTS_SECONDS": env("SECURE_HSTS_SECONDS", ONE_YEAR if production else 0, from_=from_),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env("SECURE_HSTS_INCLUDE_SUBDOMAINS", production, from_=from_),
+        "SECURE_HSTS_PRELOAD": env("SECURE_HSTS_PRELOAD", production, from_=from_),
         "SESSION_COOKIE_SECURE": session_secure,
         "CSRF_COOKIE_SECURE": csrf_secure,
         # Lax (Django's default) by default; "None" is for a frontend on another site sending
@@ -100,6 +127,29 @@ def security_settings(env: Env) -> dict[str, Any]:
         # SECURE_BROWSER_XSS_FILTER is deliberately absent: Django 4.0 removed it
         # (browsers dropped X-XSS-Protection), so setting it would do nothing.
     }
+
+
+def local_http(env: Env) -> bool:
+    """LOCAL_HTTP is on with DEBUG off and no hosting platform detected: production over plain HTTP.
+
+    On a platform it is an error, so a line copied from a laptop's .env never reaches a deploy.
+    """
+    if not env("LOCAL_HTTP"):
+        return False
+    platform = hosting_platform(env)
+    if platform:
+        env.error("LOCAL_HTTP", f"is on, but this runs on {platform}: plain HTTP is for a laptop only; unset it")
+        return False
+    return not env("DEBUG")  # with DEBUG on every default is plain-HTTP already
+
+
+def hosting_platform(env: Env) -> str | None:
+    """ "Render (RENDER is set)" when a platform the library knows, or another host's marker, is detected."""
+    detected = detection(env)
+    if detected is not None:
+        return f"{detected[0].label} ({detected[1]} is set)"
+    marker = next((name for name in sorted(env.names()) if name in OTHER_HOSTS), None)
+    return f"{OTHER_HOSTS[marker]} ({marker} is set)" if marker else None
 
 
 def _referrer_policy(env: Env) -> str:
@@ -133,6 +183,21 @@ W008 = Warning(
 )
 
 
+W072 = Warning(
+    "LOCAL_HTTP is on: production mode over plain HTTP (no HTTPS redirect, no HSTS, cookies not Secure). "
+    "For this machine only.",
+    hint="Unset LOCAL_HTTP before anything else than a local try-out (it is refused on a hosting platform).",
+    obj="LOCAL_HTTP",
+    id=CHECK_PREFIX + "W072",
+)
+
+
+def check_local_http(**kwargs: Any) -> list[CheckMessage]:
+    """LOCAL_HTTP is on: production over plain HTTP."""
+    env = built_env()
+    return [W072] if env("LOCAL_HTTP") and not django_settings.DEBUG else []
+
+
 def check_proxy_header(**kwargs: Any) -> list[CheckMessage]:
     """HTTPS redirects are on without the proxy's header."""
     return [W006] if django_settings.SECURE_SSL_REDIRECT and not django_settings.SECURE_PROXY_SSL_HEADER else []
@@ -151,6 +216,7 @@ CONCERN = Concern(
     checks=(
         Check(check_removed_xss_filter, ("W008",)),  # a setting no variable drives: the project's own
         Check(check_proxy_header, ("W006",), ("BEHIND_TLS_PROXY",), deploy=True),
+        Check(check_local_http, ("W072",), ("LOCAL_HTTP",)),
     ),
     shadows={"SECURE_PROXY_SSL_HEADER": "BEHIND_TLS_PROXY"},
     django_checks={

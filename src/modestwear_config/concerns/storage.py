@@ -190,7 +190,10 @@ CONCERN = Concern(
     # WhiteNoise, made async capable: one sync-only middleware makes Django adapt the chain under ASGI.
     middleware=(
         Placed(
-            "modestwear_config.components.whitenoise_middleware.WhiteNoiseMiddleware", Rank.STATIC_FILES, _whitenoise
+            "modestwear_config.components.whitenoise_middleware.WhiteNoiseMiddleware",
+            Rank.STATIC_FILES,
+            _whitenoise,
+            replaces=("whitenoise.middleware.WhiteNoiseMiddleware",),
         ),
     ),
 )

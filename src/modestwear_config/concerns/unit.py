@@ -139,6 +139,8 @@ class Placed:
     path: str
     rank: int
     when: Callable[[Env], bool] = always
+    # Paths a project may already list that this entry stands in for (merge_middleware drops them).
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,23 @@ from .unit import Concern, Extra, no_settings
 
 V = variables_of("gunicorn")
 VARIABLES = (
-    V("PORT", "int", "Port gunicorn binds on 0.0.0.0 (Render sets it).", 8000, minimum=1, maximum=65535),
+    V("PORT", "int", "Port gunicorn binds on 0.0.0.0 (the platform sets it).", 8000, minimum=1, maximum=65535),
     V(
         "WEB_CONCURRENCY",
         "int",
         "gunicorn worker processes.",
-        default_doc="2 x CPUs + 1, CPUs from the cgroup quota and affinity",
+        default_doc="2 x CPUs + 1 (cgroup quota and affinity), at most what fits the cgroup memory limit",
         example="3",
         minimum=1,
         maximum=256,
+    ),
+    V(
+        "GUNICORN_WORKER_MEMORY_MB",
+        "int",
+        "Resident memory of one worker, for the default worker count and the memory check (W083).",
+        170,  # measured: the example's worker with the library's settings, 2 workers x 4 threads (PITFALLS)
+        minimum=16,
+        maximum=65536,
     ),
     V("GUNICORN_THREADS", "int", "Threads per worker (gthread when > 1).", 4, minimum=1, maximum=256),
     V(
@@ -55,10 +63,21 @@ VARIABLES = (
     V(
         "SERVER_INTERFACE",
         "str",
-        "wsgi: gunicorn's sync/gthread workers serve core.wsgi; asgi: uvicorn workers under gunicorn serve "
-        "core.asgi (needs the asgi extra).",
+        "wsgi: gunicorn's sync/gthread workers serve the project's wsgi module; asgi: uvicorn workers under "
+        "gunicorn serve its asgi module (needs the asgi extra).",
         "wsgi",
         choices=("wsgi", "asgi"),
+    ),
+    *(
+        V(
+            f"{interface.upper()}_APPLICATION",
+            "str",
+            f"The {interface.upper()} application gunicorn serves (deploy.sh, the gunicorn config), as Django's "
+            f"setting spells it.",
+            default_doc=f"<package>.{interface}.application, the package found beside DJANGO_SETTINGS_MODULE",
+            example=f"mysite.{interface}.application",
+        )
+        for interface in ("wsgi", "asgi")
     ),
     V(
         "FORWARDED_ALLOW_IPS",

@@ -42,8 +42,10 @@ def variables_table() -> str:
             if var.choices:
                 kind += ": " + " / ".join(var.choices)
             example = f"`{_cell(var.example)}`" if var.example else ""
+            # Other projects' names for it, read as it (an alias set with the name, differently, is an error).
+            also = " Also read as " + ", ".join(f"`{a}`" for a in var.alias_names) + "." if var.aliases else ""
             parts.append(
-                f"| `{var.name}` | {kind} | {_cell(var.shown_default)} | {example} | {_cell(var.description)} |"
+                f"| `{var.name}` | {kind} | {_cell(var.shown_default)} | {example} | {_cell(var.description)}{also} |"
             )
         parts.append("")
     parts.append(
@@ -109,7 +111,7 @@ def extra_names() -> list[str]:
 def _example_line(var: Variable) -> str:
     """`# NAME=value`: the example, else the default as the variable is spelled, so that uncommenting the
     line sets what it says (never shown_default's words: "empty" would become a real value)."""
-    return f"# {var.name}={var.example or _spelled(var.default)}"
+    return f"# {var.name}={var.example or ('' if var.secret else _spelled(var.default))}"
 
 
 def _spelled(default: object) -> str:

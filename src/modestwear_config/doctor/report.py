@@ -13,11 +13,9 @@ Exit codes: 2 could not run; 1 a problem at or above ``--fail-level`` (ERROR by 
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from django.core.checks import CheckMessage
 from django.core.checks import messages as levels
@@ -26,11 +24,9 @@ from modestwear_config.about import version
 from modestwear_config.concerns import CONCERNS, check_ledger, django_check_variables
 from modestwear_config.concerns.environment import environment_messages
 from modestwear_config.concerns.project import project_settings
-from modestwear_config.env import BY_NAME, REGISTRY, Env, Variable
+from modestwear_config.env import ALIASES, BY_NAME, REGISTRY, Env, Variable
 from modestwear_config.scrub.scrubber import Scrubber, shown_secret
 from modestwear_config.scrub.url_passwords import redact
-
-from .docs import env_example
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_COULD_NOT_RUN = 0, 1, 2
 LEVELS = {
@@ -42,7 +38,7 @@ LEVELS = {
 }
 LEVEL_NAMES = {number: name.lower() for name, number in LEVELS.items()}
 READER = "environment"  # the id of the reader's problems: they stop the application, so errors
-__all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "env_example", "main", "render"]
+__all__ = ["EXIT_CLEAN", "EXIT_COULD_NOT_RUN", "EXIT_PROBLEMS", "Report", "diagnose", "render"]
 
 
 class Writer(Protocol):
@@ -67,6 +63,7 @@ class Entry:
     source: str  # environment, file, dotenv, default or derived
     origin: str = ""  # the .env path, the NAME_FILE variable, or the variables it was derived from
     problems: list[Problem] = field(default_factory=list)
+    alias: str = ""  # the other name it was read under (DJANGO_SECRET_KEY), to rename
 
 
 @dataclass
@@ -137,8 +134,8 @@ def _entry(env: Env, var: Variable) -> Entry:
         derived, from_ = env.derived[var.name]
         value = masked_value(Env({var.name: _as_text(derived)}), var) if derived is not None else "unset"
         source = "derived" if source == "default" else source
-        origin = ", ".join(from_)
-    return Entry(var.name, var.concern, value, source, origin, problems)
+        origin = ": ".join(filter(None, (", ".join(from_), env.notes.get(var.name, ""))))  # and why
+    return Entry(var.name, var.concern, value, source, origin, problems, env.aliased.get(var.name, ""))
 
 
 def _as_text(value: Any) -> str:
@@ -163,8 +160,10 @@ def _variable_of(message: CheckMessage) -> str:
 def masked_value(env: Env, var: Variable) -> str:
     env(var.name)  # validates it (the builders may not read every variable)
     raw = env.raw(var.name)
+    if raw is None and var.secret:  # a declared default is in force: "set", never shown
+        return "set" if var.default not in (None, "", (), []) else "unset"
     if raw is None:
-        return "unset" if var.secret else var.shown_default or '""'
+        return var.shown_default or '""'
     if var.name in env.problems:
         # A secret pasted into the wrong variable is exactly what makes a value invalid.
         return "<invalid, not shown>"
@@ -182,6 +181,8 @@ def _shown_settings(env: Env, produced: dict[str, Any]) -> dict[str, str]:
 # -- rendering ----------------------------------------------------------------------
 def render_text(report: Report, out: Writer, show_settings: bool = False) -> None:
     mode = "DEBUG on" if report.debug else "production (DEBUG off)"
+    if not report.debug and _local_http(report):
+        mode = "production over PLAIN HTTP (LOCAL_HTTP=true: for this machine only, never deploy it)"
     out.write(f"modestwear_config {version()}: effective configuration, {mode}\n")
     out.write(f".env file read: {report.dotenv or 'none'}\n")
     width = max((len(e.name) for e in report.entries), default=10) + 2
@@ -212,7 +213,24 @@ def render_text(report: Report, out: Writer, show_settings: bool = False) -> Non
     out.write(_summary(report))
 
 
+def _local_http(report: Report) -> bool:
+    """LOCAL_HTTP is on and accepted (the reader refuses it on a hosting platform)."""
+    return any(
+        e.name == "LOCAL_HTTP" and e.value == "true" and all(p.id != READER for p in e.problems) for e in report.entries
+    )
+
+
 def _source_text(entry: Entry) -> str:
+    if not entry.alias:
+        return _plain_source_text(entry)
+    # The value is right; only its name is another project's: say so, and how to stop needing the alias.
+    meant = ALIASES.get(entry.alias, entry.name)
+    if meant == entry.name:
+        return f"{_plain_source_text(entry)}: from {entry.alias} (alias of {meant}); rename it to {meant}"
+    return f"{_plain_source_text(entry)}: implied by {entry.alias} (alias of {meant}); set {entry.name} and rename it"
+
+
+def _plain_source_text(entry: Entry) -> str:
     if entry.source == "derived":
         return f"derived from {entry.origin}" if entry.origin else "derived"
     if entry.source == "dotenv":
@@ -242,38 +260,3 @@ def render(report: Report, as_json: bool, out: Writer, fail_level: str = "ERROR"
     else:
         render_text(report, out, show_settings)
     return report.exit_code(fail_level)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    concerns = REGISTRY.concerns()  # the project's too
-    parser.add_argument("--concern", choices=concerns, help="only this concern's variables")
-    parser.add_argument(
-        "--settings-values",
-        action="store_true",
-        dest="show_settings",
-        help="also print the value of every setting produced (masked)",
-    )
-    parser.add_argument(
-        "--fail-level",
-        default="ERROR",
-        choices=list(LEVELS),
-        help="exit 1 when a problem at or above this level is found (default ERROR, as check)",
-    )
-    parser.add_argument("--env-example", action="store_true", help="print the .env.example the registry produces")
-
-
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    """Standalone entry point: no Django settings needed, so it works when they cannot be imported."""
-    parser = argparse.ArgumentParser(prog="python -m modestwear_config.doctor", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.env_example:
-        out.write(env_example())
-        return EXIT_CLEAN
-    try:
-        report = diagnose(Env.from_os(), args.concern)
-    except Exception as exc:  # noqa: BLE001 - exit code 2 is the contract; the type only, never the text
-        sys.stderr.write(f"could not run: {type(exc).__name__}\n")
-        return EXIT_COULD_NOT_RUN
-    return render(report, args.json, out, args.fail_level, args.show_settings)

@@ -16,5 +16,23 @@ class ImproperlyConfigured(DjangoImproperlyConfigured):
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         self.problems: dict[str, str] = dict(sorted(problems.items()))
-        lines = [f"  {name}: {message}" for name, message in self.problems.items()]
-        super().__init__("Invalid environment configuration:\n" + "\n".join(lines))
+        super().__init__("Invalid environment configuration:\n" + problem_lines(self.problems) + "\n" + DOCTOR_HINT)
+
+
+DOCTOR_HINT = (
+    "Every variable, its source and these problems: python -m modestwear_config.doctor "
+    "(or manage.py config, which answers despite them)."
+)
+
+
+def problem_lines(problems: Mapping[str, str]) -> str:
+    return "\n".join(f"  {name}: {message}" for name, message in sorted(problems.items()))
+
+
+def announcement(problems: Mapping[str, str]) -> str:
+    """What the settings import writes to stderr before raising: the problems first, not after the
+    traceback of every import between the settings module and the reader."""
+    return (
+        f"modestwear_config: the settings cannot load, {len(problems)} variable(s) are invalid:\n"
+        f"{problem_lines(problems)}\n{DOCTOR_HINT}\n"
+    )

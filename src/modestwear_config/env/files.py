@@ -8,6 +8,7 @@ import re
 import stat
 import sys
 from collections.abc import Mapping
+from importlib.machinery import PathFinder
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ class Env(Protocol):
 
     environ: Mapping[str, str]
     warnings: dict[str, str]
+    notes: dict[str, str]
     dotenv_path: Path | None
 
     def __call__(self, name: str) -> Any: ...
@@ -56,25 +58,68 @@ def read_bounded(path: str, limit: int = SECRET_FILE_MAX_BYTES) -> bytes:
 
 # -- project location and .env ---------------------------------------------------
 def base_dir(env: Env) -> Path:
-    """BASE_DIR, else the directory above the settings package (startproject's layout), else cwd."""
+    """BASE_DIR, else the directory holding the settings' top package (where manage.py lives), else cwd.
+
+    mysite/settings.py, mysite/settings/production.py and cookiecutter's config/settings/production.py
+    all give the directory holding mysite/ or config/: the one manage.py is in, whatever the depth.
+    The choice and its reason are recorded for the doctor.
+    """
     configured = env("BASE_DIR")
     if configured is not None:
         return Path(configured).resolve()
     module = env.environ.get("DJANGO_SETTINGS_MODULE")
     settings_file = _module_file(module) if module else None
-    return settings_file.parent.parent if settings_file else Path.cwd()
+    if not module or settings_file is None:
+        why = "DJANGO_SETTINGS_MODULE names no module found" if module else "DJANGO_SETTINGS_MODULE is not set"
+        env.derive("BASE_DIR", Path.cwd())
+        env.notes["BASE_DIR"] = f"the working directory ({why})"
+        return Path.cwd()
+    if settings_file.name == "__init__.py":  # a settings package imported by its own name
+        settings_file = settings_file.parent
+    top = module.partition(".")[0]
+    root = settings_file.parents[module.count(".")]
+    env.derive("BASE_DIR", root, ("DJANGO_SETTINGS_MODULE",))
+    env.notes["BASE_DIR"] = (
+        f"the directory holding manage.py and {top}/, the top package of {module}"
+        if (root / "manage.py").is_file()
+        else f"the directory holding {top}/, the top package of {module} (no manage.py there: set BASE_DIR)"
+    )
+    return root
 
 
 def _module_file(dotted: str) -> Path | None:
     module = sys.modules.get(dotted)
     origin = getattr(module, "__file__", None)
     if origin is None:
-        try:
+        found = module_path(dotted)
+        if found is not None:
+            return found.resolve()
+        try:  # a loader other than the file system's (a zip): find_spec, which imports the parents
             spec = find_spec(dotted)
         except (ImportError, ValueError):
             return None
         origin = spec.origin if spec else None
     return Path(origin).resolve() if origin else None
+
+
+def module_path(dotted: str) -> Path | None:
+    """The file of a module on sys.path (a package's __init__.py), found without running any of the project's
+    code: find_spec would import its packages (mysite/__init__.py often loads Celery), in gunicorn's master too."""
+    top, *rest = dotted.split(".")
+    try:
+        spec = PathFinder.find_spec(top)
+    except (ImportError, ValueError):  # an empty or odd name
+        return None
+    if spec is None:
+        return None
+    if not rest:
+        return Path(spec.origin) if spec.origin else None
+    for location in spec.submodule_search_locations or ():
+        parent = Path(location, *rest[:-1])
+        for candidate in (parent / f"{rest[-1]}.py", parent / rest[-1] / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def dotenv_candidates(env: Env) -> list[Path]:

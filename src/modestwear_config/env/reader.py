@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 from modestwear_config.scrub.url_passwords import passwords
 
+from .defaults import spelled
 from .errors import ImproperlyConfigured
 from .files import SecretFileError, load_dotenv, read_bounded
 from .parsers import FALSE, PARSERS, TRUE, check_text, check_url, list_items
-from .variables import BY_NAME, Variable
+from .variables import BY_NAME, IMPLIED, REGISTRY, Variable
 
 __all__ = ["FALSE", "TRUE", "Env", "Source", "check_url"]
-Source = Literal["environment", "file", "dotenv", "default"]
+Source = Literal["environment", "file", "dotenv", "project default", "default"]
 _NOT_READ = object()
 
 
@@ -41,6 +42,10 @@ class Env:
         # Values in force that the builders computed rather than read: name -> (value, from which variables).
         self.derived: dict[str, tuple[Any, tuple[str, ...]]] = {}
         self.dotenv_path: Path | None = None
+        # Variables read under another name: name -> the alias set (or the alias that implied it).
+        self.aliased: dict[str, str] = {}
+        # Why a derived value is what it is (BASE_DIR: which directory, and why that one), for the doctor.
+        self.notes: dict[str, str] = {}
 
     def __repr__(self) -> str:  # never the values
         return f"<Env: {len(self.sources)} read, {len(self.problems)} problem(s)>"
@@ -79,27 +84,62 @@ class Env:
             check_text(raw)
             return PARSERS[var.kind](raw, var)
         except ValueError as exc:
-            self.error(name, str(exc))
+            alias = self.aliased.get(name)
+            self.error(name, f"(set as {alias}) {exc}" if alias else str(exc))
             return fallback
 
     def raw(self, name: str, var: Variable | None = None) -> str | None:
         """The string value of a declared variable and where it came from; None when unset.
 
         The real environment is one layer and the .env file another: the first
-        layer that sets NAME (or, for a secret, NAME_FILE) wins, so a .env file
-        never overrides, nor conflicts with, what the real environment sets.
+        layer that sets NAME (or, for a secret, NAME_FILE), one of its aliases, or an
+        alias that implies it wins, so a .env file never overrides, nor conflicts
+        with, what the real environment sets.  Below both, the project's own default
+        (env/defaults.py), read as if the environment had set it.
         """
         var = var or BY_NAME[name]
         for source, mapping in (("environment", self.environ), ("dotenv", self._dotenv)):
+            given = [n for n in (name, *var.alias_names) if n in mapping]
             file_path = mapping.get(f"{name}_FILE") if var.secret else None
             if file_path is not None:
                 self.sources[name] = "file"
-                return self._read_secret_file(var, file_path, both=name in mapping)
-            if name in mapping:
+                return self._read_secret_file(var, file_path, both=given[0] if given else None)
+            if given:
                 self.sources[name] = source  # type: ignore[assignment]
-                return mapping[name]
-        self.sources[name] = "default"
-        return None
+                return self._given(var, given, mapping)
+            implied = [(alias, value) for alias, value in IMPLIED.get(name, ()) if alias in mapping]
+            if implied:
+                self.sources[name] = source  # type: ignore[assignment]
+                self.aliased[name] = implied[0][0]
+                if len({value for _, value in implied}) > 1:
+                    self.error(name, f"{implied[0][0]} and {implied[1][0]} are both set: they name different ones")
+                return implied[0][1]
+        project_default = REGISTRY.project_defaults.get(name)
+        self.sources[name] = "default" if project_default is None else "project default"
+        return project_default
+
+    def _given(self, var: Variable, given: list[str], mapping: Mapping[str, str]) -> str:
+        """The value under the first of `given` (the name, then its aliases); two that differ are an error
+        naming both, never a value: which one the project meant would be a guess."""
+        winning = [a.name for a in var.alias_entries if a.wins and a.name in given]
+        used = winning[0] if winning else given[0]
+        if winning:  # the platform's own pair: the preferred one is used, the other is no conflict
+            given = [used, *(n for n in given if n != used and n != var.name)]
+        if used == var.name:
+            self.aliased.pop(var.name, None)
+        else:
+            self.aliased[var.name] = used
+        differing = [n for n in given[1:] if mapping[n] != mapping[used]]
+        if differing:
+            self.error(
+                var.name,
+                f"{used} and {differing[0]} are both set, to different values: keep one"
+                f" ({differing[0] if used == var.name else used} is an alias of {var.name})",
+            )
+        for alias, value in IMPLIED.get(var.name, ()):
+            if alias in mapping and mapping[used].strip().lower() != value:
+                self.error(var.name, f"{used} and {alias} are both set, and {alias} is for {value}: keep one")
+        return mapping[used]
 
     def is_set(self, name: str) -> bool:
         return self.raw(name) is not None
@@ -112,12 +152,12 @@ class Env:
         """Every name set in the environment or the .env file (never their values)."""
         return set(self.environ) | set(self._dotenv)
 
-    def _read_secret_file(self, var: Variable, path: str, both: bool) -> str | None:
+    def _read_secret_file(self, var: Variable, path: str, both: str | None) -> str | None:
         # Problems are recorded under the variable itself, so a later "You have
         # not set it" about the same variable does not add a misleading line.
         file_name = f"{var.name}_FILE"
-        if both:
-            self.error(var.name, f"set either {var.name} or {file_name}, not both")
+        if both:  # the name itself or an alias
+            self.error(var.name, f"set either {both} or {file_name}, not both")
             return None
         try:
             content = read_bounded(path).decode("utf-8")
@@ -150,14 +190,21 @@ class Env:
         for var in BY_NAME.values():
             if not var.secret:
                 continue
-            raw = self.raw(var.name)
-            if not raw:
-                continue
-            yield raw
-            yield raw.strip()
-            if var.kind in ("url", "list"):
-                yield from passwords(raw)
-            yield from held_forms(var, raw)
+            for raw in self._secret_raws(var):
+                yield raw
+                yield raw.strip()
+                if var.kind in ("url", "list"):
+                    yield from passwords(raw)
+                yield from held_forms(var, raw)
+
+    def _secret_raws(self, var: Variable) -> list[str]:
+        """The value in force (a *_FILE's content too, a declared secret's default too), and every value
+        set under the name or an alias in either layer: a value that lost to another is still a secret."""
+        raws = [self.raw(var.name)]
+        if raws[0] is None and var.default is not None:
+            raws[0] = spelled(var.default)  # a declared secret's default is the value in force: masked too
+        raws += [m[n] for m in (self.environ, self._dotenv) for n in (var.name, *var.alias_names) if n in m]
+        return [raw for raw in dict.fromkeys(raws) if raw]
 
 
 # An http(s) URL's path or query shorter than this is a route ("/v1"), not where its secret hides.

@@ -2,19 +2,26 @@
 
 Only names are compared, never values.  A name is suspect when it is one edit (two for long
 names) away from a declared name, differs only in case, or is a declared name with a common
-prefix (DJANGO_DEBUG).  The usual environment of shells, CI and platforms is left alone.
+prefix (DJANGO_TIME_ZONE); an alias (DJANGO_DEBUG is DEBUG's) is read, so never one.  The usual environment of shells, CI and platforms is left alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .variables import BY_NAME
+from .variables import ALIASES, BY_NAME
 
 PREFIXES = ("DJANGO_", "MODESTWEAR_", "APP_")
 # Set by shells, Python, CI and platforms: never a typo of ours, whatever they look like.
 IGNORED_PREFIXES = (
+    # The platforms' own (concerns/platform_facts.py): each sets many more than the library reads.
     "RENDER_",
+    "FLY_",
+    "RAILWAY_",
+    "HEROKU_",
+    "K_",
+    "WEBSITE",
+    "KOYEB_",
     "PYTHON",
     "PIP_",
     "VIRTUAL_ENV",
@@ -86,20 +93,22 @@ def suggestions(names: Iterable[str]) -> dict[str, str]:
 
 
 def _declared(name: str) -> bool:
+    """A declared name, a secret's NAME_FILE, or an alias (DJANGO_DEBUG is read as DEBUG: no typo)."""
     var = BY_NAME.get(name.removesuffix("_FILE"))
-    return name in BY_NAME or (var is not None and var.secret)
+    return name in BY_NAME or name in ALIASES or (var is not None and var.secret)
 
 
 def closest(name: str) -> str | None:
+    """The declared name `name` probably meant (an alias's misspelling leads to the name it stands for)."""
     upper = name.upper()
     for candidate in (upper, *(upper.removeprefix(p) for p in PREFIXES if upper.startswith(p))):
-        if candidate in BY_NAME:
-            return candidate
+        if candidate in BY_NAME or candidate in ALIASES:
+            return ALIASES.get(candidate, candidate)
     if len(upper) < MIN_FUZZY_LENGTH:
         return None
     limit = 1 if len(upper) < 10 else 2
-    best = min(BY_NAME, key=lambda declared: distance(upper, declared))
-    return best if distance(upper, best) <= limit else None
+    best = min((*BY_NAME, *ALIASES), key=lambda declared: distance(upper, declared))
+    return ALIASES.get(best, best) if distance(upper, best) <= limit else None
 
 
 def distance(a: str, b: str) -> int:

@@ -17,6 +17,21 @@ Kind = Literal["str", "bool", "int", "float", "list", "url", "path"]
 
 
 @dataclass(frozen=True)
+class Alias:
+    """Another name a project may already use for a variable (DJANGO_SECRET_KEY for SECRET_KEY).
+
+    The reader reads it as the variable itself; ``implies`` are values it also gives other variables
+    left unset (MAILGUN_API_KEY is EMAIL_API_KEY and means EMAIL_PROVIDER=mailgun).
+    """
+
+    name: str
+    implies: tuple[tuple[str, str], ...] = ()
+    # Set together with the variable's own name, this one is used and the other is no error: a platform
+    # that sets both itself (Heroku's REDIS_URL and REDIS_TLS_URL) leaves the user nothing to unset.
+    wins: bool = False
+
+
+@dataclass(frozen=True)
 class Variable:
     name: str
     kind: Kind
@@ -33,6 +48,16 @@ class Variable:
     # A list's rule for each item, as its consumer reads it at request time (env/items.py): what is
     # wrong with one item, never quoting it, or None.
     item_problem: Callable[[str], str | None] | None = None
+    # Names other projects and templates use for it (cookiecutter-django's, Heroku's): read as this one.
+    aliases: tuple[Alias | str, ...] = ()
+
+    @property
+    def alias_entries(self) -> tuple[Alias, ...]:
+        return tuple(alias if isinstance(alias, Alias) else Alias(alias) for alias in self.aliases)
+
+    @property
+    def alias_names(self) -> tuple[str, ...]:
+        return tuple(alias.name for alias in self.alias_entries)
 
     @property
     def shown_default(self) -> str:
@@ -40,6 +65,8 @@ class Variable:
             return self.default_doc
         if self.default is None:
             return "unset"
+        if self.secret and self.default not in ("", (), []):
+            return "set in code, not shown"  # a secret's default is masked as its value would be
         if isinstance(self.default, bool):
             return "true" if self.default else "false"
         if self.default == "":
@@ -65,13 +92,32 @@ class Registry:
         self.by_name: dict[str, Variable] = {}
         self.builtin: frozenset[str] = frozenset()
         self.sealed = False
+        # The project's own defaults (env/defaults.py), as the variable would spell them: name -> text.
+        self.project_defaults: dict[str, str] = {}
+        self.aliases: dict[str, str] = {}  # alias -> the variable it names
+        # variable -> (alias, value): an alias set alone gives this variable that value (Alias.implies).
+        self.implied: dict[str, list[tuple[str, str]]] = {}
 
     def add_builtin(self, variables: Iterable[Variable]) -> None:
         for var in variables:
             if var.name in self.by_name:
                 raise ValueError(f"{var.name} is declared by two concerns")
             self.by_name[var.name] = var
+        for var in self.by_name.values():
+            self._add_aliases(var)
         self.builtin = frozenset(self.by_name)
+
+    def _add_aliases(self, var: Variable) -> None:
+        for alias in var.alias_entries:
+            if not (alias.name.isidentifier() and alias.name.isupper()):
+                raise ValueError(f"{alias.name!r}: an alias is an UPPER_CASE identifier")
+            owner = self.aliases.get(alias.name)
+            if alias.name in self.by_name or (owner is not None and owner != var.name):
+                raise ValueError(f"{alias.name} cannot be an alias of {var.name}: it names {owner or 'a variable'}")
+            self.aliases[alias.name] = var.name
+            for target, value in alias.implies:
+                if (alias.name, value) not in self.implied.get(target, []):
+                    self.implied.setdefault(target, []).append((alias.name, value))
 
     def declare(self, *variables: Variable) -> None:
         """Add a project's own variables, read with the same guarantees as the built-ins.
@@ -89,11 +135,14 @@ class Registry:
             if known is not None:
                 owner = "the library" if var.name in self.builtin else "an earlier declare()"
                 raise ValueError(f"{var.name} is already declared by {owner} with another definition")
+            if var.name in self.aliases:
+                raise ValueError(f"{var.name} is already an alias of {self.aliases[var.name]}")
             if self.sealed:
                 raise ValueError(
                     f"{var.name} is declared after the settings were built: declare it before "
                     "`from modestwear_config import *` (or pass it to configure())"
                 )
+            self._add_aliases(var)
             self.by_name[var.name] = var
 
     def declared(self) -> list[Variable]:
@@ -110,5 +159,7 @@ class Registry:
 
 REGISTRY = Registry()
 BY_NAME = REGISTRY.by_name  # the same dict: every reader looks names up here
+ALIASES = REGISTRY.aliases  # the same dict: alias -> the variable it names
+IMPLIED = REGISTRY.implied
 declare = REGISTRY.declare
 declared = REGISTRY.declared

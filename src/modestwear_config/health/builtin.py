@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 
+from modestwear_config.compat import kombu_redis_control_topic
 from modestwear_config.concerns.database import POSTGRES_ENGINES
 
 from . import redis_probe
@@ -124,26 +125,36 @@ def celery_checks() -> dict[str, Probe]:
 
 
 class NoWorkerAnswered(Exception):
-    """The broker answers, but no Celery worker replied to a ping: queued tasks would wait forever."""
+    """The broker answers, but no Celery worker listens (or replied to a ping): queued tasks would wait forever."""
 
 
 PING_SHARE = 0.5  # of the time left after the broker answered
 
 
 def probe_celery(timeout: float) -> object:
-    """The broker is reachable AND a worker answers a ping, both within `timeout`."""
+    """The broker is reachable AND a worker listens for remote control, both within `timeout`.
+
+    On Redis: one PUBLISH of an empty message to the worker's remote-control channel, whose reply is
+    the number of workers listening; redis-py only, as the cache check already loads it.  Celery's
+    control client (tens of MB in every web worker, measured: benchmarks/web_memory.py) only for
+    other brokers.
+    """
     url = str(getattr(settings, "CELERY_BROKER_URL", "") or "").split(";")[0].strip()
     if not url or url.startswith("memory://") or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         return SKIPPED  # tasks run eagerly in the web process: no worker to ask
     deadline = time.monotonic() + timeout
     ssl = getattr(settings, "CELERY_BROKER_USE_SSL", None)
     if url.lower().startswith(("redis://", "rediss://")):
-        redis_probe.ping(url, redis_probe.copy_options(ssl or {}), timeout)
-    else:
-        from kombu import Connection  # type: ignore[attr-defined]
+        client = redis_probe.client(url, redis_probe.copy_options(ssl or {}), timeout)
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+        exchange = getattr(settings, "CELERY_CONTROL_EXCHANGE", "celery")
+        if not client.publish(kombu_redis_control_topic(url, options, exchange), b""):
+            raise NoWorkerAnswered()
+        return None
+    from kombu import Connection  # type: ignore[attr-defined]
 
-        with Connection(url, connect_timeout=timeout, ssl=ssl or False) as connection:  # type: ignore[no-untyped-call]
-            connection.ensure_connection(max_retries=0, timeout=timeout)
+    with Connection(url, connect_timeout=timeout, ssl=ssl or False) as connection:  # type: ignore[no-untyped-call]
+        connection.ensure_connection(max_retries=0, timeout=timeout)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TimeoutError()

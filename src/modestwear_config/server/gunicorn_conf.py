@@ -7,6 +7,7 @@ the doctor reads too). A bad variable exits 2 before binding, naming it.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from modestwear_config.compat import gunicorn_settings_in_force
 from modestwear_config.env import Env
 
+from .application import ApplicationNotFound, application
 from .plan import SHOWN, Plan, describe, gunicorn_settings, where
 
 
@@ -30,6 +32,19 @@ def post_fork(server: Any, worker: Any) -> None:
     redact_stderr()
 
 
+def post_worker_init(worker: Any) -> None:
+    """In each worker, once the application is loaded: Sentry started in this process. ready() has
+    done it unless the application was preloaded (--preload): then the master ran ready(), not us."""
+    from django.conf import settings
+
+    if not settings.configured:  # not a Django application, or not loaded yet: nothing to read the options from
+        return
+    from modestwear_config.components import otel, sentry
+
+    sentry.install()
+    otel.install()
+
+
 def load() -> Plan:
     """The plan for this process's environment, or exit 2 with the message naming each bad variable.
 
@@ -44,13 +59,28 @@ def load() -> Plan:
         raise SystemExit(2) from None
 
 
+def project_application(interface: str) -> str | None:
+    """The project's application in this directory (WSGI_APPLICATION, ASGI_APPLICATION or beside
+    DJANGO_SETTINGS_MODULE), or None: gunicorn serves it when its command line names none."""
+    try:
+        return application(Env.from_os(), interface, Path.cwd())
+    except ApplicationNotFound:
+        return None
+
+
 def main(argv: list[str]) -> int:
-    """`python -m modestwear_config.gunicorn [--where | --interface]`: check the environment and show
-    the plan (or where the server will answer, or which interface to serve), start nothing.
-    deploy.sh runs it before migrating."""
+    """`python -m modestwear_config.gunicorn [--where | --interface | --application]`: check the environment
+    and show the plan (or where the server will answer, which interface, which application to serve),
+    start nothing. deploy.sh runs it before migrating: a project it cannot find exits 2 naming what is missing."""
     plan = load()
     if "--interface" in argv:
         print(plan.settings["interface"])
+    elif "--application" in argv:
+        try:
+            print(application(Env.from_os(), plan.settings["interface"], Path.cwd()))
+        except ApplicationNotFound as exc:
+            sys.stderr.write(f"modestwear_config.gunicorn: {exc}\n")
+            return 2
     else:
         print(where(plan, Env.from_os()) if "--where" in argv else describe(plan))
     return 0
@@ -71,3 +101,4 @@ max_requests = PLAN.settings["max_requests"]
 max_requests_jitter = PLAN.settings["max_requests_jitter"]
 forwarded_allow_ips = PLAN.settings["forwarded_allow_ips"]
 control_socket_disable = PLAN.settings["control_socket_disable"]
+wsgi_app = project_application(PLAN.settings["interface"])  # used when the command line names no application

@@ -22,8 +22,11 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from modestwear_config.concerns.platforms import platform_port, platform_release, proxy_source, public_host
 from modestwear_config.concerns.unit import Extra
 from modestwear_config.env import Env
+
+from .memory import MEMINFO, memory_limit, workers_for_memory
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # cgroup v1 mounts the cpu controller under one of these names.
@@ -125,7 +128,8 @@ def server_plan(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | 
     The values not set directly (the worker count, the trusted forwarders) are recorded as
     derived, so `manage.py config` shows the value in force and why.
     """
-    port: int = env("PORT")
+    routed = platform_port(env)  # Azure names the port in WEBSITES_PORT; the others set PORT itself
+    port: int = env("PORT", routed[0], from_=(routed[1],)) if routed else env("PORT")
     threads: int = env("GUNICORN_THREADS")
     workers: int | None = env("WEB_CONCURRENCY")
     max_requests: int = env("GUNICORN_MAX_REQUESTS")
@@ -145,7 +149,7 @@ def server_plan(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | 
         # jitter keeps workers from restarting together. 0 disables it.
         "max_requests": max_requests,
         "max_requests_jitter": env("GUNICORN_MAX_REQUESTS_JITTER") if max_requests else 0,
-        # Render's proxy ends TLS and connects from addresses we cannot list: trust its
+        # The platform's proxy ends TLS and connects from addresses we cannot list: trust its
         # X-Forwarded-Proto from any peer, only when the app is declared to be behind one
         # (and the platform lets no one else reach the port); FORWARDED_ALLOW_IPS narrows it.
         "forwarded_allow_ips": _trusted_forwarders(env, behind_proxy),
@@ -155,11 +159,24 @@ def server_plan(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | 
     }
     if workers is not None:
         return Plan({**settings, "workers": workers}, "WEB_CONCURRENCY")
+    count, reason = planned_workers(env, root, affinity)
+    env.derive("WEB_CONCURRENCY", count, (reason,))
+    return Plan({**settings, "workers": count}, reason)
+
+
+def planned_workers(
+    env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | None = None, meminfo: Path = MEMINFO
+) -> tuple[int, str]:
+    """2 x CPUs + 1, but no more than fit in the memory limit (each worker about GUNICORN_WORKER_MEMORY_MB)."""
     cpus = available_cpus(root, affinity)
     count = default_workers(cpus.count)
     reason = f"2 x {cpus.count:g} CPUs ({cpus.source}) + 1"
-    env.derive("WEB_CONCURRENCY", count, (reason,))
-    return Plan({**settings, "workers": count}, reason)
+    limit = memory_limit(root, meminfo)
+    per_worker: int = env("GUNICORN_WORKER_MEMORY_MB")
+    if limit is not None and workers_for_memory(limit[0], per_worker) < count:
+        count = workers_for_memory(limit[0], per_worker)
+        reason = f"{limit[0]:.0f} MB memory limit ({limit[1]}) / {per_worker} MB per worker"
+    return count, reason
 
 
 def _trusted_forwarders(env: Env, behind_proxy: bool) -> str:
@@ -167,7 +184,8 @@ def _trusted_forwarders(env: Env, behind_proxy: bool) -> str:
     given: list[str] = env("FORWARDED_ALLOW_IPS")
     if not given:
         trusted = "*" if behind_proxy else "127.0.0.1,::1"
-        env.derive("FORWARDED_ALLOW_IPS", trusted, ("BEHIND_TLS_PROXY",))
+        # On a detected platform its proxy is the only way in: the platform's variable is the reason.
+        env.derive("FORWARDED_ALLOW_IPS", trusted, ("BEHIND_TLS_PROXY", *proxy_source(env)))
         return trusted
     if "*" in given and given != ["*"]:  # each item is checked as it is read (env.items.network_problem)
         env.error("FORWARDED_ALLOW_IPS", "expected IP addresses or networks (like 10.0.0.0/8,::1), or * alone")
@@ -210,9 +228,15 @@ def where(plan: Plan, env: Env) -> str:
     port = plan.settings["bind"][0].rpartition(":")[2]
     local = f"http://127.0.0.1:{port}"
     lines = [f"Serving on 0.0.0.0:{port}: {local}/healthz, {local}/health, {local}/admin/"]
-    public = env("RENDER_EXTERNAL_HOSTNAME")
+    public = public_host(env)  # the platform's (concerns/platforms.py)
     if public:
-        lines.append(f"Public URL: https://{public}/")
+        lines.append(f"Public URL: https://{public[1]}/")
+    running = platform_release(env)
+    if running.platform:
+        known = [
+            f"{name} {value}" for name, value in (("release", running.release), ("region", running.region)) if value
+        ]
+        lines.append(f"Platform: {running.label}" + (f" ({', '.join(known)})" if known else ""))
     if env.environ.get("GUNICORN_CMD_ARGS"):  # gunicorn applies it over this module's settings
         lines.append("GUNICORN_CMD_ARGS is set: the options it gives (like --bind) override the above")
     return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""The tracing concern: OTEL_* variables read and checked, the settings components/tracing.py starts the SDK
+from, the sampler and the scrubbing exporter. End to end (a real collector, gunicorn and a Celery worker):
+tests/test_observability_servers.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from modestwear_config.concerns import unit
+from modestwear_config.concerns.tracing import tracing_settings
+from modestwear_config.env import Env, ImproperlyConfigured
+
+ENDPOINT = "https://otlp.example.com:4318"
+CANARY = "Canary-otel-9f8e7d6c"
+
+
+def built(**environ: str) -> dict:
+    env = Env(environ)
+    settings = tracing_settings(env)
+    env.raise_if_problems()
+    return settings
+
+
+def test_tracing_settings__off_without_an_endpoint():
+    assert built(OTEL_SERVICE_NAME="shop") == {"MODESTWEAR_OTEL": None}
+
+
+def test_tracing_settings__the_standard_variables():
+    settings = built(
+        OTEL_EXPORTER_OTLP_ENDPOINT=ENDPOINT + "/",
+        OTEL_EXPORTER_OTLP_HEADERS=f"x-api-key={CANARY}, x-team=shop%20team",
+        OTEL_SERVICE_NAME="shop",
+        OTEL_RESOURCE_ATTRIBUTES="deployment.environment=production",
+        OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG="0.25",
+    )["MODESTWEAR_OTEL"]
+    assert settings == {
+        "traces_endpoint": ENDPOINT + "/v1/traces",
+        "headers": {"x-api-key": CANARY, "x-team": "shop team"},
+        "service_name": "shop",
+        "resource_attributes": {"deployment.environment": "production"},
+        "sampler": "parentbased_traceidratio",
+        "ratio": 0.25,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OTEL_EXPORTER_OTLP_HEADERS", CANARY),  # no '=': a bare key pasted in
+        ("OTEL_RESOURCE_ATTRIBUTES", "=x"),
+        ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ("OTEL_TRACES_SAMPLER_ARG", "2"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "otlp.example.com"),
+    ],
+)
+def test_tracing_settings__a_bad_value_is_an_error_naming_it_never_showing_it(name, value):
+    with pytest.raises(ImproperlyConfigured) as caught:
+        built(**{"OTEL_EXPORTER_OTLP_ENDPOINT": ENDPOINT, name: value})
+    assert list(caught.value.problems) == [name]
+    assert CANARY not in str(caught.value)
+
+
+def test_tracing_settings__missing_extra_is_a_startup_error_naming_it(monkeypatch):
+    real = unit.find_spec
+    monkeypatch.setattr(unit, "find_spec", lambda name: None if name.startswith("opentelemetry") else real(name))
+    with pytest.raises(ImproperlyConfigured) as caught:
+        built(OTEL_EXPORTER_OTLP_ENDPOINT=ENDPOINT)
+    assert 'pip install "modestwear_config[otel]"' in caught.value.problems["OTEL_EXPORTER_OTLP_ENDPOINT"]
+
+
+@pytest.mark.parametrize("name", ["always_on", "always_off", "traceidratio", "parentbased_always_on"])
+def test_sampler__each_choice_is_the_sdks(name):
+    pytest.importorskip("opentelemetry.sdk")
+    from modestwear_config.components.otel import sampler
+
+    assert sampler(name, 0.5).get_description()
+
+
+def test_scrubbing_exporter__spans_leave_without_the_secret(monkeypatch):
+    pytest.importorskip("opentelemetry.sdk")
+    from types import SimpleNamespace
+
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from modestwear_config.components.otel import scrubbing
+    from modestwear_config.scrub.scrubber import Scrubber
+
+    scrubber = Scrubber([CANARY])
+    monkeypatch.setattr("modestwear_config.concerns.assemble.BUILT", SimpleNamespace(scrubber=lambda: scrubber))
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(scrubbing(memory)))
+    tracer = provider.get_tracer("tests")
+    with tracer.start_as_current_span("GET /cart/", attributes={"http.target": f"/cart/?token={CANARY}"}) as span:
+        span.record_exception(RuntimeError(f"failed with {CANARY}"))
+    with tracer.start_as_current_span("clean", attributes={"n": 1}):
+        pass
+    dirty, clean = memory.get_finished_spans()
+    assert dirty.attributes["http.target"] == "/cart/?token=***"
+    assert CANARY not in str(dict(dirty.events[0].attributes or {}))
+    assert clean.attributes == {"n": 1}
