@@ -28,7 +28,7 @@ from modestwear_config import (
 )
 from modestwear_config.concerns import wiring
 from modestwear_config.concerns.assemble import BUILT, announce, build_settings, doctor_command
-from modestwear_config.concerns.compose import app_label
+from modestwear_config.concerns.compose import app_module
 from modestwear_config.concerns.platform_facts import OTHER_HOSTS, PLATFORMS
 from modestwear_config.concerns.security import hosting_platform, security_settings
 from modestwear_config.doctor import report as doctor
@@ -152,7 +152,7 @@ def test_merge_apps__duplicate_labels_once_project_spelling_and_order_kept(tmp_p
     library = built({"DEBUG": "true"}, tmp_path)[0]["INSTALLED_APPS"]
     project = ["jazzmin", "django.contrib.admin.apps.SimpleAdminConfig", *STARTPROJECT_APPS, "django.contrib.auth"]
     merged = merge_apps(library, [*project, "rest_framework", "accounts.apps.AccountsConfig", "accounts"])
-    labels = [app_label(app) for app in merged]
+    labels = [app_module(app) for app in merged]
     assert len(labels) == len(set(labels))
     assert merged[:2] == ["jazzmin", "django.contrib.admin.apps.SimpleAdminConfig"]  # before admin, as listed
     assert merged[-2:] == ["rest_framework", "accounts.apps.AccountsConfig"]
@@ -203,11 +203,11 @@ ENTRY = st.sampled_from(
 
 @given(library=st.lists(ENTRY, unique=True), project=st.lists(ENTRY))
 def test_merge_apps__every_label_once_in_the_library_order_each_own_entry_before_its_next_anchor(library, project):
-    merged = [app_label(app) for app in merge_apps(library, project)]
-    ours = [app_label(app) for app in library]
-    assert len(merged) == len(set(merged)) and set(merged) == set(ours) | {app_label(a) for a in project}
+    merged = [app_module(app) for app in merge_apps(library, project)]
+    ours = [app_module(app) for app in library]
+    assert len(merged) == len(set(merged)) and set(merged) == set(ours) | {app_module(a) for a in project}
     assert [label for label in merged if label in ours] == ours
-    own = [app_label(a) for a in project]
+    own = [app_module(a) for a in project]
     for position, label in enumerate(own):
         if label in ours or label in own[:position]:
             continue
@@ -323,3 +323,24 @@ def test_hosting_platform__from_variable_names():
     assert hosting_platform(Env({"PATH": "/bin", "HOME": "/root", "CI": "true"})) is None
     assert hosting_platform(Env({"FLY_APP_NAME": "shop"})) == "Fly.io (FLY_APP_NAME is set)"
     assert hosting_platform(Env({"VERCEL": "1"})) == "Vercel (VERCEL is set)"
+
+
+def test_merge_apps__apps_whose_modules_end_alike_are_all_kept(tmp_path):
+    """bakerydemo's list: wagtail.search beside bakerydemo.search, wagtail.admin beside django.contrib.admin
+    (their labels differ: Wagtail's AppConfigs declare "wagtailsearch", "wagtailadmin"). Both of each stay."""
+    library = built({"DEBUG": "true"}, tmp_path)[0]["INSTALLED_APPS"]
+    project = ["bakerydemo.search", "wagtail.search", "wagtail.admin", "django.contrib.admin", "wagtail"]
+    merged = merge_apps(library, project)
+    assert set(project) <= set(merged)
+    assert len(merged) == len(set(merged))
+
+
+def test_local_http__no_proxy_trusted_on_a_laptop(tmp_path):
+    """A laptop has no TLS proxy: with LOCAL_HTTP the forwarded headers are nobody's to trust (gunicorn and
+    Django alike), unless BEHIND_TLS_PROXY says otherwise; a platform still derives its proxy."""
+    from modestwear_config.concerns.security import behind_tls_proxy
+
+    local = Env({"BASE_DIR": str(tmp_path), **PRODUCTION, "LOCAL_HTTP": "true"})
+    assert behind_tls_proxy(local) is False and security_settings(local)["SECURE_PROXY_SSL_HEADER"] is None
+    assert behind_tls_proxy(Env({**PRODUCTION, "LOCAL_HTTP": "true", "BEHIND_TLS_PROXY": "true"})) is True
+    assert behind_tls_proxy(Env({**PRODUCTION})) is True  # the default everywhere else

@@ -189,3 +189,15 @@ def test_port__star_imports_of_the_project_are_followed_once(tmp_path):
     base.write_text("from config.settings.cors import *\nfrom config.settings.loop import *\nSITE = 1\n")
     names = [Path(p.path).name for p in port(base)]
     assert names == ["cors.py", "loop.py", "base.py"]
+
+
+def test_port__a_change_inside_a_provided_setting_is_kept_and_per_environment_policy_stays_there(tmp_path):
+    """cookiecutter's DATABASES["default"]["ATOMIC_REQUESTS"] = True has no variable: deleting it would turn
+    atomic requests off. production.py runs after base.py's import: its own policy stays in it."""
+    (tmp_path / "base.py").write_text("DATABASES = {}\nDATABASES['default']['ATOMIC_REQUESTS'] = True\n")
+    (tmp_path / "production.py").write_text("from .base import *\nSECURE_HSTS_SECONDS = 60\n")
+    base, production = port(tmp_path)
+    (atomic,) = [f for f in base.keep if f.line == 2]
+    assert atomic.advice == "changes part of the library's DATABASES: keep it below the import"
+    (hsts,) = production.keep
+    assert "keep it here, below the import" in hsts.advice and "defaults(" not in hsts.advice

@@ -82,15 +82,15 @@ def composed_settings(env: Env, concerns: Iterable[Concern]) -> dict[str, Any]:
 
 
 # -- merging a project's lists with the library's ------------------------------------------------------
-def app_label(entry: str) -> str:
-    """The label Django gives an INSTALLED_APPS entry by default: the last part of the app's module
-    ("django.contrib.admin" and "django.contrib.admin.apps.SimpleAdminConfig" are both "admin"), found
-    without importing it (the settings are still loading). An AppConfig declaring another ``label`` is
-    matched by its path only."""
+def app_module(entry: str) -> str:
+    """The app's module an INSTALLED_APPS entry names ("django.contrib.admin" and
+    "django.contrib.admin.apps.SimpleAdminConfig" are both "django.contrib.admin"), found without
+    importing it (the settings are still loading). Never the label's last part alone: "wagtail.search"
+    and "bakerydemo.search" are two apps (Wagtail's declares the label "wagtailsearch")."""
     parts = entry.split(".")
     if len(parts) > 1 and parts[-1][:1].isupper():  # an AppConfig class
         parts = parts[:-2] if parts[-2] == "apps" and len(parts) > 2 else parts[:-1]
-    return parts[-1]
+    return ".".join(parts)
 
 
 def _merged(library: Iterable[str], project: Iterable[str], key: Callable[[str], str]) -> list[str]:
@@ -119,11 +119,11 @@ def _merged(library: Iterable[str], project: Iterable[str], key: Callable[[str],
 
 
 def merge_apps(library: Iterable[str], project: Iterable[str]) -> list[str]:
-    """INSTALLED_APPS: the library's and the project's, one entry per app label, the library's order kept.
+    """INSTALLED_APPS: the library's and the project's, one entry per app module, the library's order kept.
 
     ``INSTALLED_APPS = merge_apps(INSTALLED_APPS, [...startproject's list..., "shop"])``
     """
-    return _merged(library, project, app_label)
+    return _merged(library, project, app_module)
 
 
 def merge_middleware(library: Iterable[str], project: Iterable[str]) -> list[str]:

@@ -33,7 +33,7 @@ VARIABLES = (
         "PLATFORM",
         "str",
         "The platform this runs on; detected from the platform's own variables, none turns detection off.",
-        default_doc="detected: " + ", ".join(BY_PLATFORM_NAME),
+        default_doc="none detected (looked for: " + ", ".join(BY_PLATFORM_NAME) + ")",
         example="render",
     ),
     *(var for platform in PLATFORMS for var in platform.variables),

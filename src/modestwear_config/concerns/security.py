@@ -101,8 +101,7 @@ def security_settings(env: Env) -> dict[str, Any]:
     local = local_http(env)
     production = not env("DEBUG") and not local  # HTTPS-only defaults
     from_ = (*DEBUG, "LOCAL_HTTP") if local else DEBUG
-    platform = proxy_source(env)  # on a detected platform the default is shown as derived from its variable
-    behind_proxy: bool = env("BEHIND_TLS_PROXY", True, from_=platform) if platform else env("BEHIND_TLS_PROXY")
+    behind_proxy = behind_tls_proxy(env)
     session_secure: bool = env("SESSION_COOKIE_SECURE", production, from_=from_)
     csrf_secure: bool = env("CSRF_COOKIE_SECURE", production, from_=from_)
     return {
@@ -141,6 +140,17 @@ def local_http(env: Env) -> bool:
         env.error("LOCAL_HTTP", f"is on, but this runs on {platform}: plain HTTP is for a laptop only; unset it")
         return False
     return not env("DEBUG")  # with DEBUG on every default is plain-HTTP already
+
+
+def behind_tls_proxy(env: Env) -> bool:
+    """Whether a TLS-terminating proxy is the only way in: on a platform, yes (derived from its variable);
+    with LOCAL_HTTP, no (a laptop has none, so forwarded headers would be anyone's); else the variable."""
+    platform = proxy_source(env)
+    if platform:
+        return bool(env("BEHIND_TLS_PROXY", True, from_=platform))
+    if env("LOCAL_HTTP") and not env("DEBUG"):
+        return bool(env("BEHIND_TLS_PROXY", False, from_=("LOCAL_HTTP",)))
+    return bool(env("BEHIND_TLS_PROXY"))
 
 
 def hosting_platform(env: Env) -> str | None:

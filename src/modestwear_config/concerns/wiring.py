@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .compose import app_label
+from .compose import app_module
 from .unit import CHECK_PREFIX, Check, Concern, no_settings
 
 LIBRARY_APP = "modestwear_config"
@@ -56,7 +56,7 @@ def expect(settings: dict[str, Any]) -> None:
 def check_wiring(**kwargs: Any) -> list[CheckMessage]:
     """The project's lists dropped the library's app or its liveness middleware."""
     messages: list[CheckMessage] = []
-    apps = [app_label(entry) for entry in getattr(django_settings, "INSTALLED_APPS", ())]
+    apps = [app_module(entry) for entry in getattr(django_settings, "INSTALLED_APPS", ())]
     if EXPECTED.get("app") and LIBRARY_APP not in apps:
         hint = MERGE_HINT.format(setting="INSTALLED_APPS", function="merge_apps")
         messages.append(Error(E070_TEXT, hint=hint, obj="INSTALLED_APPS", id=CHECK_PREFIX + "E070"))

@@ -2,14 +2,10 @@
 
 `manage.py config --port path/to/settings.py` (or a settings package's directory) reads the
 module with `ast`, never importing it: its imports may need services or variables that are not
-there yet. Each top-level assignment is sorted into one of four groups:
-
-- delete: a setting the library provides from the environment; the variables to set are named,
-  under the names the project already reads where the library knows them;
-- merge: INSTALLED_APPS / MIDDLEWARE, reduced to the project's own entries;
-- declare: a setting of the project's own read from the environment (declare it to get the
-  library's typing, masking and doctor);
-- keep: everything else.
+there yet. Each top-level assignment goes to one group: delete (the library provides it: the
+variables to set, under the project's own names), merge (INSTALLED_APPS / MIDDLEWARE: a merge_*
+line), declare (the project's own variables), review (computed where the library computes one
+too) or keep (the project's own, or its own policy: defaults()).
 
 Only line numbers, setting names and variable names are printed: a settings file can hold a
 secret literal, and an environment's values never reach this command at all.
@@ -19,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +27,7 @@ from modestwear_config.env import BY_NAME, Env
 from .settings_source import (
     NOTHING,
     assigned_settings,
+    changes_part,
     list_items,
     literal_value,
     star_imports,
@@ -126,10 +123,17 @@ def port_file(path: Path, provided: dict[str, str] | None = None) -> Porting:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     result = Porting(str(path))
     literal_lists: dict[str, list[str]] = {}
+    # A module that star-imports another settings module of the project (production.py after base.py)
+    # runs after the library's import: its own policy stays there, below it, where defaults() is too late.
+    per_environment = bool(star_imports(tree, path))
     for node in top_level_statements(tree.body):
         for target in assigned_settings(node):
-            finding = _classify(node, target, provided, literal_lists)
-            getattr(result, finding[0]).append(finding[1])
+            group, finding = _classify(node, target, provided, literal_lists)
+            if per_environment and "defaults(" in finding.advice:
+                finding = replace(
+                    finding, advice="yours differs: keep it here, below the import (this module runs after it)"
+                )
+            getattr(result, group).append(finding)
         if isinstance(node, ast.Assign) and isinstance(node.value, (ast.List, ast.Tuple)):
             for target in assigned_settings(node):
                 literal_lists[target] = string_items(node.value)
@@ -204,6 +208,8 @@ def _provided_advice(node: ast.stmt, setting: str, reads: tuple[str, ...], conce
     what equals the library's own value; keep what the project decided differently; review the rest."""
     if reads:
         return "delete", "; ".join(_read_advice(name, concern) for name in reads)
+    if changes_part(node):  # DATABASES["default"]["ATOMIC_REQUESTS"] = True: no variable replaces it
+        return "keep", f"changes part of the library's {setting}: keep it below the import"
     var = BY_NAME.get(setting)
     literal = literal_value(node)
     if var is not None and var.secret:

@@ -53,6 +53,12 @@ def assigned_settings(node: ast.stmt) -> list[str]:
     return names
 
 
+def changes_part(node: ast.stmt) -> bool:
+    """X["k"] = ... or X["k"]["j"] = ...: a change inside a setting, not the whole setting."""
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return any(isinstance(t, ast.Subscript) for t in targets)
+
+
 def variables_read(node: ast.AST) -> Iterable[str]:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) and sub.args and is_reader(sub.func):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from modestwear_config.concerns.platforms import platform_port, platform_release, proxy_source, public_host
+from modestwear_config.concerns.security import behind_tls_proxy
 from modestwear_config.concerns.unit import Extra
 from modestwear_config.env import Env
 
@@ -133,7 +134,7 @@ def server_plan(env: Env, root: Path = CGROUP_ROOT, affinity: Collection[int] | 
     threads: int = env("GUNICORN_THREADS")
     workers: int | None = env("WEB_CONCURRENCY")
     max_requests: int = env("GUNICORN_MAX_REQUESTS")
-    behind_proxy: bool = env("BEHIND_TLS_PROXY")
+    behind_proxy = behind_tls_proxy(env)
     settings = {
         "bind": [f"0.0.0.0:{port}"],  # all interfaces: the platform's router connects from outside
         "threads": threads,
