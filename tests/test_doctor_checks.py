@@ -60,8 +60,14 @@ def kept(built: dict, *names: str) -> dict:
     return {name: built[name] for name in names}
 
 
+STOCK_OVERRIDES = ["ALLOWED_HOSTS", "DATABASE_URL", "DEBUG", "MIDDLEWARE"]
+
+
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_check_overrides__startproject_lines_below_the_import(star_import):
+def test_check_overrides__startproject_lines_below_the_import(star_import, monkeypatch):
+    from django.core import mail
+
+    monkeypatch.delattr(mail, "outbox", raising=False)  # a process outside the test runner (manage.py check)
     stock = {
         "DEBUG": True,
         "ALLOWED_HOSTS": [],
@@ -71,10 +77,24 @@ def test_check_overrides__startproject_lines_below_the_import(star_import):
     with override_settings(**kept(star_import, "CACHES", "STORAGES", "SECURE_SSL_REDIRECT"), **stock):
         messages = checks.check_overrides()
     assert {m.id for m in messages} == {"modestwear_config.W030"}
-    assert sorted(m.obj for m in messages) == ["ALLOWED_HOSTS", "DATABASE_URL", "DEBUG", "MIDDLEWARE"]
+    assert sorted(m.obj for m in messages) == STOCK_OVERRIDES
     middleware = next(m for m in messages if m.obj == "MIDDLEWARE")
     assert "LivenessMiddleware" in middleware.msg and "CorsMiddleware" in middleware.msg
     assert "DATABASES" in next(m for m in messages if m.obj == "DATABASE_URL").msg
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_check_overrides__the_test_runners_own_changes_are_no_leftover(star_import):
+    """manage.py test / pytest-django turn DEBUG off and add "testserver" to ALLOWED_HOSTS themselves
+    (django.core.mail.outbox exists there): not reported; a project's DATABASES below the import still is."""
+    from django.core import mail
+
+    assert hasattr(mail, "outbox")
+    stock = {"DEBUG": False, "ALLOWED_HOSTS": ["testserver"], "DATABASES": {"default": {"NAME": "x.sqlite3"}}}
+    stock["DATABASES"]["default"]["ENGINE"] = "django.db.backends.sqlite3"
+    with override_settings(**kept(star_import, "CACHES", "STORAGES", "SECURE_SSL_REDIRECT", "MIDDLEWARE"), **stock):
+        messages = checks.check_overrides()
+    assert sorted(m.obj for m in messages) == ["DATABASE_URL"]
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
