@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.support.servers import POSTGRES_URL, REDIS_URL, require
@@ -54,3 +56,22 @@ def unbuilt(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(BUILT, "env", None)
     monkeypatch.setattr(BUILT, "_scrubber", None)
+
+
+@pytest.fixture
+def registry() -> Iterator[None]:
+    """declare() and defaults() change the process-wide registry: put it back after each test."""
+    from modestwear_config.concerns import wiring
+    from modestwear_config.env import BY_NAME, REGISTRY
+
+    saved, sealed, project_defaults = dict(BY_NAME), REGISTRY.sealed, dict(REGISTRY.project_defaults)
+    REGISTRY.sealed = False
+    expected = dict(wiring.EXPECTED)  # configure() builds in force: the wiring check's expectations too
+    yield
+    wiring.EXPECTED.clear()
+    wiring.EXPECTED.update(expected)
+    BY_NAME.clear()
+    BY_NAME.update(saved)
+    REGISTRY.sealed = sealed
+    REGISTRY.project_defaults.clear()
+    REGISTRY.project_defaults.update(project_defaults)

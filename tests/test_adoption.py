@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.test import override_settings
@@ -34,42 +33,10 @@ from modestwear_config.concerns.security import hosting_platform, security_setti
 from modestwear_config.doctor import report as doctor
 from modestwear_config.doctor.docs import env_example
 from modestwear_config.env import BY_NAME, REGISTRY, Env, ImproperlyConfigured
+from tests.support.startproject import STARTPROJECT_APPS, STARTPROJECT_MIDDLEWARE
 
 CANARY = "Canary-Adoption-Secret-4kQ9"
 LIVENESS = wiring.LIVENESS
-STARTPROJECT_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-]
-STARTPROJECT_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
-
-@pytest.fixture
-def registry() -> Iterator[None]:
-    """declare() and defaults() change the process-wide registry: put it back after each test."""
-    saved, sealed, project_defaults = dict(BY_NAME), REGISTRY.sealed, dict(REGISTRY.project_defaults)
-    REGISTRY.sealed = False
-    expected = dict(wiring.EXPECTED)  # configure() builds in force: the wiring check's expectations too
-    yield
-    wiring.EXPECTED.clear()
-    wiring.EXPECTED.update(expected)
-    BY_NAME.clear()
-    BY_NAME.update(saved)
-    REGISTRY.sealed = sealed
-    REGISTRY.project_defaults.clear()
-    REGISTRY.project_defaults.update(project_defaults)
 
 
 def built(environ: dict[str, str], tmp_path) -> tuple[dict[str, object], Env]:

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.support.servers import Gunicorn, fresh_postgres_database, manage
-from tests.test_adoption import STARTPROJECT_APPS, STARTPROJECT_MIDDLEWARE
+from tests.support.startproject import STARTPROJECT_APPS, STARTPROJECT_MIDDLEWARE
 from tests.test_project_variables import SECRETS_OF_EVERY_KIND
 from tests.test_shop_project import admin_login
 

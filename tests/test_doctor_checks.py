@@ -20,6 +20,7 @@ from modestwear_config.health import builtin as health_checks
 from modestwear_config.health.runner import RUNNER, run_checks
 from tests.support.checks import checks
 from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env
+from tests.support.startproject import STARTPROJECT_MIDDLEWARE
 
 CANARY = "Canary0verride5"
 STRONG_KEY = "prod-" + "s3cr3t-K3y-" * 6
@@ -29,15 +30,6 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "shop.example.com",
     "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
 }
-STOCK_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
 
 
 # -- W030: settings assigned after the star import ---------------------------------------------
@@ -71,7 +63,7 @@ def test_check_overrides__startproject_lines_below_the_import(star_import, monke
     stock = {
         "DEBUG": True,
         "ALLOWED_HOSTS": [],
-        "MIDDLEWARE": STOCK_MIDDLEWARE,
+        "MIDDLEWARE": STARTPROJECT_MIDDLEWARE,
         "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}},
     }
     with override_settings(**kept(star_import, "CACHES", "STORAGES", "SECURE_SSL_REDIRECT"), **stock):
@@ -119,7 +111,7 @@ def test_check_overrides__startproject_settings_module_and_silencing(tmp_path):
         DEBUG = True
         ALLOWED_HOSTS = []
         DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}}}  # noqa: F405
-        MIDDLEWARE = {STOCK_MIDDLEWARE!r}
+        MIDDLEWARE = {STARTPROJECT_MIDDLEWARE!r}
     """)
     (tmp_path / "stock_settings.py").write_text(settings)
     (tmp_path / "silenced_settings.py").write_text(settings + 'SILENCED_SYSTEM_CHECKS = ["modestwear_config.W030"]\n')

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from modestwear_config import BUILDERS, Variable, configure, declare
-from modestwear_config.concerns import VARIABLES, wiring
+from modestwear_config.concerns import VARIABLES
 from modestwear_config.concerns.assemble import build_settings
 from modestwear_config.doctor import report as doctor
 from modestwear_config.doctor.docs import env_example
-from modestwear_config.env import BY_NAME, REGISTRY, Env, declared
+from modestwear_config.env import BY_NAME, Env, declared
 
 CANARY = "sk_live_Canary-Project-Secret-9qW"
 STRIPE = Variable("STRIPE_SECRET_KEY", "str", "shop", "Stripe secret key.", secret=True, example="sk_live_...")
 LIMIT = Variable("ORDER_LIMIT", "int", "shop", "Most items in one order.", 20, minimum=1)
-
-
-@pytest.fixture
-def registry() -> Iterator[None]:
-    """declare() changes the process-wide registry: put it back after each test."""
-    saved, sealed = dict(BY_NAME), REGISTRY.sealed
-    REGISTRY.sealed = False  # the test settings are built: a project declares before its build
-    expected = dict(wiring.EXPECTED)  # configure() builds in force: the wiring check's expectations too
-    yield
-    wiring.EXPECTED.clear()
-    wiring.EXPECTED.update(expected)
-    BY_NAME.clear()
-    BY_NAME.update(saved)
-    REGISTRY.sealed = sealed
 
 
 def test_declare__typed_strict_and_secret(registry, tmp_path):
