@@ -207,3 +207,15 @@ def test_psycopg2_probe__refused_is_an_operational_error():
 
     with pytest.raises(psycopg2.OperationalError):
         psycopg2_probe(f"postgresql://postgres@127.0.0.1:{free_port()}/app")(1.0)
+
+
+def test_extra__a_module_under_a_missing_package_is_not_installed_never_a_traceback():
+    """The otel extra's modules are dotted (opentelemetry.sdk...): without the package, find_spec raises
+    ModuleNotFoundError, which used to escape as a traceback instead of the error naming the extra."""
+    from modestwear_config.concerns.unit import Extra
+
+    extra = Extra("ghost", ("json", "no_such_package_mwc.sub.module"), "nothing")
+    assert extra.installed() is False
+    env = Env({"DEBUG": "true"})
+    extra.require(env, "GHOST_URL")
+    assert env.problems["GHOST_URL"].startswith("needs the ghost extra, which is not installed")

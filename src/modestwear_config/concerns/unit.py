@@ -43,6 +43,15 @@ class Check:
         return (self.function.__doc__ or self.function.__name__).strip().splitlines()[0]
 
 
+def _found(module: str) -> bool:
+    """Whether `module` can be imported; a dotted name whose parent package is missing is not found
+    (find_spec raises ModuleNotFoundError for it, "opentelemetry.sdk" without "opentelemetry")."""
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 @dataclass(frozen=True)
 class Extra:
     """An optional install (pyproject's extra of the same name), the modules that prove it is there, and
@@ -59,7 +68,7 @@ class Extra:
 
     def installed(self) -> bool:
         # find_spec only looks the module up: nothing heavy is imported at settings import.
-        return all(find_spec(module) is not None for module in self.modules)
+        return all(_found(module) for module in self.modules)
 
     def require(self, env: Env, variable: str) -> None:
         """`variable` configures the feature this extra serves: without it, or with a driver below its
