@@ -106,7 +106,8 @@ def _unblock(url: str, ssl: dict[str, Any]) -> None:
     try:
         client = redis.Redis.from_url(url, socket_timeout=5, **ssl)
         for _ in range(UNBLOCK_ATTEMPTS):
-            for entry in client.client_list(_type="normal"):
+            entries: list[dict[str, Any]] = client.client_list(_type="normal")  # type: ignore[assignment,unused-ignore]
+            for entry in entries:
                 if entry.get("name") == CLIENT_NAME and entry.get("cmd") in ("brpop", "blpop"):
                     client.client_unblock(int(entry["id"]))
             time.sleep(UNBLOCK_PAUSE)

@@ -48,9 +48,9 @@ def install() -> bool:
 
 
 def sdk_major() -> int:
-    import sentry_sdk
+    from importlib.metadata import version
 
-    return int(str(sentry_sdk.VERSION).split(".")[0])
+    return int(version("sentry-sdk").split(".")[0])
 
 
 def sdk_options(options: dict[str, Any], major: int) -> dict[str, Any]:

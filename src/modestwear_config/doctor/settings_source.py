@@ -55,8 +55,9 @@ def assigned_settings(node: ast.stmt) -> list[str]:
 
 def changes_part(node: ast.stmt) -> bool:
     """X["k"] = ... or X["k"]["j"] = ...: a change inside a setting, not the whole setting."""
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return any(isinstance(t, ast.Subscript) for t in targets)
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Subscript) for t in node.targets)
+    return isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Subscript)
 
 
 def variables_read(node: ast.AST) -> Iterable[str]:
