@@ -57,7 +57,7 @@ VARIABLES = (
         example="false",
     ),
 )
-SENTRY = Extra("sentry", ("sentry_sdk",), "SENTRY_DSN=https://... (errors to Sentry)", ("sentry-sdk>=2.0",))
+SENTRY = Extra("sentry", ("sentry_sdk",), "SENTRY_DSN=https://... (errors to Sentry)", ("sentry-sdk>=2.76",))
 REQUEST_ID_MIDDLEWARE = "modestwear_config.components.request_id.RequestIdMiddleware"
 
 # The commit each platform states, in the order tried (Render, Heroku with dyno metadata, Railway,
