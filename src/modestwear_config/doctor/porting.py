@@ -56,8 +56,10 @@ SAMPLES: tuple[dict[str, str], ...] = (
 GROUPS = ("delete", "merge", "declare", "review", "keep")
 # Settings Django no longer reads, which a project may still carry.
 REMOVED = {"STATICFILES_STORAGE": "5.1", "DEFAULT_FILE_STORAGE": "5.1"}
-# Settings whose whole value one URL variable gives, whatever the project computed.
+# Settings whose whole value the library's variables give, whatever the project computed; the mail ones on
+# every Django version (6.1's MAILERS supersede them, so the builders on 6.1 do not produce them).
 DRIVEN_BY = {"DATABASES": "DATABASE_URL (sqlite:///path for SQLite)", "CACHES": "REDIS_URL (and CACHES_EXTRA)"}
+DRIVEN_BY |= {"EMAIL_BACKEND": "EMAIL_PROVIDER or EMAIL_HOST", "ANYMAIL": "EMAIL_PROVIDER and EMAIL_API_KEY"}
 # Never a project default: what differs between a laptop and production.
 PER_ENVIRONMENT = frozenset({"DEBUG", "ALLOWED_HOSTS"})
 
@@ -99,7 +101,7 @@ def provided_settings() -> dict[str, str]:
 
     Problems are collected by the Env, never raised here, so every builder returns its names.
     """
-    provided = dict(COMPOSED)
+    provided = {**COMPOSED, "EMAIL_BACKEND": "email", "ANYMAIL": "email"}
     for sample in SAMPLES:
         env = Env({**EMBEDDED_DEFAULT, **sample})
         for concern in CONCERNS:
