@@ -168,6 +168,8 @@ def masked_value(env: Env, var: Variable) -> str:
     if var.name in env.problems:
         # A secret pasted into the wrong variable is exactly what makes a value invalid.
         return "<invalid, not shown>"
+    if var.secret and raw.strip() in var.choices:  # a named choice (django-db) hides nothing
+        return raw.strip()
     if var.secret:  # every kind: each password a consumer would parse, each list item, or "set"
         return shown_secret(var.kind, raw) or '""'
     return redact(raw) or '""'  # a password in any URL, whatever the variable

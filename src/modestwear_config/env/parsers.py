@@ -85,6 +85,8 @@ def _parse_url(raw: str, var: Variable) -> str:
     value = raw.strip()
     if not value:
         raise ValueError("expected a URL, got an empty value")
+    if value in var.choices:  # a URL's named alternatives (Celery's result backend "django-db")
+        return value
     check_url(value)
     return value
 

@@ -204,7 +204,7 @@ class Env:
         if raws[0] is None and var.default is not None:
             raws[0] = spelled(var.default)  # a declared secret's default is the value in force: masked too
         raws += [m[n] for m in (self.environ, self._dotenv) for n in (var.name, *var.alias_names) if n in m]
-        return [raw for raw in dict.fromkeys(raws) if raw]
+        return [raw for raw in dict.fromkeys(raws) if raw and raw.strip() not in var.choices]  # a name hides nothing
 
 
 # An http(s) URL's path or query shorter than this is a route ("/v1"), not where its secret hides.

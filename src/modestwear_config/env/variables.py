@@ -42,6 +42,7 @@ class Variable:
     # What the reference shows as the default when it is derived, not constant.
     default_doc: str = ""
     example: str = ""
+    # A str's only values (any case); a url's names accepted besides URLs, as written.
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
