@@ -224,7 +224,7 @@ def cookie_prefix_problem(name: str, secure: bool, domain: str | None, path: str
 
 def check_cookie_prefixes(**kwargs: Any) -> list[CheckMessage]:
     """A __Secure- or __Host- cookie name whose cookie breaks the prefix's rule (DEBUG on, LOCAL_HTTP)."""
-    found = []
+    found: list[CheckMessage] = []
     for cookie in COOKIES:
         name = str(getattr(django_settings, f"{cookie}_NAME", ""))
         problem = cookie_prefix_problem(
