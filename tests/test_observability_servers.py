@@ -183,6 +183,9 @@ def test_tracing__the_tasks_span_is_a_child_of_the_web_request(server_class, tmp
     assert run["trace_id"] == server["trace_id"]
     assert server["name"] in ancestors, (run, ancestors)
     assert server["attributes"]["http.request.header.x_request_id"] == "edge-trace-1"
+    # The request id on the request's span, the task's producer span (web) and its run span (worker).
+    produce = next(s for s in spans if s["name"].startswith("apply_async/"))
+    assert [s["attributes"].get("request.id") for s in (server, produce, run)] == ["edge-trace-1"] * 3
     assert {s["service"] for s in (server, run)} == {"obs-shop"}
     assert server["resource"]["deployment.environment"] == "e2e"
     assert all(h.get("x-api-key") == header_key for h in collector.headers)  # the header reaches the collector...
