@@ -5,7 +5,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT, and nothing else: not the DSN's key, not its projec
 OTLP headers (an API key). Whatever the exporter answers proves it is reachable, TLS included: an
 ingest host answers a request without credentials with 4xx, a test stand-in 501 for a method it does
 not implement. Only a gateway error (502, 503, 504: a proxy that answers for an exporter that is down)
-fails it, as do a refused connection, a failed TLS handshake and silence (the runner's deadline).
+fails it, as do a refused connection, a failed TLS handshake and silence past the check's timeout.
 
 Off by default (HEALTH_CHECKS=sentry,otel turns them on) and never part of /healthz, which runs no
 check at all: an unreachable exporter loses errors and spans, not requests, so neither is critical
