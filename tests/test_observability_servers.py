@@ -121,6 +121,11 @@ def test_sentry__one_event_per_error_with_release_and_request_id_and_no_secret(s
     for event in events:
         assert (event["release"], event["environment"]) == (COMMIT, "development")
     assert "view failed" in json.dumps(by_request["edge-view-1"]["exception"])
+    # Untraced, no span or transaction was started: the error still has its request and transaction name.
+    view_request = by_request["edge-view-1"]["request"]
+    assert view_request["method"] == "POST" and view_request["url"].endswith("/boom/"), view_request
+    assert {k.lower(): v for k, v in view_request["headers"].items()}["x-request-id"] == "edge-view-1"  # ASGI: lower
+    assert "boom" in by_request["edge-view-1"].get("transaction", ""), by_request["edge-view-1"].get("transaction")
     assert "task failed" in json.dumps(by_request["edge-task-1"]["exception"])
     received = sentry.received()
     assert [canary for canary in canaries if recoverable(canary, received)] == []

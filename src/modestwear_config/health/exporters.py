@@ -14,7 +14,6 @@ unless HEALTH_CRITICAL_CHECKS says so.  Skipped when the exporter is not configu
 
 from __future__ import annotations
 
-from http.client import HTTPConnection, HTTPSConnection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,6 +56,8 @@ def reach(url: str, timeout: float) -> None:
     """One HEAD / to `url`'s origin within `timeout` seconds per operation (the runner's deadline bounds
     the whole); raises when nothing, or only a gateway error, answers. Never sends `url`'s user
     part, path or query, and never shows them: only the exception's type is ever reported."""
+    from http.client import HTTPConnection, HTTPSConnection  # when a check runs, not when the catalog loads
+
     parts = urlsplit(url)
     host = parts.hostname or ""
     https = parts.scheme.lower() == "https"
