@@ -9,9 +9,9 @@ imported at settings import, nor at all without OTEL_EXPORTER_OTLP_ENDPOINT.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
 
 from modestwear_config.env import Env, variables_of
+from modestwear_config.env.parsers import pair_items, pair_values
 
 from .assemble import lazy_settings
 from .unit import Concern, Extra
@@ -40,6 +40,7 @@ VARIABLES = (
         "",
         secret=True,
         example="x-api-key=your-key",
+        parts=pair_values,  # each header's value masked alone too, as written and percent-decoded
     ),
     V("OTEL_SERVICE_NAME", "str", "service.name of every span.", default_doc="the settings package's name"),
     V(
@@ -71,14 +72,12 @@ OTEL = Extra(
 def pairs(env: Env, name: str) -> dict[str, str]:
     """`k=v,k2=v2` as the OpenTelemetry specification spells it (values percent-decoded); an item
     without `=` is an error naming the variable, never showing the value (it may be a key)."""
-    raw: str = env(name)
     result: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in raw.split(","))):
-        key, equals, value = item.partition("=")
-        if not equals or not key.strip():
+    for key, equals, value in pair_items(env(name)):
+        if not equals or not key:
             env.error(name, "expected key=value pairs separated by commas")
             return {}
-        result[key.strip()] = unquote(value.strip())
+        result[key] = value
     return result
 
 

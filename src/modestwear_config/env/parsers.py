@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from .variables import Variable
 
@@ -65,6 +65,27 @@ def _parse_str(raw: str, var: Variable) -> str:
 def list_items(raw: str) -> list[str]:
     """The items of a comma-separated list, stripped, empty ones dropped ("a, b," -> a, b)."""
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def pair_items(raw: str) -> list[tuple[str, str, str]]:
+    """`k=v,k2=v2` as the OpenTelemetry specification spells it (OTEL_EXPORTER_OTLP_HEADERS,
+    OTEL_RESOURCE_ATTRIBUTES): (key, "=" or "" when the item has none, value percent-decoded as the
+    SDK decodes it), stripped, empty items dropped."""
+    items = []
+    for item in list_items(raw):
+        key, equals, value = item.partition("=")
+        items.append((key.strip(), equals, unquote(value.strip())))
+    return items
+
+
+def pair_values(raw: str) -> list[str]:
+    """Each value of a `k=v,...` secret as written and as decoded, for the scrubber: a client that
+    sends or logs one header holds that value alone (Variable.parts)."""
+    values: list[str] = []
+    for item in list_items(raw):
+        written = item.partition("=")[2].strip()
+        values += [written, unquote(written)]
+    return [value for value in dict.fromkeys(values) if value]
 
 
 def _parse_list(raw: str, var: Variable) -> list[str]:

@@ -215,7 +215,13 @@ def held_forms(var: Variable, raw: str) -> list[str]:
     """A secret as the program holds and prints it, whatever its kind: each item of a list (a
     library logs one key of several), an int or float as Python prints it ("0042" -> 42), a path
     with its ~ expanded, and an http(s) URL's path and query (a webhook's or a presigned URL's token).
-    Invalid values too: a list item the reader refused is still a secret."""
+    Invalid values too: a list item the reader refused is still a secret. A variable's own `parts`
+    (each value of `key=value,...` headers) come on top."""
+    parts = var.parts(raw) if var.parts is not None else []
+    return parts + _kind_forms(var, raw)
+
+
+def _kind_forms(var: Variable, raw: str) -> list[str]:
     if var.kind == "list":
         return list_items(raw)
     try:

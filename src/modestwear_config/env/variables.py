@@ -51,6 +51,9 @@ class Variable:
     item_problem: Callable[[str], str | None] | None = None
     # Names other projects and templates use for it (cookiecutter-django's, Heroku's): read as this one.
     aliases: tuple[Alias | str, ...] = ()
+    # A secret's pieces that its consumers hold apart, each masked on its own by the scrubber
+    # (env/parsers.pair_values: each value of `key=value,...` headers); a list's items are already.
+    parts: Callable[[str], list[str]] | None = None
 
     @property
     def alias_entries(self) -> tuple[Alias, ...]:
