@@ -1,0 +1,339 @@
+"""TASKS_BACKEND=web: django-tasks-db's table, run by a few threads of the web process itself.
+
+No worker service.  A task is stored by django-tasks-db's DatabaseBackend (same table, same rows: a
+project can switch to ``database`` and ``db_worker`` later), and the process that enqueued it runs it
+after the response, on at most TASKS_WEB_THREADS threads of its own (never on the event loop).
+
+- Claim: ``SELECT ... FOR UPDATE SKIP LOCKED`` (priority, then run_after, then enqueued_at: the model's
+  order), marked RUNNING with a claim token appended to ``worker_ids`` (``web-<host>-<pid>-<random>``), committed.
+- Lease: while the task runs, a second connection (a thread of its own) holds ``FOR KEY SHARE`` on the
+  row.  Claims skip it (FOR UPDATE conflicts with it), yet the row's own UPDATEs (the result) pass.  It
+  is taken only if the row still carries our token: a claimer that raced us in between wins, we drop it.
+- A process killed mid-task closes its connections: the row is RUNNING, ours (token), and unlocked, so
+  the next claim takes it again.  At least once; never twice at the same time.
+- Idle: nothing runs until a wake.  Wakes: a task enqueued (after the response, once committed); the
+  first request of the process that opens a database connection (the database is awake anyway: /healthz
+  probes never wake it); a timer at the earliest deferred ``run_after``.  Threads exit once a claim finds
+  nothing: no query until the next wake.
+- Other databases (SQLite): claims are a compare-and-set on READY, no lease; a task killed mid-run stays
+  RUNNING (W092).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, TypeAlias, cast
+
+import django
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connections, router, transaction
+from django.db.backends.signals import connection_created
+from django.db.models import Field, Min
+from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet, get_date_max
+
+if django.VERSION >= (6, 0):
+    from django.tasks import TaskContext, TaskResultStatus
+    from django.tasks.signals import task_finished, task_started
+else:  # the django-tasks backport on 5.2
+    from django_tasks import TaskContext, TaskResultStatus  # type: ignore[assignment, no-redef, unused-ignore]
+    from django_tasks.signals import task_finished, task_started  # type: ignore[assignment, no-redef, unused-ignore]
+
+Row: TypeAlias = "DBTaskResult[Any, Any]"
+logger = logging.getLogger("modestwear_config.tasks")
+TOKEN_PREFIX = "web-"
+UID = "modestwear_config.web_tasks"
+SHUTDOWN_GRACE = 20.0  # seconds a stopping worker waits for its running tasks (gunicorn's graceful_timeout is 30)
+MAX_TIMER = 86_400.0  # a task deferred further than a day is looked at again after a day
+# The runners this request should wake once it is over (None outside a request).
+_after_response: ContextVar[list[Runner] | None] = ContextVar("modestwear_web_tasks", default=None)
+
+
+class WebBackend(DatabaseBackend):
+    """django-tasks-db's backend, whose enqueue also wakes this process's runner."""
+
+    def enqueue(self, task: Any, args: Any, kwargs: Any) -> Any:
+        result: Any = super().enqueue(task, args, kwargs)
+        transaction.on_commit(runner(self.alias).wake_after_response, using=router.db_for_write(DBTaskResult))
+        return result
+
+    async def aenqueue(self, task: Any, args: Any, kwargs: Any) -> Any:
+        result: Any = await super().aenqueue(task, args, kwargs)
+        runner(self.alias).wake_after_response()  # async code runs in no transaction: stored already
+        return result
+
+
+class Runner:
+    """One per process and backend alias: up to `size` threads, started by a wake, gone once drained."""
+
+    def __init__(self, alias: str) -> None:
+        conf = settings.TASKS[alias]
+        self.alias = alias
+        self.queues: list[str] = list(conf.get("QUEUES") or ["default"])
+        self.size = int(conf.get("OPTIONS", {}).get("THREADS", 1))
+        self.host = f"{socket.gethostname()[:32]}-{os.getpid()}"
+        self.lock = threading.Lock()
+        self.threads: set[threading.Thread] = set()
+        self.wanted = False  # a wake not yet answered by a claim
+        self.stopping = False
+        self.timer: threading.Timer | None = None
+        self.due: datetime | None = None
+        self.swept = False
+
+    def wake_after_response(self) -> None:
+        pending = _after_response.get()
+        if pending is None:
+            self.wake()
+        else:
+            pending.append(self)
+
+    def wake(self) -> None:
+        with self.lock:
+            if self.stopping:
+                return
+            self.wanted = True
+            if len(self.threads) >= self.size:
+                return  # a running thread claims again before it exits
+            thread = threading.Thread(target=self._work, name=f"web-tasks-{self.alias}", daemon=True)
+            self.threads.add(thread)
+        thread.start()
+
+    def _work(self) -> None:
+        try:
+            while True:
+                with self.lock:
+                    if self.stopping:
+                        return
+                    self.wanted = False
+                close_old_connections()
+                if self.run_one():
+                    continue
+                with self.lock:
+                    if not self.wanted or self.stopping:
+                        self.threads.discard(threading.current_thread())
+                        last = not self.threads
+                        break
+            if last:
+                self._arm_timer()
+        except Exception:
+            logger.exception("web tasks runner %s stopped; the next wake starts another", self.alias)
+        finally:
+            with self.lock:
+                self.threads.discard(threading.current_thread())
+            connections.close_all()  # this thread's own connections
+
+    def candidates(self) -> DBTaskResultQuerySet:
+        every = cast(DBTaskResultQuerySet, DBTaskResult.objects.all())
+        rows = every.ready()
+        if self.leases():
+            # RUNNING rows claimed by a web runner and not leased: their process died mid-task.
+            rows = rows | every.running().filter(**{"worker_ids__-1__startswith": TOKEN_PREFIX})
+        return rows.filter(backend_name=self.alias, queue_name__in=self.queues)
+
+    def leases(self) -> bool:
+        return bool(connections[router.db_for_write(DBTaskResult)].vendor == "postgresql")
+
+    def claim(self) -> tuple[Row | None, str]:
+        """The first claimable row, marked RUNNING under a new token (committed), or None."""
+        token = f"{TOKEN_PREFIX}{self.host}-{secrets.token_hex(4)}"
+        if not self.leases():
+            row = self.candidates().first()
+            if row is None:
+                return None, ""
+            taken = (
+                self.candidates()
+                .filter(pk=row.pk)
+                .update(status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=[*row.worker_ids, token])
+            )
+            row.refresh_from_db()
+            return (row, token) if taken else (None, "")
+        rows = self.candidates().select_for_update(skip_locked=True)
+        with transaction.atomic(using=rows.db):
+            row = rows.first()
+            if row is not None:
+                row.claim(token)
+        return row, token
+
+    def run_one(self) -> bool:
+        """Claim a task and run it under its lease; False when nothing was claimable."""
+        row, token = self.claim()
+        if row is None:
+            return False
+        if not self.leases():
+            execute(row)
+            return True
+        lease = Lease(row.pk, token, router.db_for_write(DBTaskResult))
+        try:
+            if lease.acquire():
+                execute(row)
+        finally:
+            lease.release()
+        return True
+
+    def _arm_timer(self) -> None:
+        """One timer at the earliest deferred run_after of this backend's queues (none: no timer)."""
+        due = (
+            DBTaskResult.objects.filter(
+                status=TaskResultStatus.READY,
+                backend_name=self.alias,
+                queue_name__in=self.queues,
+                run_after__gt=timezone.now(),
+            )
+            .exclude(run_after=get_date_max())
+            .aggregate(due=Min("run_after"))["due"]
+        )
+        with self.lock:
+            if due is None or self.stopping or (self.due is not None and self.due <= due):
+                return
+            if self.timer is not None:
+                self.timer.cancel()
+            delay = min(MAX_TIMER, max(0.0, (due - timezone.now()).total_seconds()) + 0.05)
+            self.due, self.timer = due, threading.Timer(delay, self._timer_fired)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _timer_fired(self) -> None:
+        with self.lock:
+            self.due, self.timer = None, None
+        self.wake()
+
+    def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Claim nothing more; give running tasks `grace` seconds (an unfinished one stays claimable)."""
+        with self.lock:
+            self.stopping = True
+            if self.timer is not None:
+                self.timer.cancel()
+            threads = list(self.threads)
+        deadline = time.monotonic() + grace
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class Lease:
+    """FOR KEY SHARE on one row, held by a connection of a thread of its own while the task runs."""
+
+    def __init__(self, pk: Any, token: str, using: str) -> None:
+        self.pk, self.token, self.using = pk, token, using
+        self.held = False
+        self.decided = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._hold, name="web-tasks-lease", daemon=True)
+
+    def acquire(self) -> bool:
+        self.thread.start()
+        self.decided.wait()
+        return self.held
+
+    def release(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _hold(self) -> None:
+        connection = connections[self.using]
+        table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+        column = connection.ops.quote_name(_column("worker_ids"))
+        pk = connection.ops.quote_name(_column("id"))
+        try:
+            with transaction.atomic(using=self.using), connection.cursor() as cursor:
+                # A long task holds this transaction open: no server timeout may end it (and free the row).
+                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+                cursor.execute(f"SELECT {column} ->> -1 FROM {table} WHERE {pk} = %s FOR KEY SHARE", [self.pk])  # noqa: S608 - quoted names
+                found = cursor.fetchone()
+                self.held = found is not None and found[0] == self.token
+                self.decided.set()
+                if self.held:
+                    self.done.wait()
+        except Exception:
+            logger.exception("web tasks: the lease of task %s failed; it is not run here", self.pk)
+        finally:
+            self.decided.set()
+            connection.close()
+
+
+def _column(name: str) -> str:
+    field = cast("Field[Any, Any]", DBTaskResult._meta.get_field(name))
+    return str(field.column)
+
+
+def execute(row: Row) -> None:
+    """Run a claimed row as db_worker does: the signals, the context, the result or the error."""
+    try:
+        task = row.task
+        result = row.task_result
+        sender = type(task.get_backend())
+        task_started.send(sender=sender, task_result=result)
+        args = (TaskContext(task_result=result), *result.args) if task.takes_context else tuple(result.args)
+        row.set_successful(task.call(*args, **result.kwargs))
+    except BaseException as exc:  # as db_worker: a SystemExit inside a task is its failure, not ours
+        logger.exception("task %s failed", row.pk)
+        row.set_failed(exc)
+    try:
+        task_finished.send(sender=type(row.task.get_backend()), task_result=row.task_result)
+    except ImportError:  # the task's module is gone: its row says FAILED already
+        pass
+
+
+# -- per process -----------------------------------------------------------------------------------
+_runners: dict[tuple[int, str], Runner] = {}
+_runners_lock = threading.Lock()
+
+
+def runner(alias: str) -> Runner:
+    """This process's runner of `alias` (a forked child gets its own)."""
+    key = (os.getpid(), alias)
+    with _runners_lock:
+        if key not in _runners:
+            _runners[key] = Runner(alias)
+        return _runners[key]
+
+
+def web_aliases() -> list[str]:
+    path = f"{WebBackend.__module__}.{WebBackend.__qualname__}"
+    return [alias for alias, conf in getattr(settings, "TASKS", {}).items() if conf.get("BACKEND") == path]
+
+
+def install() -> None:
+    """Connect the wakes (AppConfig.ready, only when a TASKS backend is this one)."""
+    request_started.connect(_request_started, dispatch_uid=UID)
+    request_finished.connect(_request_finished, dispatch_uid=UID)
+    connection_created.connect(_first_connection, dispatch_uid=UID)
+    atexit.register(stop_all)
+
+
+def _request_started(**kwargs: Any) -> None:
+    _after_response.set([])
+
+
+def _request_finished(**kwargs: Any) -> None:
+    pending = _after_response.get()
+    _after_response.set(None)
+    for each in dict.fromkeys(pending or ()):
+        each.wake()
+
+
+def _first_connection(**kwargs: Any) -> None:
+    """A request opened a database connection: the database is awake, sweep once after this response."""
+    if _after_response.get() is None:
+        return  # the runner's own threads, a management command
+    for alias in web_aliases():
+        each = runner(alias)
+        if not each.swept:
+            each.swept = True
+            each.wake_after_response()
+
+
+def stop_all() -> None:
+    """At exit (a gunicorn worker stopping): this process's runners claim nothing more and finish, within a grace."""
+    for (pid, _), each in list(_runners.items()):
+        if pid == os.getpid():
+            each.stop()

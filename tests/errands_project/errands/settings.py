@@ -1,0 +1,3 @@
+from modestwear_config import *  # noqa: F403
+
+ROOT_URLCONF = "errands.urls"
