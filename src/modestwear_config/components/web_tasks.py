@@ -4,13 +4,15 @@ No worker service.  A task is stored by django-tasks-db's DatabaseBackend (same 
 project can switch to ``database`` and ``db_worker`` later), and the process that enqueued it runs it
 after the response, on at most TASKS_WEB_THREADS threads of its own (never on the event loop).
 
-- Claim: ``SELECT ... FOR UPDATE SKIP LOCKED`` (priority, then run_after, then enqueued_at: the model's
-  order), marked RUNNING with a claim token appended to ``worker_ids`` (``web-<host>-<pid>-<random>``), committed.
-- Lease: while the task runs, a second connection (a thread of its own) holds ``FOR KEY SHARE`` on the
-  row.  Claims skip it (FOR UPDATE conflicts with it), yet the row's own UPDATEs (the result) pass.  It
-  is taken only if the row still carries our token: a claimer that raced us in between wins, we drop it.
-- A process killed mid-task closes its connections: the row is RUNNING, ours (token), and unlocked, so
-  the next claim takes it again.  At least once; never twice at the same time.
+- Choice and lease (``Lease``): a second connection, on a thread of its own, chooses the first claimable
+  row ``FOR UPDATE SKIP LOCKED`` (priority, then run_after, then enqueued_at: the model's order) and holds
+  ``FOR KEY SHARE`` on it until the task is over.  Other claimers skip it; the runner's own UPDATEs pass.
+- Take (``Runner.take``): a compare-and-set marks it RUNNING with a token appended to ``worker_ids``
+  (``web-<host>-<pid>-<random>``), committed, so the result shows it running; the task then runs on the
+  runner's connection in autocommit, as under db_worker, and its result is written the same way.
+- A process killed mid-task closes its connections: the row is RUNNING, a web runner's (token), and
+  unlocked, so the next choice takes it again.  At least once; never twice at the same time.  A row
+  db_worker runs (its worker id is not a web token) is never taken.
 - Idle: nothing runs until a wake.  Wakes: a task enqueued (after the response, once committed); the
   first request of the process that opens a database connection (the database is awake anyway: /healthz
   probes never wake it); a timer at the earliest deferred ``run_after``.  Threads exit once a claim finds
@@ -31,6 +33,7 @@ import time
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeAlias, cast
+from uuid import UUID
 
 import django
 from django.conf import settings
@@ -143,42 +146,35 @@ class Runner:
     def leases(self) -> bool:
         return bool(connections[router.db_for_write(DBTaskResult)].vendor == "postgresql")
 
-    def claim(self) -> tuple[Row | None, str]:
-        """The first claimable row, marked RUNNING under a new token (committed), or None."""
-        token = f"{TOKEN_PREFIX}{self.host}-{secrets.token_hex(4)}"
+    def run_one(self) -> bool:
+        """Choose a task, take it and run it; False when nothing was claimable."""
         if not self.leases():
             row = self.candidates().first()
             if row is None:
-                return None, ""
-            taken = (
-                self.candidates()
-                .filter(pk=row.pk)
-                .update(status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=[*row.worker_ids, token])
-            )
-            row.refresh_from_db()
-            return (row, token) if taken else (None, "")
-        rows = self.candidates().select_for_update(skip_locked=True)
-        with transaction.atomic(using=rows.db):
-            row = rows.first()
-            if row is not None:
-                row.claim(token)
-        return row, token
-
-    def run_one(self) -> bool:
-        """Claim a task and run it under its lease; False when nothing was claimable."""
-        row, token = self.claim()
-        if row is None:
-            return False
-        if not self.leases():
-            execute(row)
+                return False
+            if self.take(row):
+                execute(row)
             return True
-        lease = Lease(row.pk, token, router.db_for_write(DBTaskResult))
+        lease = Lease(self, router.db_for_write(DBTaskResult))
         try:
-            if lease.acquire():
+            row = lease.acquire()
+            if row is None:
+                return False
+            if self.take(row):
                 execute(row)
         finally:
             lease.release()
         return True
+
+    def take(self, row: Row) -> bool:
+        """Mark the chosen row RUNNING under a new token, if nobody changed it since it was chosen."""
+        token = f"{TOKEN_PREFIX}{self.host}-{secrets.token_hex(4)}"
+        taken = DBTaskResult.objects.filter(pk=row.pk, status=row.status, worker_ids=row.worker_ids).update(
+            status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=[*row.worker_ids, token]
+        )
+        if taken:
+            row.refresh_from_db()
+        return bool(taken)
 
     def _arm_timer(self) -> None:
         """One timer at the earliest deferred run_after of this backend's queues (none: no timer)."""
@@ -220,19 +216,27 @@ class Runner:
 
 
 class Lease:
-    """FOR KEY SHARE on one row, held by a connection of a thread of its own while the task runs."""
+    """The choice of a row and a FOR KEY SHARE lock on it, held by a connection of a thread of its own
+    while the task runs on the runner's.
 
-    def __init__(self, pk: Any, token: str, using: str) -> None:
-        self.pk, self.token, self.using = pk, token, using
-        self.held = False
+    In one transaction: ``SAVEPOINT``; the first claimable row ``FOR UPDATE SKIP LOCKED``; then, in one
+    message to the server, ``ROLLBACK TO SAVEPOINT`` (which drops the FOR UPDATE lock) and ``FOR KEY SHARE``
+    on that row.  Claimers skip the row from then on (FOR UPDATE conflicts with KEY SHARE), while the
+    runner's UPDATEs of it (RUNNING, the result) pass.  Two runners that chose the same row in the
+    microseconds between those statements both hold KEY SHARE: ``Runner.take``'s compare-and-set keeps one.
+    """
+
+    def __init__(self, runner: Runner, using: str) -> None:
+        self.runner, self.using = runner, using
+        self.row: Row | None = None
         self.decided = threading.Event()
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._hold, name="web-tasks-lease", daemon=True)
 
-    def acquire(self) -> bool:
+    def acquire(self) -> Row | None:
         self.thread.start()
         self.decided.wait()
-        return self.held
+        return self.row
 
     def release(self) -> None:
         self.done.set()
@@ -241,20 +245,25 @@ class Lease:
     def _hold(self) -> None:
         connection = connections[self.using]
         table = connection.ops.quote_name(DBTaskResult._meta.db_table)
-        column = connection.ops.quote_name(_column("worker_ids"))
         pk = connection.ops.quote_name(_column("id"))
         try:
             with transaction.atomic(using=self.using), connection.cursor() as cursor:
                 # A long task holds this transaction open: no server timeout may end it (and free the row).
                 cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-                cursor.execute(f"SELECT {column} ->> -1 FROM {table} WHERE {pk} = %s FOR KEY SHARE", [self.pk])  # noqa: S608 - quoted names
-                found = cursor.fetchone()
-                self.held = found is not None and found[0] == self.token
+                cursor.execute("SAVEPOINT modestwear_choose")
+                row = self.runner.candidates().select_for_update(skip_locked=True).first()
+                if row is not None:
+                    uuid = str(UUID(str(row.pk)))  # a literal: two statements in one message take no parameters
+                    cursor.execute(
+                        f"ROLLBACK TO SAVEPOINT modestwear_choose; "
+                        f"SELECT 1 FROM {table} WHERE {pk} = '{uuid}' FOR KEY SHARE"  # noqa: S608 - quoted names, a UUID
+                    )
+                self.row = row
                 self.decided.set()
-                if self.held:
+                if row is not None:
                     self.done.wait()
         except Exception:
-            logger.exception("web tasks: the lease of task %s failed; it is not run here", self.pk)
+            logger.exception("web tasks: choosing a task failed; the next wake tries again")
         finally:
             self.decided.set()
             connection.close()
