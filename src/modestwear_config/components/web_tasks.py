@@ -58,8 +58,12 @@ TOKEN_PREFIX = "web-"
 UID = "modestwear_config.web_tasks"
 SHUTDOWN_GRACE = 20.0  # seconds a stopping worker waits for its running tasks (gunicorn's graceful_timeout is 30)
 MAX_TIMER = 86_400.0  # a task deferred further than a day is looked at again after a day
-# The runners this request should wake once it is over (None outside a request).
+# The runners this request should wake once it is over (None outside a request).  Under ASGI Django sends
+# the request signals from tasks of their own, whose context the view never sees: there the wake comes
+# at commit, still on the runner's threads (never the event loop).
 _after_response: ContextVar[list[Runner] | None] = ContextVar("modestwear_web_tasks", default=None)
+_serving = threading.Event()  # this process has served a request (a server, not a management command)
+_ours = threading.local()  # set on the runner's and the leases' threads
 
 
 class WebBackend(DatabaseBackend):
@@ -112,6 +116,7 @@ class Runner:
         thread.start()
 
     def _work(self) -> None:
+        _ours.thread = True
         try:
             while True:
                 with self.lock:
@@ -243,6 +248,7 @@ class Lease:
         self.thread.join()
 
     def _hold(self) -> None:
+        _ours.thread = True
         connection = connections[self.using]
         table = connection.ops.quote_name(DBTaskResult._meta.db_table)
         pk = connection.ops.quote_name(_column("id"))
@@ -320,6 +326,7 @@ def install() -> None:
 
 
 def _request_started(**kwargs: Any) -> None:
+    _serving.set()
     _after_response.set([])
 
 
@@ -332,8 +339,8 @@ def _request_finished(**kwargs: Any) -> None:
 
 def _first_connection(**kwargs: Any) -> None:
     """A request opened a database connection: the database is awake, sweep once after this response."""
-    if _after_response.get() is None:
-        return  # the runner's own threads, a management command
+    if not _serving.is_set() or getattr(_ours, "thread", False):
+        return  # a management command, the runner's own threads
     for alias in web_aliases():
         each = runner(alias)
         if not each.swept:
