@@ -1,69 +1,55 @@
-"""TASKS_BACKEND=web: django-tasks-db's table, run by a few threads of the web process itself.
+"""TASKS_BACKEND=web: django-tasks-db's table (the rows db_worker runs too), run after the response by at
+most TASKS_WEB_THREADS threads of the web process that enqueued the task.
 
-No worker service.  A task is stored by django-tasks-db's DatabaseBackend (same table, same rows: a
-project can switch to ``database`` and ``db_worker`` later), and the process that enqueued it runs it
-after the response, on at most TASKS_WEB_THREADS threads of its own (never on the event loop).
-
-- Choice and lease (``Lease``): a second connection, on a thread of its own, chooses the first claimable
-  row ``FOR UPDATE SKIP LOCKED`` (priority, then run_after, then enqueued_at: the model's order) and holds
-  ``FOR KEY SHARE`` on it until the task is over.  Other claimers skip it; the runner's own UPDATEs pass.
-- Take (``Runner.take``): a compare-and-set marks it RUNNING with a token appended to ``worker_ids``
-  (``web-<host>-<pid>-<random>``), committed, so the result shows it running; the task then runs on the
-  runner's connection in autocommit, as under db_worker, and its result is written the same way.
-- A process killed mid-task closes its connections: the row is RUNNING, a web runner's (token), and
-  unlocked, so the next choice takes it again.  At least once; never twice at the same time.  A row
-  db_worker runs (its worker id is not a web token) is never taken.
-- Idle: nothing runs until a wake.  Wakes: a task enqueued (after the response, once committed); the
-  first request of the process that opens a database connection (the database is awake anyway: /healthz
-  probes never wake it); a timer at the earliest deferred ``run_after``.  Threads exit once a claim finds
-  nothing: no query until the next wake.
-- Other databases (SQLite): claims are a compare-and-set on READY, no lease; a task killed mid-run stays
-  RUNNING (W092).
+- ``Lease``: a second connection chooses the first claimable row (priority, run_after, enqueued_at) and
+  holds FOR KEY SHARE on it while the task runs: claimers (FOR UPDATE SKIP LOCKED) skip it, the runner's
+  UPDATEs pass.  ``Runner.take`` marks it RUNNING (compare-and-set) with a ``web-<host>-<pid>-<random>``
+  token appended to ``worker_ids``; the task runs in autocommit on the runner's connection, as under db_worker.
+- A process killed mid-task loses its connections: its row, RUNNING with a web token and unlocked, is taken
+  again by the next choice.  At least once, never twice at once; db_worker's rows are never taken.
+- No query until a wake: a task enqueued (after the response, once committed), the first request of the
+  process that opens a database connection (/healthz never does), a timer at the earliest deferred
+  run_after.  Threads exit once a choice finds nothing.  Other databases: compare-and-set only (W092).
 """
 
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import secrets
 import socket
 import threading
 import time
 from contextvars import ContextVar
-from datetime import datetime
-from typing import Any, TypeAlias, cast
-from uuid import UUID
+from typing import Any, cast
 
 import django
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, router, transaction
 from django.db.backends.signals import connection_created
-from django.db.models import Field, Min
+from django.db.models import Min
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet, get_date_max
 
-if django.VERSION >= (6, 0):
-    from django.tasks import TaskContext, TaskResultStatus
-    from django.tasks.signals import task_finished, task_started
-else:  # the django-tasks backport on 5.2
-    from django_tasks import TaskContext, TaskResultStatus  # type: ignore[assignment, no-redef, unused-ignore]
-    from django_tasks.signals import task_finished, task_started  # type: ignore[assignment, no-redef, unused-ignore]
+from modestwear_config.concerns.tasks import WEB_BACKEND
 
-Row: TypeAlias = "DBTaskResult[Any, Any]"
-logger = logging.getLogger("modestwear_config.tasks")
+from .row_lease import Lease, Row, execute, logger, ours
+
+if django.VERSION >= (6, 0):
+    from django.tasks import TaskResultStatus
+else:  # the django-tasks backport on 5.2
+    from django_tasks import TaskResultStatus  # type: ignore[assignment, no-redef, unused-ignore]
+
 TOKEN_PREFIX = "web-"
 UID = "modestwear_config.web_tasks"
 SHUTDOWN_GRACE = 20.0  # seconds a stopping worker waits for its running tasks (gunicorn's graceful_timeout is 30)
 MAX_TIMER = 86_400.0  # a task deferred further than a day is looked at again after a day
-# The runners this request should wake once it is over (None outside a request).  Under ASGI Django sends
-# the request signals from tasks of their own, whose context the view never sees: there the wake comes
-# at commit, still on the runner's threads (never the event loop).
+# Runners to wake after this request (None outside one).  Under ASGI Django sends the request signals from
+# asyncio tasks of their own, whose context the view never sees: the wake comes at commit there.
 _after_response: ContextVar[list[Runner] | None] = ContextVar("modestwear_web_tasks", default=None)
 _serving = threading.Event()  # this process has served a request (a server, not a management command)
-_ours = threading.local()  # set on the runner's and the leases' threads
 
 
 class WebBackend(DatabaseBackend):
@@ -71,7 +57,8 @@ class WebBackend(DatabaseBackend):
 
     def enqueue(self, task: Any, args: Any, kwargs: Any) -> Any:
         result: Any = super().enqueue(task, args, kwargs)
-        transaction.on_commit(runner(self.alias).wake_after_response, using=router.db_for_write(DBTaskResult))
+        each = runner(self.alias)
+        transaction.on_commit(each.wake_after_response, using=each.using)
         return result
 
     async def aenqueue(self, task: Any, args: Any, kwargs: Any) -> Any:
@@ -94,15 +81,16 @@ class Runner:
         self.wanted = False  # a wake not yet answered by a claim
         self.stopping = False
         self.timer: threading.Timer | None = None
-        self.due: datetime | None = None
         self.swept = False
+        self.using = router.db_for_write(DBTaskResult)
+        self.leases = connections[self.using].vendor == "postgresql"  # FOR KEY SHARE (no connection made)
 
     def wake_after_response(self) -> None:
         pending = _after_response.get()
-        if pending is None:
-            self.wake()
-        else:
+        if pending is not None:
             pending.append(self)
+            return
+        self.wake()
 
     def wake(self) -> None:
         with self.lock:
@@ -116,7 +104,7 @@ class Runner:
         thread.start()
 
     def _work(self) -> None:
-        _ours.thread = True
+        ours.thread = True
         try:
             while True:
                 with self.lock:
@@ -143,33 +131,22 @@ class Runner:
     def candidates(self) -> DBTaskResultQuerySet:
         every = cast(DBTaskResultQuerySet, DBTaskResult.objects.all())
         rows = every.ready()
-        if self.leases():
+        if self.leases:
             # RUNNING rows claimed by a web runner and not leased: their process died mid-task.
             rows = rows | every.running().filter(**{"worker_ids__-1__startswith": TOKEN_PREFIX})
         return rows.filter(backend_name=self.alias, queue_name__in=self.queues)
 
-    def leases(self) -> bool:
-        return bool(connections[router.db_for_write(DBTaskResult)].vendor == "postgresql")
-
     def run_one(self) -> bool:
         """Choose a task, take it and run it; False when nothing was claimable."""
-        if not self.leases():
-            row = self.candidates().first()
-            if row is None:
-                return False
-            if self.take(row):
-                execute(row)
-            return True
-        lease = Lease(self, router.db_for_write(DBTaskResult))
+        lease = Lease(self.candidates, self.using) if self.leases else None
         try:
-            row = lease.acquire()
-            if row is None:
-                return False
-            if self.take(row):
+            row = lease.acquire() if lease else self.candidates().first()
+            if row is not None and self.take(row):
                 execute(row)
+            return row is not None
         finally:
-            lease.release()
-        return True
+            if lease:
+                lease.release()
 
     def take(self, row: Row) -> bool:
         """Mark the chosen row RUNNING under a new token, if nobody changed it since it was chosen."""
@@ -183,30 +160,19 @@ class Runner:
 
     def _arm_timer(self) -> None:
         """One timer at the earliest deferred run_after of this backend's queues (none: no timer)."""
-        due = (
-            DBTaskResult.objects.filter(
-                status=TaskResultStatus.READY,
-                backend_name=self.alias,
-                queue_name__in=self.queues,
-                run_after__gt=timezone.now(),
-            )
-            .exclude(run_after=get_date_max())
-            .aggregate(due=Min("run_after"))["due"]
-        )
+        deferred = DBTaskResult.objects.filter(status=TaskResultStatus.READY, run_after__gt=timezone.now())
+        deferred = deferred.filter(backend_name=self.alias, queue_name__in=self.queues)
+        due = deferred.exclude(run_after=get_date_max()).aggregate(due=Min("run_after"))["due"]
         with self.lock:
-            if due is None or self.stopping or (self.due is not None and self.due <= due):
-                return
             if self.timer is not None:
                 self.timer.cancel()
+            self.timer = None
+            if due is None or self.stopping:
+                return
             delay = min(MAX_TIMER, max(0.0, (due - timezone.now()).total_seconds()) + 0.05)
-            self.due, self.timer = due, threading.Timer(delay, self._timer_fired)
+            self.timer = threading.Timer(delay, self.wake)
             self.timer.daemon = True
             self.timer.start()
-
-    def _timer_fired(self) -> None:
-        with self.lock:
-            self.due, self.timer = None, None
-        self.wake()
 
     def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Claim nothing more; give running tasks `grace` seconds (an unfinished one stays claimable)."""
@@ -220,85 +186,6 @@ class Runner:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
-class Lease:
-    """The choice of a row and a FOR KEY SHARE lock on it, held by a connection of a thread of its own
-    while the task runs on the runner's.
-
-    In one transaction: ``SAVEPOINT``; the first claimable row ``FOR UPDATE SKIP LOCKED``; then, in one
-    message to the server, ``ROLLBACK TO SAVEPOINT`` (which drops the FOR UPDATE lock) and ``FOR KEY SHARE``
-    on that row.  Claimers skip the row from then on (FOR UPDATE conflicts with KEY SHARE), while the
-    runner's UPDATEs of it (RUNNING, the result) pass.  Two runners that chose the same row in the
-    microseconds between those statements both hold KEY SHARE: ``Runner.take``'s compare-and-set keeps one.
-    """
-
-    def __init__(self, runner: Runner, using: str) -> None:
-        self.runner, self.using = runner, using
-        self.row: Row | None = None
-        self.decided = threading.Event()
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._hold, name="web-tasks-lease", daemon=True)
-
-    def acquire(self) -> Row | None:
-        self.thread.start()
-        self.decided.wait()
-        return self.row
-
-    def release(self) -> None:
-        self.done.set()
-        self.thread.join()
-
-    def _hold(self) -> None:
-        _ours.thread = True
-        connection = connections[self.using]
-        table = connection.ops.quote_name(DBTaskResult._meta.db_table)
-        pk = connection.ops.quote_name(_column("id"))
-        try:
-            with transaction.atomic(using=self.using), connection.cursor() as cursor:
-                # A long task holds this transaction open: no server timeout may end it (and free the row).
-                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-                cursor.execute("SAVEPOINT modestwear_choose")
-                row = self.runner.candidates().select_for_update(skip_locked=True).first()
-                if row is not None:
-                    uuid = str(UUID(str(row.pk)))  # a literal: two statements in one message take no parameters
-                    cursor.execute(
-                        f"ROLLBACK TO SAVEPOINT modestwear_choose; "
-                        f"SELECT 1 FROM {table} WHERE {pk} = '{uuid}' FOR KEY SHARE"  # noqa: S608 - quoted names, a UUID
-                    )
-                self.row = row
-                self.decided.set()
-                if row is not None:
-                    self.done.wait()
-        except Exception:
-            logger.exception("web tasks: choosing a task failed; the next wake tries again")
-        finally:
-            self.decided.set()
-            connection.close()
-
-
-def _column(name: str) -> str:
-    field = cast("Field[Any, Any]", DBTaskResult._meta.get_field(name))
-    return str(field.column)
-
-
-def execute(row: Row) -> None:
-    """Run a claimed row as db_worker does: the signals, the context, the result or the error."""
-    try:
-        task = row.task
-        result = row.task_result
-        sender = type(task.get_backend())
-        task_started.send(sender=sender, task_result=result)
-        args = (TaskContext(task_result=result), *result.args) if task.takes_context else tuple(result.args)
-        row.set_successful(task.call(*args, **result.kwargs))
-    except BaseException as exc:  # as db_worker: a SystemExit inside a task is its failure, not ours
-        logger.exception("task %s failed", row.pk)
-        row.set_failed(exc)
-    try:
-        task_finished.send(sender=type(row.task.get_backend()), task_result=row.task_result)
-    except ImportError:  # the task's module is gone: its row says FAILED already
-        pass
-
-
-# -- per process -----------------------------------------------------------------------------------
 _runners: dict[tuple[int, str], Runner] = {}
 _runners_lock = threading.Lock()
 
@@ -313,8 +200,7 @@ def runner(alias: str) -> Runner:
 
 
 def web_aliases() -> list[str]:
-    path = f"{WebBackend.__module__}.{WebBackend.__qualname__}"
-    return [alias for alias, conf in getattr(settings, "TASKS", {}).items() if conf.get("BACKEND") == path]
+    return [alias for alias, conf in settings.TASKS.items() if conf.get("BACKEND") == WEB_BACKEND]
 
 
 def install() -> None:
@@ -331,15 +217,14 @@ def _request_started(**kwargs: Any) -> None:
 
 
 def _request_finished(**kwargs: Any) -> None:
-    pending = _after_response.get()
-    _after_response.set(None)
-    for each in dict.fromkeys(pending or ()):
+    for each in dict.fromkeys(_after_response.get() or ()):
         each.wake()
+    _after_response.set(None)
 
 
 def _first_connection(**kwargs: Any) -> None:
     """A request opened a database connection: the database is awake, sweep once after this response."""
-    if not _serving.is_set() or getattr(_ours, "thread", False):
+    if not _serving.is_set() or getattr(ours, "thread", False):
         return  # a management command, the runner's own threads
     for alias in web_aliases():
         each = runner(alias)
