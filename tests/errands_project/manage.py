@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """The errands project: tasks run by its own web process (TASKS_BACKEND=web), for tests/test_web_tasks.py."""
+
 from __future__ import annotations
 
 import os
