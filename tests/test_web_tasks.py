@@ -301,6 +301,39 @@ def test_web_tasks__killed_with_gunicorn_mid_task_runs_after_the_restart(errands
 
 @pytest.mark.slow
 @pytest.mark.services
+def test_web_tasks__runs_after_the_response(errands):
+    """Under WSGI the task starts once the response is sent, not at its commit while the view still works."""
+    with ErrandsGunicorn(errands) as server:
+        response = requests.get(f"{server.base_url}/enqueue/late?linger=1", timeout=10).json()
+        wait_for_trace(errands, "late", "done")
+    [started] = Path(errands["ERRANDS_DIR"]).glob("late.started.*")
+    assert int(started.name.rsplit(".", 1)[1]) > response["returned"]
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_web_tasks__a_stopping_worker_finishes_its_task(errands):
+    """SIGTERM to gunicorn mid-task: the worker claims nothing more and gives the task its grace to finish."""
+    server = ErrandsGunicorn(errands).start()
+    try:
+        response = requests.get(f"{server.base_url}/enqueue/graceful?wait=1", timeout=10).json()
+        wait_for_trace(errands, "graceful", "started")
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)  # the master; it stops its workers
+        time.sleep(1)
+        assert server.process.poll() is None  # the worker waits for its running task
+        (Path(errands["ERRANDS_DIR"]) / "release").touch()
+        server.process.wait(30)
+    finally:
+        server.__exit__()
+    with psycopg.connect(errands["DATABASE_URL"], autocommit=True) as conn:
+        row = conn.execute("SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s", (response["id"],))
+        assert row.fetchone() == ("SUCCESSFUL",)
+    assert traces(errands, "started")["graceful"] == traces(errands, "done")["graceful"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.services
 def test_web_tasks__idle_instance_sends_no_sql(errands):
     """Probed on /healthz, an instance sends nothing before its first database request, and nothing once
     a task it ran has drained the queue (PostgreSQL's own counters of the database)."""

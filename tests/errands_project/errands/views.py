@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
@@ -14,7 +16,8 @@ except ImportError:  # Django 5.2: the backport
 def enqueue(request: HttpRequest, name: str) -> JsonResponse:
     task = jobs.wait_for_release if request.GET.get("wait") else jobs.record
     result = task.enqueue(name)
-    return JsonResponse({"id": str(result.id), "status": str(result.status)})
+    time.sleep(float(request.GET.get("linger", 0)))  # the response is not sent yet
+    return JsonResponse({"id": str(result.id), "status": str(result.status), "returned": time.monotonic_ns()})
 
 
 def ping(request: HttpRequest) -> JsonResponse:
