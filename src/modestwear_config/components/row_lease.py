@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from queue import SimpleQueue
 from typing import Any, TypeAlias, cast
 from uuid import UUID
 
@@ -34,31 +35,45 @@ ours = threading.local()  # `thread` is set on the runner's and the leases' thre
 
 
 class Lease:
-    """In one transaction: SAVEPOINT, the first claimable row FOR UPDATE SKIP LOCKED, then in one message
-    ROLLBACK TO SAVEPOINT (dropping that lock) and FOR KEY SHARE on the row, held until release().  Two
-    runners that chose the row in the microseconds between both hold it: take()'s compare-and-set keeps one."""
+    """A thread and its session choosing rows for one runner thread, one at a time.  Each choice, in one
+    transaction: SAVEPOINT, the first claimable row FOR UPDATE SKIP LOCKED, then in one message ROLLBACK
+    TO SAVEPOINT (dropping that lock) and FOR KEY SHARE on the row, held until release().  Two runners
+    that chose the row in the microseconds between both hold it: take()'s compare-and-set keeps one."""
 
     def __init__(self, candidates: Callable[[], DBTaskResultQuerySet], using: str) -> None:
         self.candidates, self.using = candidates, using
-        self.row: Row | None = None
-        self.decided = threading.Event()
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._hold, name="web-tasks-lease", daemon=True)
+        self.asks: SimpleQueue[bool] = SimpleQueue()  # True: choose a row; False: close
+        self.rows: SimpleQueue[Row | None] = SimpleQueue()
+        self.releases: SimpleQueue[None] = SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, name="web-tasks-lease", daemon=True)
+        self.thread.start()
 
     def acquire(self) -> Row | None:
-        self.thread.start()
-        self.decided.wait()
-        return self.row
+        """The next claimable row, held until release(); None when there is none (or choosing failed)."""
+        self.asks.put(True)
+        return self.rows.get()
 
     def release(self) -> None:
-        self.done.set()
+        self.releases.put(None)
+
+    def close(self) -> None:
+        self.asks.put(False)
         self.thread.join()
 
-    def _hold(self) -> None:
+    def _serve(self) -> None:
+        """One session for a whole drain: a new one per task would cost a connection (TLS, auth) each."""
         ours.thread = True
+        try:
+            while self.asks.get():
+                self._hold_one()
+        finally:
+            connections[self.using].close()
+
+    def _hold_one(self) -> None:
         connection = connections[self.using]
         table = connection.ops.quote_name(DBTaskResult._meta.db_table)
         pk = connection.ops.quote_name(str(cast("Field[Any, Any]", DBTaskResult._meta.get_field("id")).column))
+        answered = False
         try:
             with transaction.atomic(using=self.using), connection.cursor() as cursor:
                 # A long task holds this transaction open: no server timeout may end it (and free the row).
@@ -71,15 +86,15 @@ class Lease:
                         f"ROLLBACK TO SAVEPOINT modestwear_choose; "
                         f"SELECT 1 FROM {table} WHERE {pk} = '{uuid}' FOR KEY SHARE"  # noqa: S608 - quoted names, a UUID
                     )
-                self.row = row
-                self.decided.set()
+                self.rows.put(row)
+                answered = True
                 if row is not None:
-                    self.done.wait()
+                    self.releases.get()
         except Exception:
             logger.exception("web tasks: choosing a task failed; the next wake tries again")
         finally:
-            self.decided.set()
-            connection.close()
+            if not answered:
+                self.rows.put(None)
 
 
 def execute(row: Row) -> None:

@@ -105,6 +105,7 @@ class Runner:
 
     def _work(self) -> None:
         ours.thread = True
+        lease = Lease(self.candidates, self.using) if self.leases else None  # one for the whole drain
         try:
             while True:
                 with self.lock:
@@ -112,7 +113,7 @@ class Runner:
                         return
                     self.wanted = False
                 close_old_connections()
-                if self.run_one():
+                if self.run_one(lease):
                     continue
                 with self.lock:
                     if not self.wanted or self.stopping:
@@ -126,6 +127,8 @@ class Runner:
         finally:
             with self.lock:
                 self.threads.discard(threading.current_thread())
+            if lease:
+                lease.close()
             connections.close_all()  # this thread's own connections
 
     def candidates(self) -> DBTaskResultQuerySet:
@@ -136,9 +139,10 @@ class Runner:
             rows = rows | every.running().filter(**{"worker_ids__-1__startswith": TOKEN_PREFIX})
         return rows.filter(backend_name=self.alias, queue_name__in=self.queues)
 
-    def run_one(self) -> bool:
+    def run_one(self, lease: Lease | None = None) -> bool:
         """Choose a task, take it and run it; False when nothing was claimable."""
-        lease = Lease(self.candidates, self.using) if self.leases else None
+        own = lease is None and self.leases
+        lease = Lease(self.candidates, self.using) if own else lease
         try:
             row = lease.acquire() if lease else self.candidates().first()
             if row is not None and self.take(row):
@@ -147,6 +151,8 @@ class Runner:
         finally:
             if lease:
                 lease.release()
+            if lease and own:
+                lease.close()
 
     def take(self, row: Row) -> bool:
         """Mark the chosen row RUNNING under a new token, if nobody changed it since it was chosen."""
