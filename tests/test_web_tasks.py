@@ -24,7 +24,7 @@ from modestwear_config.concerns import CONCERNS
 from modestwear_config.concerns.assemble import build_settings
 from modestwear_config.concerns.tasks import WEB_BACKEND, check_web_tasks_database, tasks_settings
 from modestwear_config.env import Env
-from tests.support.servers import ROOT, Gunicorn, fresh_postgres_database, manage, project_env
+from tests.support.servers import ROOT, Gunicorn, explicit_sqlite, fresh_postgres_database, manage, project_env
 from tests.test_idle_web import activity
 
 ERRANDS = ROOT / "tests" / "errands_project"
@@ -233,6 +233,27 @@ def test_web_tasks__priority_first_and_deferred_tasks_wait(errands):
     assert run(errands, RUN_ONE) is True and set(traces(errands, "done")) == {"high", "low"}
     assert run(errands, RUN_ONE) is False  # the deferred one is not due
     assert run(errands, RESULT.format(id=later))[0] == "READY"  # type: ignore[index]
+
+
+@pytest.mark.slow
+def test_web_tasks__sqlite_takes_tasks_by_compare_and_set(tmp_path):
+    """Without FOR KEY SHARE (SQLite): no lease, a compare-and-set on READY rows; the task still runs."""
+    traces_dir = tmp_path / "traces"
+    traces_dir.mkdir()
+    env = errands_env(explicit_sqlite(tmp_path), traces_dir, {"BASE_DIR": str(tmp_path)})
+    migrated = manage("migrate", "--no-input", env=env, project=ERRANDS)
+    assert migrated.returncode == 0, migrated.stderr
+    status = run(
+        env,
+        "import json, time; from errands import jobs\n"
+        "r = jobs.record.enqueue('lite')\n"
+        "for _ in range(100):\n"
+        "    if str(jobs.record.get_result(r.id).status).endswith('SUCCESSFUL'): break\n"
+        "    time.sleep(0.1)\n"
+        "print(json.dumps(str(jobs.record.get_result(r.id).status)))",
+    )
+    assert str(status).endswith("SUCCESSFUL")
+    assert traces(env, "done") == Counter({"lite": 1})
 
 
 # -- real gunicorn -----------------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ VARIABLES = (
     V(
         "TASKS_WEB_THREADS",
         "int",
-        "With TASKS_BACKEND=web: most tasks one web process runs at once (each holds two database sessions).",
+        "With TASKS_BACKEND=web: most tasks one web process runs at once (each holds two database sessions, "
+        "from DATABASE_POOL_MAX_SIZE under ASGI).",
         1,
         minimum=1,
         maximum=8,
@@ -97,11 +98,12 @@ def _backend(choice: str) -> str:
 def tasks_settings(env: Env) -> dict[str, Any]:
     choice: str = env("TASKS_BACKEND")
     queues: list[str] = env("TASKS_QUEUES")
+    threads: int = env("TASKS_WEB_THREADS")  # read (and checked) whatever the backend
     if not queues:
         env.error("TASKS_QUEUES", "expected at least one queue name")
     settings: dict[str, Any] = {"TASKS": {"default": {"BACKEND": _backend(choice), "QUEUES": list(queues)}}}
     if choice == "web":
-        settings["TASKS"]["default"]["OPTIONS"] = {"THREADS": env("TASKS_WEB_THREADS")}  # per web process
+        settings["TASKS"]["default"]["OPTIONS"] = {"THREADS": threads}  # per web process
     if choice in ("database", "web"):
         DATABASE.require(env, "TASKS_BACKEND")  # its extra brings the backport too
     elif choice == "celery":
