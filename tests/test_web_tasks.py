@@ -220,6 +220,24 @@ def test_web_tasks__a_running_task_is_locked_and_a_dead_processs_is_claimed_agai
 
 @pytest.mark.slow
 @pytest.mark.services
+def test_web_tasks__a_task_whose_process_died_every_time_fails(errands):
+    """A task that took its process down in each of MAX_ATTEMPTS starts is marked FAILED, not started again."""
+    [task_id] = enqueue(errands, "poison")  # type: ignore[misc]
+    tokens = [f"web-host-{n}-0000" for n in range(5)]
+    run(
+        errands,
+        f"from django_tasks_db.models import DBTaskResult as R\n"
+        f"R.objects.filter(pk='{task_id}').update(status='RUNNING', worker_ids={tokens!r})\nprint(1)",
+    )
+    assert run(errands, RUN_ONE) is True
+    status, workers, _ = run(errands, RESULT.format(id=task_id))  # type: ignore[misc]
+    assert status == "FAILED" and workers == tokens
+    assert traces(errands, "started") == Counter()
+    assert run(errands, RUN_ONE) is False
+
+
+@pytest.mark.slow
+@pytest.mark.services
 def test_web_tasks__priority_first_and_deferred_tasks_wait(errands):
     enqueue(errands, "low", priority=-5)
     enqueue(errands, "high", priority=5)

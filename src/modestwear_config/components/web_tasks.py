@@ -45,11 +45,16 @@ else:  # the django-tasks backport on 5.2
 TOKEN_PREFIX = "web-"
 UID = "modestwear_config.web_tasks"
 SHUTDOWN_GRACE = 20.0  # seconds a stopping worker waits for its running tasks (gunicorn's graceful_timeout is 30)
+MAX_ATTEMPTS = 5  # starts of a task whose process died each time before it is marked FAILED
 MAX_TIMER = 86_400.0  # a task deferred further than a day is looked at again after a day
 # Runners to wake after this request (None outside one).  Under ASGI Django sends the request signals from
 # asyncio tasks of their own, whose context the view never sees: the wake comes at commit there.
 _after_response: ContextVar[list[Runner] | None] = ContextVar("modestwear_web_tasks", default=None)
 _serving = threading.Event()  # this process has served a request (a server, not a management command)
+
+
+class ProcessDied(Exception):
+    """The FAILED result of a task whose process died in every attempt."""
 
 
 class WebBackend(DatabaseBackend):
@@ -156,6 +161,9 @@ class Runner:
 
     def take(self, row: Row) -> bool:
         """Mark the chosen row RUNNING under a new token, if nobody changed it since it was chosen."""
+        if row.status == TaskResultStatus.RUNNING and len(row.worker_ids) >= MAX_ATTEMPTS:
+            row.set_failed(ProcessDied(f"its process died in each of its {len(row.worker_ids)} attempts"))
+            return False  # a task that kills its process (memory) would otherwise take every new one down
         token = f"{TOKEN_PREFIX}{self.host}-{secrets.token_hex(4)}"
         taken = DBTaskResult.objects.filter(pk=row.pk, status=row.status, worker_ids=row.worker_ids).update(
             status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=[*row.worker_ids, token]
