@@ -351,6 +351,19 @@ def test_web_tasks__runs_after_the_response(errands):
 
 @pytest.mark.slow
 @pytest.mark.services
+def test_web_tasks__async_view_under_uvicorn_workers(errands):
+    """aenqueue from an async view: the task runs on the runner's threads, not the event loop."""
+    with served(errands, "asgi") as server:
+        response = requests.get(f"{server.base_url}/aenqueue/evented", timeout=10).json()
+        result = wait_for_status(server.base_url, response["id"], "SUCCESSFUL")
+    assert result["status"].endswith("SUCCESSFUL"), result
+    assert traces(errands, "done") == Counter({"evented": 1})
+    [done] = Path(errands["ERRANDS_DIR"]).glob("evented.done.*")
+    assert done.read_text() == "web-tasks-default"  # the runner's thread (the event loop's is MainThread)
+
+
+@pytest.mark.slow
+@pytest.mark.services
 def test_web_tasks__a_stopping_worker_finishes_its_task(errands):
     """SIGTERM to gunicorn mid-task: the worker claims nothing more and gives the task its grace to finish."""
     server = ErrandsGunicorn(errands).start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,9 @@ except ImportError:  # Django 5.2: the backport
 
 
 def _trace(name: str, stage: str) -> None:
-    (Path(os.environ["ERRANDS_DIR"]) / f"{name}.{stage}.{os.getpid()}.{time.monotonic_ns()}").touch()
+    """A file per attempt and stage, holding the name of the thread that ran it."""
+    path = Path(os.environ["ERRANDS_DIR"]) / f"{name}.{stage}.{os.getpid()}.{time.monotonic_ns()}"
+    path.write_text(threading.current_thread().name)
 
 
 @task

@@ -20,6 +20,11 @@ def enqueue(request: HttpRequest, name: str) -> JsonResponse:
     return JsonResponse({"id": str(result.id), "status": str(result.status), "returned": time.monotonic_ns()})
 
 
+async def aenqueue(request: HttpRequest, name: str) -> JsonResponse:
+    result = await jobs.record.aenqueue(name)
+    return JsonResponse({"id": str(result.id), "status": str(result.status)})
+
+
 def ping(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
