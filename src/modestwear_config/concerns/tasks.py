@@ -165,7 +165,7 @@ CONCERN = Concern(
     ),
     variables=VARIABLES,
     build=tasks_settings,
-    checks=(Check(check_web_tasks_database, ("W092",), ("TASKS_BACKEND",)),),
+    checks=(Check(check_web_tasks_database, ("W092",), ("TASKS_BACKEND",), deploy=True),),
     extras=(BACKPORT, DATABASE, CELERY),
     apps=(
         Placed("django_tasks", Rank.THIRD_PARTY, _backport_installed),
