@@ -46,6 +46,15 @@ def test_web_tasks__threads_are_bounded(threads):
     assert "TASKS_WEB_THREADS" in env.problems
 
 
+def test_web_tasks__without_its_extra_a_start_up_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "django_tasks_db", None)  # find_spec() then reports it absent
+    env = Env({"TASKS_BACKEND": "web"})
+    tasks_settings(env)
+    assert env.problems == {
+        "TASKS_BACKEND": 'needs the tasks-db extra, which is not installed: pip install "modestwear_config[tasks-db]"'
+    }
+
+
 ignore_databases_warning = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 
