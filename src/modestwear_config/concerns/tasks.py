@@ -16,6 +16,7 @@ from typing import Any
 import django
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
+from django.utils.module_loading import import_string
 
 from modestwear_config.env import Env, variables_of
 
@@ -150,10 +151,10 @@ def check_web_tasks_database(**kwargs: Any) -> list[CheckMessage]:
     """TASKS_BACKEND=web recovers a task killed mid-run only on PostgreSQL."""
     if not runs_in_web_process():
         return []
-    engine = str(django_settings.DATABASES.get("default", {}).get("ENGINE", ""))
-    if "postgres" in engine:
+    engine = str(django_settings.DATABASES.get("default", {}).get("ENGINE", "django.db.backends.dummy"))
+    vendor = str(import_string(f"{engine}.base.DatabaseWrapper").vendor)  # PostGIS's is postgresql too
+    if vendor == "postgresql":
         return []
-    vendor = engine.rpartition(".")[2] or "not configured"
     return [Warning(W092_TEXT.format(vendor=vendor), hint=W092_HINT, obj="TASKS_BACKEND", id=CHECK_PREFIX + "W092")]
 
 
