@@ -129,6 +129,14 @@ TRIGGERS = [
         {"DATABASES": {"default": {**PG, "HOST": "ep-x.neon.tech"}}, "MODESTWEAR_QUOTA_HEALTH_PROBE_SECONDS": 60.0},
         "W091",
     ),
+    (
+        checks.check_web_tasks_database,  # the web runner on SQLite: a task killed mid-run stays RUNNING
+        {
+            "TASKS": {"default": {"BACKEND": "modestwear_config.components.web_tasks.WebBackend"}},
+            "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}},
+        },
+        "W092",
+    ),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CHECKS": ("database",)}, "E030"),  # always on, not optional
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("database", "nope")}, "E030"),
     (checks.check_health_names, {"MODESTWEAR_HEALTH_CRITICAL": ("celery",)}, "E031"),

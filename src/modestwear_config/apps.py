@@ -10,7 +10,7 @@ class ModestwearConfig(AppConfig):
 
     def ready(self) -> None:
         from .components import connections, otel, sentry
-        from .concerns import CONCERNS
+        from .concerns import CONCERNS, tasks
 
         for concern in CONCERNS:
             for check in concern.checks:
@@ -21,3 +21,7 @@ class ModestwearConfig(AppConfig):
         connections.install()
         sentry.install()  # with SENTRY_DSN: once in this process (web worker, Celery, a command)
         otel.install()  # with OTEL_EXPORTER_OTLP_ENDPOINT; before the middleware is loaded
+        if tasks.runs_in_web_process():
+            from .components import web_tasks  # django-tasks-db's models: only when configured
+
+            web_tasks.install()
