@@ -394,6 +394,7 @@ def test_web_tasks__a_stopping_worker_finishes_its_task(errands):
 
 
 @pytest.mark.slow
+@pytest.mark.idle  # mostly sleeping through PostgreSQL's stats interval
 @pytest.mark.services
 def test_web_tasks__idle_instance_sends_no_sql(errands):
     """Probed on /healthz, an instance sends nothing before its first database request, and nothing once
