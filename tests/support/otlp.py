@@ -13,6 +13,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.ingest import answer_head
+
 
 def _value(value: Any) -> str:
     kind = value.WhichOneof("value")
@@ -74,12 +76,7 @@ class OtlpServer:
                 self.wfile.write(answer)
 
             def do_HEAD(self) -> None:  # noqa: N802 - the health check's probe: answered as the real one would
-                with received.lock:
-                    received.requests.append(("HEAD", self.path, dict(self.headers)))
-                self.send_response(405)  # the ingest endpoint takes POST only
-                self.send_header("Allow", "POST")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                answer_head(self, received)
 
             def log_message(self, *args: Any) -> None:
                 pass

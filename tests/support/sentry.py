@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.ingest import answer_head
+
 
 @dataclass
 class Envelope:
@@ -87,12 +89,7 @@ class SentryServer:
                 self.wfile.write(answer)
 
             def do_HEAD(self) -> None:  # noqa: N802 - the health check's probe: answered as the real one would
-                with received.lock:
-                    received.requests.append(("HEAD", self.path, dict(self.headers)))
-                self.send_response(405)  # the ingest endpoint takes POST only
-                self.send_header("Allow", "POST")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                answer_head(self, received)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -36,20 +36,21 @@ def otel_checks() -> dict[str, Probe]:
     return {"otel": probe_otel}
 
 
-def probe_sentry(timeout: float) -> object:
-    options: dict[str, Any] | None = getattr(settings, "MODESTWEAR_SENTRY", None)
-    if not options:
-        return SKIPPED  # no DSN: Sentry is off in this process
-    reach(options["dsn"], timeout)
-    return None
+def exporter_probe(setting: str, url_key: str) -> Probe:
+    """The probe of the exporter a concern configured in `setting`: skipped where it is off in this process."""
+
+    def probe(timeout: float) -> object:
+        options: dict[str, Any] | None = getattr(settings, setting, None)
+        if not options:
+            return SKIPPED
+        reach(options[url_key], timeout)
+        return None
+
+    return probe
 
 
-def probe_otel(timeout: float) -> object:
-    options: dict[str, Any] | None = getattr(settings, "MODESTWEAR_OTEL", None)
-    if not options:
-        return SKIPPED  # no endpoint: tracing is off in this process
-    reach(options["traces_endpoint"], timeout)
-    return None
+probe_sentry = exporter_probe("MODESTWEAR_SENTRY", "dsn")  # no DSN: Sentry is off
+probe_otel = exporter_probe("MODESTWEAR_OTEL", "traces_endpoint")  # no endpoint: tracing is off
 
 
 def reach(url: str, timeout: float) -> None:
