@@ -20,12 +20,17 @@ import pytest
 import redis
 from django.core.checks import run_checks
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from modestwear_config.celery import create_celery_app
-from modestwear_config.concerns.celery import IN_MEMORY_BROKER, celery_settings
+from modestwear_config.concerns.celery import BACKEND_SCHEMES, BROKER_SCHEMES, IN_MEMORY_BROKER, celery_settings
 from modestwear_config.env import Env
 from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env, stop_process_group
 
+CANARY = "CeleryCanary-93b0e1"
+EXAMPLES = int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300"))
 WORKER_START_TIMEOUT = 30.0  # seconds; a worker that is not ready by then fails the test
 
 
@@ -373,6 +378,44 @@ def problems(environ: dict[str, str]) -> dict[str, str]:
 def test_celery_settings__eager_off_without_a_broker_is_an_error():
     assert "no broker is configured" in problems({"CELERY_TASK_ALWAYS_EAGER": "false"})["CELERY_TASK_ALWAYS_EAGER"]
     assert problems({"CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": "redis://mq:6379/0"}) == {}
+
+
+# A broker or result backend URL whose scheme kombu or Celery cannot resolve: both accept it at
+# start-up and fail at the first .delay() (KeyError "No such transport", ModuleNotFoundError), in the
+# web request that sends the task. Any scheme is either a start-up error naming the variable, or one
+# the installed kombu / Celery resolve.
+SCHEMES = ["redis", "rediss", "REDIS", "amqp", "pyamqp", "memory", "sqs", "sqla+postgresql", "db+postgresql"]
+SCHEMES += ["rpc", "file", "foo", "https", "http", "postgres", "cache+memcached", "mypkg.Transport", ""]
+
+
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None)
+@given(broker=st.lists(st.sampled_from(SCHEMES), min_size=1, max_size=3), backend=st.sampled_from(SCHEMES))
+def test_celery_settings__broker_and_backend_schemes_resolve_or_are_start_up_errors(broker, backend):
+    from celery.app.backends import BACKEND_ALIASES
+    from kombu.transport import TRANSPORT_ALIASES
+
+    environ = {
+        "CELERY_BROKER_URL": ";".join(f"{scheme}://guest:{CANARY}@mq.example.com/0" for scheme in broker),
+        "CELERY_RESULT_BACKEND": f"{backend}://:{CANARY}@results.example.com/1",
+    }
+    env = Env(environ)
+    celery_settings(env)
+    for name, schemes, known in (
+        ("CELERY_BROKER_URL", [s.lower() for s in broker], TRANSPORT_ALIASES),
+        ("CELERY_RESULT_BACKEND", [backend], BACKEND_ALIASES),
+    ):
+        resolvable = all("." in s or s.partition("+")[0] in known for s in schemes)
+        assert (name in env.problems) is not resolvable, name
+        assert CANARY not in env.problems.get(name, "")
+
+
+def test_celery_settings__the_schemes_cover_every_installed_transport_and_backend():
+    """Pinned to the installed kombu and Celery: a scheme they add must not be refused."""
+    from celery.app.backends import BACKEND_ALIASES
+    from kombu.transport import TRANSPORT_ALIASES
+
+    assert {alias.lower() for alias in TRANSPORT_ALIASES} <= BROKER_SCHEMES
+    assert set(BACKEND_ALIASES) <= BACKEND_SCHEMES
 
 
 def test_celery_settings__reusing_an_unset_redis_url_is_an_error():
