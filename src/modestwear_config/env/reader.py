@@ -225,7 +225,8 @@ MIN_URL_PART = 8
 def held_forms(var: Variable, raw: str) -> list[str]:
     """A secret as the program holds and prints it, whatever its kind: each item of a list (a
     library logs one key of several), an int or float as Python prints it ("0042" -> 42), a path
-    with its ~ expanded, and an http(s) URL's path and query (a webhook's or a presigned URL's token).
+    with its ~ expanded, and an http(s) URL's path, query and fragment (a webhook's or a presigned URL's
+    token, an OAuth redirect's #access_token).
     Invalid values too: a list item the reader refused is still a secret."""
     if var.kind == "list":
         return list_items(raw)
@@ -240,5 +241,5 @@ def held_forms(var: Variable, raw: str) -> list[str]:
     if var.kind == "url":
         parts = urlsplit(value)
         if parts.scheme.lower() in ("http", "https"):
-            return [part for part in (parts.path, parts.query) if len(part) >= MIN_URL_PART]
+            return [part for part in (parts.path, parts.query, parts.fragment) if len(part) >= MIN_URL_PART]
     return []
