@@ -15,17 +15,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import redis
 from django.core.checks import run_checks
 from django.test import override_settings
-from hypothesis import given
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from modestwear_config.celery import create_celery_app
-from modestwear_config.concerns.celery import BACKEND_SCHEMES, BROKER_SCHEMES, IN_MEMORY_BROKER, celery_settings
+from modestwear_config.concerns.celery import IN_MEMORY_BROKER, celery_settings
+from modestwear_config.concerns.celery_urls import BACKEND_SCHEMES, BROKER_SCHEMES
 from modestwear_config.env import Env
 from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env, stop_process_group
 
@@ -407,6 +409,41 @@ def test_celery_settings__broker_and_backend_schemes_resolve_or_are_start_up_err
         resolvable = all("." in s or s.partition("+")[0] in known for s in schemes)
         assert (name in env.problems) is not resolvable, name
         assert CANARY not in env.problems.get(name, "")
+
+
+# The query options and database path of a Redis broker or result backend: kombu's Connection takes
+# only its own options as keywords (a redis-py one such as socket_timeout, valid for the cache, was a
+# TypeError at the first .delay()), and both need a database number. Accepted means the real Redis
+# answers through kombu and through Celery's Redis backend.
+OPTION_KEYS = st.sampled_from(["heartbeat", "connect_timeout", "socket_timeout", "db", "login_method", "foo"])
+OPTION_VALUES = st.sampled_from(["5", "0.5", "abc", "AMQPLAIN", "-1"])
+
+
+@pytest.mark.services
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["", "/", "/0", "/15", "/abc", "/1.5"]),
+    query=st.dictionaries(OPTION_KEYS, OPTION_VALUES, max_size=2),
+    shared=st.booleans(),
+)
+def test_celery_settings__redis_urls_accepted_are_ones_kombu_and_celery_take(redis_url, path, query, shared):
+    from celery.backends.redis import RedisBackend
+    from kombu import Connection
+
+    server = urlsplit(redis_url).netloc
+    url = f"redis://{server}{path}" + (f"?{urlencode(query)}" if query else "")
+    environ = {"REDIS_URL": url, "CELERY_USE_REDIS_URL": "true"} if shared else {"CELERY_BROKER_URL": url}
+    env = Env({**environ, **({} if shared else {"CELERY_RESULT_BACKEND": url})})
+    settings = celery_settings(env)
+    if env.problems:
+        assert set(env.problems) <= {"REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
+        return
+    with Connection(settings["CELERY_BROKER_URL"], connect_timeout=2) as connection:
+        connection.ensure_connection(max_retries=1)
+        connection.default_channel  # noqa: B018  (kombu reads the database number here)
+    app = create_celery_app("mwc_urls")
+    backend = RedisBackend(url=settings["CELERY_RESULT_BACKEND"], app=app)
+    assert backend.client.ping()
 
 
 def test_celery_settings__the_schemes_cover_every_installed_transport_and_backend():

@@ -11,6 +11,7 @@ from modestwear_config.env import Env, variables_of
 
 from .assemble import lazy_settings
 from .celery_idle import idle_settings
+from .celery_urls import check_celery_urls
 from .redis_tls import celery_ssl_options, check_no_tls_query
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
@@ -56,66 +57,6 @@ CELERY = Extra(
 
 # With a host: a bare memory:// makes kombu log "No hostname was supplied" on every send.
 IN_MEMORY_BROKER = "memory://localhost/"
-# The URL schemes kombu (the broker) and Celery (the result backend) resolve, as of kombu and Celery
-# 5.6-5.7 (kombu.transport.TRANSPORT_ALIASES, celery.app.backends.BACKEND_ALIASES: a test pins both).
-# Another scheme is accepted at start-up by both and fails at the first .delay(), in the web request
-# (KeyError "No such transport", ModuleNotFoundError): checked here, without importing either (the
-# settings stay light). A dotted scheme is an import path, which both resolve themselves.
-BROKER_SCHEMES = frozenset(
-    [
-        "amqp",
-        "amqps",
-        "azureservicebus",
-        "azurestoragequeues",
-        "confluentkafka",
-        "consul",
-        "etcd",
-        "filesystem",
-        "gcpubsub",
-        "kafka",
-        "librabbitmq",
-        "memory",
-        "mongodb",
-        "pgmq",
-        "pyamqp",
-        "pyro",
-        "qpid",
-        "redis",
-        "rediss",
-        "sentinel",
-        "slmq",
-        "sqla",
-        "sqlalchemy",
-        "sqs",
-        "zookeeper",
-    ]
-)
-BACKEND_SCHEMES = frozenset(
-    [
-        "arangodb",
-        "azureblockblob",
-        "cache",
-        "cassandra",
-        "consul",
-        "cosmosdbsql",
-        "couchbase",
-        "couchdb",
-        "database",
-        "db",
-        "disabled",
-        "dynamodb",
-        "elasticsearch",
-        "file",
-        "gs",
-        "mongodb",
-        "redis",
-        "rediss",
-        "riak",
-        "rpc",
-        "s3",
-        "sentinel",
-    ]
-)
 
 
 def celery_settings(env: Env) -> dict[str, Any]:
@@ -125,8 +66,7 @@ def celery_settings(env: Env) -> dict[str, Any]:
     for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_USE_REDIS_URL"):
         if env.is_set(name):  # configured on purpose: a REDIS_URL for the cache alone needs no Celery
             CELERY.require(env, name)
-    _check_scheme(env, "CELERY_BROKER_URL", env("CELERY_BROKER_URL"), BROKER_SCHEMES, fold_case=True)
-    _check_scheme(env, "CELERY_RESULT_BACKEND", env("CELERY_RESULT_BACKEND"), BACKEND_SCHEMES, fold_case=False)
+    check_celery_urls(env, broker, backend)
     if not env.is_set("CELERY_BROKER_URL"):
         env.derive("CELERY_BROKER_URL", broker or IN_MEMORY_BROKER, ("CELERY_USE_REDIS_URL", "REDIS_URL"))
     if not env.is_set("CELERY_RESULT_BACKEND"):
@@ -167,17 +107,6 @@ def celery_settings(env: Env) -> dict[str, Any]:
             check_no_tls_query(env, name if env.is_set(name) else "REDIS_URL", url)
             settings[setting] = celery_ssl_options(env)
     return settings
-
-
-def _check_scheme(env: Env, name: str, url: str | None, known: frozenset[str], *, fold_case: bool) -> None:
-    """Each URL of `url` (kombu's ';'-separated failover list) names a transport or backend that exists:
-    its scheme, or the part before '+' (sqla+postgresql://, db+postgresql://). kombu lower-cases the
-    scheme; Celery's backend lookup does not."""
-    for item in url.split(";") if url else ():
-        scheme = item.strip().partition("://")[0].partition("+")[0]
-        if "." not in scheme and (scheme.lower() if fold_case else scheme) not in known:
-            env.error(name, f"unknown scheme; expected one of {', '.join(s + '://' for s in sorted(known))}")
-            return
 
 
 def broker_url(env: Env) -> str | None:

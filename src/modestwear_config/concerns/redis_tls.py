@@ -59,10 +59,19 @@ def redis_url_problem(url: str) -> str | None:
     return next((problem for problem in problems if problem), None)
 
 
-def _server_problem(parts: SplitResult) -> str | None:
+def database_problem(parts: SplitResult) -> str | None:
+    """A redis:// or rediss:// path that is no database number (redis-py silently selects 0 instead;
+    Celery's result backend and kombu raise ValueError at the first task)."""
     database = unquote(parts.path).strip("/")
     if parts.scheme.lower() != "unix" and database and not _INTEGER.match(database):
         return "has a path that is not a database number (like /0)"
+    return None
+
+
+def _server_problem(parts: SplitResult) -> str | None:
+    problem = database_problem(parts)
+    if problem:
+        return problem
     for key, values in parse_qs(parts.query).items():
         if key.lower() in URL_TLS_OPTIONS:
             continue  # check_no_tls_query names it
