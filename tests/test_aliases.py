@@ -251,3 +251,13 @@ def test_aliases__two_files_for_one_secret_an_error_naming_both(tmp_path):
     assert env.problems["SECRET_KEY"] == (
         "SECRET_KEY_FILE and DJANGO_SECRET_KEY_FILE are both set, to different files: keep one"
     )
+
+
+def test_aliases__doctor_names_the_alias_file_it_read(tmp_path):
+    (tmp_path / "key").write_text(STRONG_KEY + "\n")
+    environ = {**PRODUCTION, "BASE_DIR": str(tmp_path), "DJANGO_SECRET_KEY_FILE": str(tmp_path / "key")}
+    del environ["SECRET_KEY"]
+    out = io.StringIO()
+    doctor.render(doctor.diagnose(Env(environ)), as_json=False, out=out)
+    assert "(DJANGO_SECRET_KEY_FILE: from DJANGO_SECRET_KEY (alias of SECRET_KEY); rename it" in out.getvalue()
+    assert STRONG_KEY not in out.getvalue()
