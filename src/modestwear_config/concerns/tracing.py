@@ -39,6 +39,7 @@ VARIABLES = (
         "Headers sent with each export, key=value pairs separated by commas (an API key).",
         "",
         secret=True,
+        held=lambda raw: header_values(raw),
         example="x-api-key=your-key",
     ),
     V("OTEL_SERVICE_NAME", "str", "service.name of every span.", default_doc="the settings package's name"),
@@ -66,6 +67,22 @@ OTEL = Extra(
         "opentelemetry-instrumentation-redis>=0.51b0",
     ),
 )
+
+
+# A header value shorter than this is a name or a flag (x-honeycomb-dataset=shop), not the key: masking
+# it in every log line would hide ordinary words.
+MIN_HEADER_SECRET = 8
+
+
+def header_values(raw: str) -> list[str]:
+    """Each header value as the exporter holds and may print it alone (in a headers dict, on a DEBUG
+    page: x-honeycomb-team's is the API key), percent-decoded, and the credentials after an
+    authorization scheme ("Bearer <token>")."""
+    values: list[str] = []
+    for item in raw.split(","):
+        value = unquote(item.partition("=")[2].strip())
+        values += [value, value.partition(" ")[2].strip()]
+    return [value for value in values if len(value) >= MIN_HEADER_SECRET]
 
 
 def pairs(env: Env, name: str) -> dict[str, str]:

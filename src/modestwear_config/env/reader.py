@@ -228,6 +228,12 @@ def held_forms(var: Variable, raw: str) -> list[str]:
     with its ~ expanded, and an http(s) URL's path, query and fragment (a webhook's or a presigned URL's
     token, an OAuth redirect's #access_token).
     Invalid values too: a list item the reader refused is still a secret."""
+    # The parts its concern declares (var.held: each OTel header value, a Sentry DSN key).
+    declared = [part for part in var.held(raw) if part] if var.held is not None else []
+    return declared + _parsed_forms(var, raw)
+
+
+def _parsed_forms(var: Variable, raw: str) -> list[str]:
     if var.kind == "list":
         return list_items(raw)
     try:

@@ -50,6 +50,9 @@ class Variable:
     item_problem: Callable[[str], str | None] | None = None
     # Names other projects and templates use for it (cookiecutter-django's, Heroku's): read as this one.
     aliases: tuple[Alias | str, ...] = ()
+    # A secret's parts that a consumer holds and may print alone (each header value of
+    # OTEL_EXPORTER_OTLP_HEADERS, a Sentry DSN's key): masked everywhere, as the whole value is.
+    held: Callable[[str], Iterable[str]] | None = None
 
     @property
     def alias_entries(self) -> tuple[Alias, ...]:
