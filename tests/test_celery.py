@@ -415,7 +415,7 @@ def test_celery_settings__broker_and_backend_schemes_resolve_or_are_start_up_err
 # only its own options as keywords (a redis-py one such as socket_timeout, valid for the cache, was a
 # TypeError at the first .delay()), and both need a database number. Accepted means the real Redis
 # answers through kombu and through Celery's Redis backend.
-OPTION_KEYS = st.sampled_from(["heartbeat", "connect_timeout", "socket_timeout", "db", "login_method", "foo"])
+OPTION_KEYS = st.sampled_from(["heartbeat", "connect_timeout", "socket_timeout", "db", "login_method", "foo", "userid"])
 OPTION_VALUES = st.sampled_from(["5", "0.5", "abc", "AMQPLAIN", "-1"])
 
 

@@ -37,7 +37,7 @@ BACKEND_SCHEMES = frozenset(
 # Transports that parse their URL themselves (can_parse_url); kombu parses the others, and passes each
 # query option to Connection() as a keyword: only its own are taken (ssl_* become its ssl options).
 SELF_PARSING = frozenset({"azureservicebus", "gcpubsub", "mongodb", "sqla", "sqlalchemy"})
-KOMBU_OPTIONS = ("connect_timeout", "heartbeat", "login_method")
+KOMBU_OPTIONS = ("connect_timeout", "heartbeat", "login_method", "password", "userid", "insist")
 _SECONDS = re.compile(r"\A[0-9]+(?:\.[0-9]*)?\Z")
 
 
@@ -80,7 +80,7 @@ def _kombu_problem(item: str, redis: bool) -> str | None:
             continue  # kombu's ssl options; refused for rediss:// by check_no_tls_query
         if key not in KOMBU_OPTIONS:
             return f"has a query option kombu does not accept; expected only {', '.join(KOMBU_OPTIONS)}"
-        if key != "login_method" and not _SECONDS.match(values[0].strip()):
+        if key in ("connect_timeout", "heartbeat") and not _SECONDS.match(values[0].strip()):
             return f"has a query option {key} that is not a number of seconds"
     return database_problem(parts) if redis else None
 
