@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from email.utils import getaddresses, parseaddr
 
 from .parsers import check_url
 
@@ -88,4 +89,29 @@ def url_problem(item: str) -> str | None:
         return str(exc)
     if _GLUED_URL.search(item):
         return "expected one URL per item, got two joined by ';' or '|': separate URLs with commas"
+    return None
+
+
+def mailbox_problem(value: str) -> str | None:
+    """Why `value` is not one From address ("Shop <no-reply@example.com>" or the address alone). Django
+    sends "apikey" (SendGrid's SMTP user) as a From address, which the server refuses at every send,
+    and raises ValueError for two addresses: both in the request that sends the mail."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    _, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError:
+        return "expected one email address (like Shop <no-reply@example.com>)"
+    return None if len(getaddresses([value])) == 1 else "expected one email address, got several"
+
+
+def mail_host_problem(host: str) -> str | None:
+    """Why smtplib could never connect to `host`: Django passes EMAIL_PORT beside it, so a host written
+    as a URL or with its port is looked up as a name, and every send fails."""
+    if "://" in host:
+        return "expected a host name (like smtp.example.com), got a URL: TLS is EMAIL_USE_TLS / EMAIL_USE_SSL"
+    if host.count(":") == 1 or _SEPARATORS.search(host) or any(ch in host for ch in "/@[]"):
+        return "expected a host name (like smtp.example.com) without a port, path or user: the port is EMAIL_PORT"
     return None
