@@ -115,3 +115,15 @@ def mail_host_problem(host: str) -> str | None:
     if host.count(":") == 1 or _SEPARATORS.search(host) or any(ch in host for ch in "/@[]"):
         return "expected a host name (like smtp.example.com) without a port, path or user: the port is EMAIL_PORT"
     return None
+
+
+# botocore's rule for region_name (validate_region_name): anything else is InvalidRegionError when the
+# client is made, at the first upload or the first mail, not at start-up.
+_REGION = re.compile(r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+
+
+def region_problem(region: str) -> str | None:
+    """Why botocore would refuse `region` as a region_name."""
+    if _REGION.fullmatch(region):
+        return None
+    return "expected a region name (like eu-central-1: letters, digits and '-', not digits alone)"
