@@ -535,3 +535,16 @@ def test_create_celery_app__beat_and_worker_logging_goes_through_the_redacting_f
     assert "broker ***" in result.stdout
     assert "celery.redirected printed ***" in result.stdout
     assert "Beat-Canary" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"CELERY_BROKER_URL": "redis+socket:///run/redis.sock", "CELERY_RESULT_BACKEND": "redis+socket:///run/r.sock"},
+        {"CELERY_BROKER_URL": "sentinel://:pw@s1:26379/0;sentinel://:pw@s2:26379/0"},
+        {"CELERY_BROKER_URL": "amqps://shop:pw@mq.example.com/shop?heartbeat=30", "CELERY_RESULT_BACKEND": "rpc://"},
+        {"CELERY_BROKER_URL": "redis://:pw@h:6379/0?password=pw", "CELERY_RESULT_BACKEND": "redis://h:6379/1?db=1"},
+    ],
+)
+def test_celery_settings__urls_kombu_and_celery_parse_themselves_are_accepted(environ):
+    assert problems(environ) == {}

@@ -93,4 +93,5 @@ def backend_problem(url: str) -> str | None:
         return None
     if backend not in BACKEND_SCHEMES:
         return f"unknown scheme; expected one of {', '.join(s + '://' for s in sorted(BACKEND_SCHEMES))}"
-    return redis_url_problem(url) if backend in ("redis", "rediss") else None
+    # redis+socket:// is Celery's own Unix-socket form (?virtual_host= for the database): left to it.
+    return redis_url_problem(url) if url.partition("://")[0] in ("redis", "rediss") else None
