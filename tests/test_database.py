@@ -199,7 +199,7 @@ def test_database__sslmode_require_only_for_remote_hosts(host, sslmode):
 
 @pytest.mark.parametrize("url", ["sqlite:///tmp/app.sqlite3", "sqlite://"])
 def test_database__sqlite_url_never_gets_ssl_or_timeout(url):
-    config = default_db(DATABASE_URL=url)
+    config = default_db(DATABASE_URL=url, DEBUG="true")  # in memory: development only
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["OPTIONS"] == {}
     assert config["CONN_MAX_AGE"] == 600
@@ -290,3 +290,24 @@ def test_libpq_options__every_option_the_installed_libpq_knows_is_accepted():
     from modestwear_config.concerns.libpq_options import LIBPQ_OPTIONS
 
     assert {option.keyword.decode() for option in pq.Conninfo.get_defaults()} <= LIBPQ_OPTIONS
+
+
+@pytest.mark.parametrize(
+    ("url", "debug", "refused"),
+    [
+        ("sqlite://", "false", True),  # in memory: each connection of each worker starts empty
+        ("sqlite:///:memory:", "false", True),
+        ("sqlite://", "true", False),  # development and tests may want one
+        ("sqlite:///{tmp}/db.sqlite3?cache=shared", "true", True),  # a TypeError in sqlite3.connect()
+        ("sqlite:///{tmp}/db.sqlite3?timeout=20", "false", False),
+        ("sqlite:///{tmp}/db.sqlite3?init_command=PRAGMA%20journal_mode%3Dwal", "false", False),
+    ],
+)
+def test_database__sqlite_urls_that_fail_every_query_are_start_up_errors(
+    url, debug, refused, tmp_path, django_db_blocker
+):
+    env = Env({"DATABASE_URL": url.format(tmp=tmp_path), "DEBUG": debug})
+    config = database_settings(env)["DATABASES"]["default"]
+    assert ("DATABASE_URL" in env.problems) is refused, env.problems
+    if not refused:
+        assert query(config, "SELECT 1", django_db_blocker) == (1,)

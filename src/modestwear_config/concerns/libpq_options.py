@@ -1,4 +1,5 @@
-"""What a PostgreSQL URL's query may hold: libpq's connection options, each with a value libpq takes.
+"""What a PostgreSQL URL's query may hold: libpq's connection options, each with a value libpq takes
+(and a SQLite URL's: what sqlite3.connect() takes).
 
 dj-database-url copies every query option of DATABASE_URL into DATABASES OPTIONS, and Django hands
 those it does not know itself to psycopg, whose libpq checks them only when it connects: an unknown
@@ -60,4 +61,20 @@ def options_problem(options: Mapping[str, Any]) -> str | None:
             return f"has a query option {key} libpq refuses; expected one of {', '.join(CHOICES[key])}"
         if key in INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
             return f"has a query option {key} that is not a whole number"
+    return None
+
+
+# What Django's SQLite backend takes in OPTIONS (init_command, transaction_mode: its own; the rest go to
+# sqlite3.connect() as keywords, where any other is a TypeError at the first query).
+SQLITE_OPTIONS = frozenset({"init_command", "transaction_mode", "timeout", "uri", "cached_statements"})
+
+
+def sqlite_problem(config: Mapping[str, Any], production: bool) -> str | None:
+    """The SQLite counterpart: a query option sqlite3.connect() refuses, or, with DEBUG off, an in-memory
+    database (sqlite://): each connection of each worker starts empty, so every query after migrate
+    fails with "no such table"."""
+    if any(key not in SQLITE_OPTIONS for key in config.get("OPTIONS", {})):
+        return f"has a query option SQLite does not accept; expected only {', '.join(sorted(SQLITE_OPTIONS))}"
+    if production and ":memory:" in str(config.get("NAME", "")):
+        return "names an in-memory SQLite database, empty in every connection: name a file (sqlite:////path/db.sqlite3)"
     return None
