@@ -100,6 +100,9 @@ def test_env__strict_booleans(raw):
         ("FRONTEND_URL", "example.com", "scheme"),
         ("FRONTEND_URL", "https://ex ample.com", "whitespace"),
         ("FRONTEND_URL", "https://example.com:99999", "cannot be parsed"),
+        # port 0: redis-py connects there and fails at every call; dj-database-url silently uses 5432
+        ("REDIS_URL", "redis://cache.example.com:0/0", "port 0"),
+        ("DATABASE_URL", "postgresql://u:p@db.example.com:00/shop", "port 0"),
         ("BASE_DIR", "  ", "path"),
         ("BASE_DIR", "/tmp/a\x00b", "path"),
     ],

@@ -103,9 +103,11 @@ def check_url(value: str) -> SplitResult:
         raise ValueError("expected a URL, got one with whitespace or control characters")
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
+        port = parts.port  # raises ValueError on a bad port
     except ValueError:
         raise ValueError("expected a URL, got one that cannot be parsed (bad port or brackets?)") from None
+    if port == 0:  # urlsplit takes it; no server listens there (dj-database-url turns it into the default)
+        raise ValueError("expected a URL, got one with port 0")
     if not parts.scheme or "://" not in value:
         raise ValueError("expected a URL with a scheme (like scheme://host), got one without")
     return parts
