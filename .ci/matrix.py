@@ -1,6 +1,8 @@
 """Run every pair of noxfile.MATRIX, one nox session after another, then print a summary table.
 
-    .venv/bin/python .ci/matrix.py [nox arguments, e.g. -r to reuse the virtualenvs]
+    .venv/bin/python .ci/matrix.py [nox arguments]
+
+Each Python keeps one virtualenv per dependency set under .nox/ (noxfile.shared_venv), reused by its pairs.
 
 Exit status 1 when any pair fails (every pair is required: a missing interpreter fails its pair).
 """

@@ -57,7 +57,8 @@ def collectstatic(stack: ExitStack, env: dict[str, str]) -> dict[str, str]:
     """deploy.sh's collectstatic into a scratch BASE_DIR (production static storage needs its manifest).
     suites.py has the same step but no longer imports (a stale name): this one stands alone."""
     base = stack.enter_context(tempfile.TemporaryDirectory(prefix="mwc-bench-obs-"))
-    env = {**env, "BASE_DIR": base}
+    # DEBUG off requires DATABASE_URL: SQLite in the scratch directory (the pages make no query).
+    env = {**env, "BASE_DIR": base, "DATABASE_URL": f"sqlite:///{base}/db.sqlite3"}
     command = [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"]
     subprocess.run(command, cwd=HERE, env=base_env(env), check=True)
     return env

@@ -42,9 +42,11 @@ TIMED_MODULES = frozenset(
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`-n 2 --dist loadgroup`, the default in pyproject), the slow tests (servers,
     workers, load, browsers) and the timed ones share one worker and run one at a time, as without
-    xdist; the others (property tests, type checking, pure settings) fill the second worker."""
+    xdist; the others (property tests, type checking, pure settings, and the idle-window tests, which
+    mostly sleep) fill the second worker."""
     for item in items:
-        if item.get_closest_marker("slow") or item.module.__name__.rpartition(".")[2] in TIMED_MODULES:
+        slow = item.get_closest_marker("slow") and not item.get_closest_marker("idle")
+        if slow or item.module.__name__.rpartition(".")[2] in TIMED_MODULES:
             item.add_marker(pytest.mark.xdist_group("serial"))
 
 

@@ -53,7 +53,8 @@ def server():
         yield running
 
 
-@pytest.mark.slow  # a real idle worker, watched for its window
+@pytest.mark.slow
+@pytest.mark.idle  # a real idle worker, watched for its window
 def test_worker__idle_library_defaults(server, tmp_path):
     """An idle worker with the library's defaults: no heartbeat, gossip or mingle; a task sent in its
     first BRPOP window runs at once (mingle used to hold it up to the timeout); the /health check's

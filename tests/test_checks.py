@@ -41,6 +41,7 @@ TRIGGERS = [
     (checks.check_mail_delivered, email_settings(Env({})), "W041"),  # console, DEBUG off (the test runner's)
     (checks.check_mail_delivered, LOCMEM_MAIL, "W041"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["*"]}, "W001"),
+    (checks.check_cookie_prefixes, {"SESSION_COOKIE_NAME": "__Secure-id", "SESSION_COOKIE_SECURE": False}, "W074"),
     (checks.check_allowed_hosts, {"ALLOWED_HOSTS": ["shop.example.com", "*"]}, "W001"),
     # hosts a project sets in code, after the import: what the reader refuses in ALLOWED_HOSTS
     (checks.check_host_entries, {"ALLOWED_HOSTS": ["shop.example.com www.example.com"]}, "E003"),

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.support.email_api import EmailApiServer
-from tests.support.servers import SilentServer, manage, project_env
+from tests.support.servers import SilentServer, manage_each, project_env
 from tests.test_email_sends import API_PREFIX, TO
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def test_email_canaries__no_output_shows_the_secrets(provider: str, state: str):
             ("health", "--json"),
             ("sendtestemail", TO),
         ]
-        outputs = {" ".join(args): manage(*args, env=env, timeout=60) for args in runs}
+        outputs = {" ".join(args): result for args, result in manage_each(runs, env, timeout=60).items()}
     for name, result in outputs.items():
         text = result.stdout + result.stderr
         assert "Unknown command" not in text, text

@@ -292,6 +292,11 @@ def test_ensure_superuser__password_from_file(db_url: str, tmp_path: Path) -> No
     [user] = rows(db_url)
     assert has_password(user, CANARY)
 
+    secret_file.write_text(SECOND)
+    updated = run(db_url, "--update-password", **from_file)
+    assert updated.returncode == 0, updated.stderr
+    assert "from DJANGO_SUPERUSER_PASSWORD_FILE." in updated.stdout  # the variable set, not the one read as
+
 
 def run_ten_at_once(env: dict[str, str]) -> list[str]:
     """Ten ensure_superuser processes started together: each exits 0 and prints no secret; their stdouts."""

@@ -254,6 +254,8 @@ def test_sdk_options__per_major_version(major, monkeypatch):
     assert ("data_collection" in chosen) is (major == 3)
     assert "traces_sample_rate" not in chosen and "profiles_sample_rate" not in chosen  # rate 0: no tracing
     assert chosen["release"] is None
+    # The integrations passed are the only ones; no release-health session per request (the overhead goal).
+    assert chosen["auto_enabling_integrations"] is False and chosen["auto_session_tracking"] is False
     traced = sdk_options({**OPTIONS, "traces_sample_rate": 0.1}, major)
     assert traced["traces_sample_rate"] == 0.1
     assert traced["profiles_sample_rate" if major == 2 else "profile_session_sample_rate"] == 0.5
@@ -263,6 +265,17 @@ def test_integrations__django_celery_redis_and_logging_without_sentry_logs():
     pytest.importorskip("sentry_sdk")
     chosen = {type(i).__name__: i for i in sentry_component.integrations(sdk_major())}
     assert {"DjangoIntegration", "LoggingIntegration", "CeleryIntegration", "RedisIntegration"} <= set(chosen)
+
+
+def test_integrations__untraced_django_runs_no_tracing_hook_per_request():
+    pytest.importorskip("sentry_sdk")
+    untraced = next(i for i in sentry_component.integrations(sdk_major()) if type(i).__name__ == "DjangoIntegration")
+    assert untraced.http_methods_to_capture == ()  # no trace continued, no transaction or span started
+    assert not (untraced.middleware_spans or untraced.signals_spans or untraced.cache_spans)
+    traced = next(
+        i for i in sentry_component.integrations(sdk_major(), traced=True) if type(i).__name__ == "DjangoIntegration"
+    )
+    assert "GET" in traced.http_methods_to_capture and traced.signals_spans  # traced: the SDK's own defaults
 
 
 @pytest.mark.parametrize("rates", [(0.0, 0.0), (0.5, 0.5)])

@@ -121,6 +121,11 @@ def test_sentry__one_event_per_error_with_release_and_request_id_and_no_secret(s
     for event in events:
         assert (event["release"], event["environment"]) == (COMMIT, "development")
     assert "view failed" in json.dumps(by_request["edge-view-1"]["exception"])
+    # Untraced, no span or transaction was started: the error still has its request and transaction name.
+    view_request = by_request["edge-view-1"]["request"]
+    assert view_request["method"] == "POST" and view_request["url"].endswith("/boom/"), view_request
+    assert {k.lower(): v for k, v in view_request["headers"].items()}["x-request-id"] == "edge-view-1"  # ASGI: lower
+    assert "boom" in by_request["edge-view-1"].get("transaction", ""), by_request["edge-view-1"].get("transaction")
     assert "task failed" in json.dumps(by_request["edge-task-1"]["exception"])
     received = sentry.received()
     assert [canary for canary in canaries if recoverable(canary, received)] == []
@@ -168,7 +173,10 @@ def test_tracing__the_tasks_span_is_a_child_of_the_web_request(server_class, tmp
             )
 
             def complete(spans: list[dict]) -> bool:
-                return any(s["name"].startswith("run/") for s in spans) and any(s["kind"] == 2 for s in spans)
+                # The enqueueing request's own server span: the readiness probe's may be exported first.
+                return any(s["name"].startswith("run/") for s in spans) and any(
+                    s["kind"] == 2 and s["attributes"].get("http.request.header.x_request_id") for s in spans
+                )
 
             spans = collector.wait_for(complete)
     assert queued.status_code == 200
@@ -183,6 +191,9 @@ def test_tracing__the_tasks_span_is_a_child_of_the_web_request(server_class, tmp
     assert run["trace_id"] == server["trace_id"]
     assert server["name"] in ancestors, (run, ancestors)
     assert server["attributes"]["http.request.header.x_request_id"] == "edge-trace-1"
+    # The request id on the request's span, the task's producer span (web) and its run span (worker).
+    produce = next(s for s in spans if s["name"].startswith("apply_async/"))
+    assert [s["attributes"].get("request.id") for s in (server, produce, run)] == ["edge-trace-1"] * 3
     assert {s["service"] for s in (server, run)} == {"obs-shop"}
     assert server["resource"]["deployment.environment"] == "e2e"
     assert all(h.get("x-api-key") == header_key for h in collector.headers)  # the header reaches the collector...

@@ -148,7 +148,7 @@ PLATFORMS: dict[str, Simulated] = {
         "Azure App Service (region West Europe)",
     ),
     "digitalocean": Simulated(
-        {"APP_DOMAIN": "modestwear-abc12.ondigitalocean.app", "COMMIT_HASH": "d0d0cafe"},
+        {"PLATFORM": "digitalocean", "APP_DOMAIN": "modestwear-abc12.ondigitalocean.app", "COMMIT_HASH": "d0d0cafe"},
         {**FORWARDED, "do-connecting-ip": "203.0.113.7"},
         digitalocean,
         "modestwear-abc12.ondigitalocean.app",

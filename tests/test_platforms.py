@@ -69,7 +69,7 @@ AS_SET = {
         "West Europe",
     ),
     "digitalocean": (
-        {"APP_DOMAIN": "shop-abc12.ondigitalocean.app", "COMMIT_HASH": "d1g1t"},
+        {"PLATFORM": "digitalocean", "APP_DOMAIN": "shop-abc12.ondigitalocean.app", "COMMIT_HASH": "d1g1t"},
         "shop-abc12.ondigitalocean.app",
         "d1g1t",
         "",
@@ -96,8 +96,11 @@ def test_platforms__detected_and_derived(name: str):
     extra = {} if host else {"ALLOWED_HOSTS": "shop.example.com"}  # Cloud Run's URL is not derivable
     env = Env({**PRODUCTION, **environ, **extra})
     settings_ = build_all(env)
-    assert env.derived["PLATFORM"][0] == name
-    assert env.derived["BEHIND_TLS_PROXY"] == (True, env.derived["PLATFORM"][1])
+    if "PLATFORM" in environ:  # named, not detected (DigitalOcean sets no variable of its own)
+        assert "PLATFORM" not in env.derived and env.derived["BEHIND_TLS_PROXY"] == (True, ("PLATFORM",))
+    else:
+        assert env.derived["PLATFORM"][0] == name
+        assert env.derived["BEHIND_TLS_PROXY"] == (True, env.derived["PLATFORM"][1])
     assert settings_["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     if host:
         assert settings_["ALLOWED_HOSTS"] == [host]
@@ -232,12 +235,20 @@ def test_workers_for_memory__always_fits_or_one(limit: int, per: int):
     assert (workers + 1) * per > limit * memory.WORKER_SHARE
 
 
+def test_detection__a_projects_own_app_domain_is_not_digitalocean():
+    """APP_DOMAIN is a name projects use for themselves: alone it detects no platform and adds no host."""
+    env = Env({**PRODUCTION, "ALLOWED_HOSTS": "shop.example.com", "APP_DOMAIN": "shop.example.com"})
+    settings_ = build_all(env)
+    assert detection(env) is None
+    assert settings_["ALLOWED_HOSTS"] == ["shop.example.com"]
+
+
 # -- the property: whatever platforms' variables are set, one wins, in order, and W080 names two ----------
 HOSTS = st.from_regex(r"\A[a-z][a-z0-9-]{0,20}\Z")
 
 
 @settings(max_examples=200, deadline=None)
-@given(chosen=st.lists(st.sampled_from(PLATFORMS), unique_by=lambda p: p.name), host=HOSTS)
+@given(chosen=st.lists(st.sampled_from([p for p in PLATFORMS if p.markers]), unique_by=lambda p: p.name), host=HOSTS)
 def test_detection__first_in_order_wins_and_hosts_come_from_it_alone(chosen: list[Any], host: str):
     environ = {p.markers[0]: f"{host}.example.net" if p.markers[0] == p.host else "x" for p in chosen}
     for p in chosen:
@@ -343,7 +354,8 @@ def test_check__sleeping_platform_points_monitors_at_healthz_i072(monkeypatch, u
 
 
 def test_check__no_sleep_fact_no_info(monkeypatch, unbuilt):
-    assert "modestwear_config.I082" not in ids(monkeypatch, {"APP_DOMAIN": "s.ondigitalocean.app"}, deploy=True)
+    environ = {"PLATFORM": "digitalocean", "APP_DOMAIN": "s.ondigitalocean.app"}
+    assert "modestwear_config.I082" not in ids(monkeypatch, environ, deploy=True)
 
 
 def test_check__memory_too_small_for_the_workers_w073(monkeypatch, unbuilt, tmp_path):

@@ -116,7 +116,8 @@ TAILS = {
 WINDOW = 40.0  # seconds
 
 
-@pytest.mark.slow  # a real idle worker, watched for its window
+@pytest.mark.slow
+@pytest.mark.idle  # a real idle worker, watched for its window
 @pytest.mark.parametrize("variant", list(TAILS))
 def test_forecast__within_2x_of_a_real_idle_worker(variant, tmp_path):
     """The model (idle_commands_per_month) against INFO commandstats of a real idle worker, same window."""

@@ -66,6 +66,8 @@ class SentryServer:
         self.key = key
         self.envelopes: list[Envelope] = []
         self.lock = threading.Lock()
+        # (method, path, headers) of every request, POSTs and the health checks' HEADs alike.
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
         received = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,12 +78,21 @@ class SentryServer:
                 envelope = Envelope(self.path, dict(self.headers), header, items, data)
                 with received.lock:
                     received.envelopes.append(envelope)
+                    received.requests.append(("POST", self.path, dict(self.headers)))
                 answer = b"{}"
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+
+            def do_HEAD(self) -> None:  # noqa: N802 - the health check's probe: answered as the real one would
+                with received.lock:
+                    received.requests.append(("HEAD", self.path, dict(self.headers)))
+                self.send_response(405)  # the ingest endpoint takes POST only
+                self.send_header("Allow", "POST")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args: Any) -> None:
                 pass

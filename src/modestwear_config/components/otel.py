@@ -17,9 +17,14 @@ from typing import Any
 
 from django.conf import settings
 
-from .request_id import HEADER
+from .request_id import HEADER, TASK_HEADER, VALID, current_request_id
 
 _started_in: int | None = None
+# The request id on every span recorded while a request or task runs under it: the request's server
+# span, the task's producer and consumer spans, the Redis and database spans inside them. The semantic
+# conventions name no request or correlation id (messaging.conversation_id is Celery's correlation id,
+# the task's own id, already set by its instrumentation): one attribute of ours, the same everywhere.
+REQUEST_ID_ATTRIBUTE = "request.id"
 
 
 def install() -> bool:
@@ -39,6 +44,7 @@ def install() -> bool:
     resource = Resource.create({**options["resource_attributes"], "service.name": service_name(options)})
     provider = TracerProvider(resource=resource, sampler=sampler(options["sampler"], options["ratio"]))
     exporter = OTLPSpanExporter(endpoint=options["traces_endpoint"], headers=options["headers"] or None)
+    provider.add_span_processor(request_id_processor())
     provider.add_span_processor(BatchSpanProcessor(scrubbing(exporter)))
     trace.set_tracer_provider(provider)
     instrument(provider)
@@ -112,11 +118,41 @@ def sampler(name: str, ratio: float) -> Any:
     return chosen[name]
 
 
+def request_id_processor() -> Any:
+    """A span processor: each span started while a request or task runs gets its id. Only sampled
+    spans reach it (at ratio 0 it costs nothing)."""
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    class RequestIdProcessor(SpanProcessor):
+        def on_start(self, span: Any, parent_context: Any = None) -> None:
+            request_id = current_request_id()
+            if request_id is not None:
+                span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+
+    return RequestIdProcessor()
+
+
 def _response_hook(span: Any, request: Any, response: Any) -> None:
-    """The request id on the request's span (RequestIdMiddleware set it on the response)."""
+    """The request id on the request's span: it starts before RequestIdMiddleware runs (the instrumentation's
+    middleware comes first), so it is set from the response, where RequestIdMiddleware answered it."""
     request_id = response.get(HEADER) if hasattr(response, "get") else None
     if request_id and span is not None and span.is_recording():
-        span.set_attribute("http.request.header.x_request_id", request_id)
+        span.set_attribute("http.request.header.x_request_id", request_id)  # the header, as captured headers are
+        span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+
+
+def tag_task_span(task: Any = None, **kwargs: Any) -> None:
+    """task_prerun, connected after Celery's instrumentation: the task's span (current now) gets the id
+    it runs under, whichever of this and request_id.enter_task Celery calls first."""
+    from opentelemetry import trace
+
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    sent = getattr(getattr(task, "request", None), TASK_HEADER, None)
+    request_id = current_request_id() or (sent if isinstance(sent, str) and VALID.fullmatch(sent) else None)
+    if request_id is not None:
+        span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
 
 
 def instrument(provider: Any) -> None:
@@ -127,6 +163,9 @@ def instrument(provider: Any) -> None:
         from opentelemetry.instrumentation.celery import CeleryInstrumentor
 
         CeleryInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call,unused-ignore]
+        from celery.signals import task_prerun  # type: ignore[import-untyped,unused-ignore]
+
+        task_prerun.connect(tag_task_span, weak=False, dispatch_uid="modestwear_config.otel.tag_task_span")
     if find_spec("psycopg") is not None and find_spec("opentelemetry.instrumentation.psycopg") is not None:
         from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 

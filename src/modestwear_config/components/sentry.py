@@ -29,6 +29,13 @@ _started_in: int | None = None  # the pid Sentry was started in
 # One record per request, each a breadcrumb of every header: noise beside the request Sentry already
 # has, and most of the SDK's per-request cost under gunicorn (measured: benchmarks/observability.py).
 ACCESS_LOGGERS = ("gunicorn.access", "uvicorn.access")
+# DjangoIntegration's options when SENTRY_TRACES_SAMPLE_RATE is 0.
+UNTRACED: dict[str, Any] = {
+    "middleware_spans": False,
+    "signals_spans": False,
+    "cache_spans": False,
+    "http_methods_to_capture": (),
+}
 
 
 def install() -> bool:
@@ -60,6 +67,12 @@ def sdk_options(options: dict[str, Any], major: int) -> dict[str, Any]:
         "environment": options["environment"],
         "release": options["release"] or None,
         "integrations": integrations(major, traced=options["traces_sample_rate"] > 0),
+        # The list above is the whole list: no other installed library's integration is switched on
+        # behind it (each patches code on the request path or in the worker).
+        "auto_enabling_integrations": False,
+        # No release-health session per request: a scope and a session update on every request for a
+        # crash-free-rate chart; errors are sent all the same (the overhead benchmark).
+        "auto_session_tracking": False,
         "before_send": before_send,
         "before_breadcrumb": before_breadcrumb,
     }
@@ -103,9 +116,11 @@ def integrations(major: int, traced: bool = False) -> list[Any]:
     else:
         levels: dict[str, Any] = {"level": None, "event_level": logging.ERROR, "breadcrumb_level": logging.INFO}
         logging_integration = LoggingIntegration(**levels)  # 3.x's arguments (2.x's types know no breadcrumb_level)
-    # Untraced, a span per signal receiver and cache call is made and thrown away on every request
-    # (a third of a 404's time, measured): none is made. Names and defaults shared by 2.x and 3.x.
-    spans: dict[str, Any] = {} if traced else {"middleware_spans": False, "signals_spans": False, "cache_spans": False}
+    # Untraced, no tracing hook runs per request: no span per middleware, signal receiver or cache call,
+    # and no trace continued nor transaction started for any HTTP method (2.x made an unsampled one per
+    # request; 3.x a span). Errors keep their request data, which comes from the request, not the span.
+    # Names and defaults shared by 2.x and 3.x.
+    spans: dict[str, Any] = {} if traced else UNTRACED
     chosen: list[Any] = [DjangoIntegration(**spans), logging_integration]
     if find_spec("celery") is not None:
         from sentry_sdk.integrations.celery import CeleryIntegration

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -16,6 +17,8 @@ from .redis_tls import celery_ssl_options, check_no_tls_query
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
 V = variables_of("celery")
+# django-celery-results' backends, which Celery finds by these names (its celery.result_backends entry points).
+DJANGO_CELERY_RESULTS = ("django-db", "django-cache")
 VARIABLES = (
     V(
         "CELERY_BROKER_URL",
@@ -28,8 +31,10 @@ VARIABLES = (
     V(
         "CELERY_RESULT_BACKEND",
         "url",
-        "Celery result backend.",
+        "Celery result backend: a URL, or a name Celery knows without one (django-db: django-celery-results).",
         secret=True,
+        # Celery's result backends named without a URL (celery.app.backends.by_url: no "://", by name).
+        choices=("rpc", "disabled", *DJANGO_CELERY_RESULTS),
         default_doc="REDIS_URL with CELERY_USE_REDIS_URL, else none",
         example="rediss://default:token@host.upstash.io:6379",
     ),
@@ -67,6 +72,8 @@ def celery_settings(env: Env) -> dict[str, Any]:
         if env.is_set(name):  # configured on purpose: a REDIS_URL for the cache alone needs no Celery
             CELERY.require(env, name)
     check_celery_urls(env, broker, backend)
+    if backend in DJANGO_CELERY_RESULTS and importlib.util.find_spec("django_celery_results") is None:
+        env.error("CELERY_RESULT_BACKEND", f"{backend} needs django-celery-results installed (and in INSTALLED_APPS)")
     if not env.is_set("CELERY_BROKER_URL"):
         env.derive("CELERY_BROKER_URL", broker or IN_MEMORY_BROKER, ("CELERY_USE_REDIS_URL", "REDIS_URL"))
     if not env.is_set("CELERY_RESULT_BACKEND"):

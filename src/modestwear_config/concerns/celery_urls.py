@@ -89,8 +89,8 @@ def backend_problem(url: str) -> str | None:
     """The backend's name (the scheme, or the part before '+' as in db+postgresql://; Celery compares it
     as written), and for Redis what redis-py takes, as for the cache."""
     backend = url.partition("://")[0].partition("+")[0]
-    if "." in backend:
-        return None
+    if "." in backend or "://" not in url:
+        return None  # an import path, or a backend named without a URL (django-db: the variable's choices)
     if backend not in BACKEND_SCHEMES:
         return f"unknown scheme; expected one of {', '.join(s + '://' for s in sorted(BACKEND_SCHEMES))}"
     # redis+socket:// is Celery's own Unix-socket form (?virtual_host= for the database): left to it.

@@ -26,7 +26,7 @@ VARIABLES = (
         secret=True,
         # The key alone too: sentry_sdk sends it in X-Sentry-Auth ("sentry_key=<key>"), which an error
         # report or a debug log of the SDK shows.
-        held=lambda raw: dsn_key(raw),
+        parts=lambda raw: dsn_key(raw),
         default_doc="unset: Sentry off",
         example="https://publickey@o0.ingest.sentry.io/0",
     ),

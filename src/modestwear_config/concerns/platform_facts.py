@@ -219,7 +219,10 @@ AZURE = Platform(
 DIGITALOCEAN = Platform(
     "digitalocean",
     "DigitalOcean App Platform",
-    markers=("APP_DOMAIN",),
+    # None of its own: App Platform sets no variable unless the app spec binds one, and APP_DOMAIN is a name
+    # projects use for themselves (a port's own was taken for DigitalOcean's, and its value for a host).
+    # The recipe (deploy/digitalocean/app.yaml) says PLATFORM=digitalocean.
+    markers=(),
     host="APP_DOMAIN",
     release=("COMMIT_HASH",),
     sources={

@@ -55,7 +55,7 @@ VARIABLES = (
     V(
         "HEALTH_CHECKS",
         "list",
-        "Optional extra checks to run: celery, migrations, storage, email.",
+        "Optional extra checks to run: celery, migrations, storage, email, sentry, otel.",
         (),
         example="celery,migrations",
     ),

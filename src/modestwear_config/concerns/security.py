@@ -208,6 +208,45 @@ def check_local_http(**kwargs: Any) -> list[CheckMessage]:
     return [W072] if env("LOCAL_HTTP") and not django_settings.DEBUG else []
 
 
+# Cookie name prefixes browsers enforce (RFC 6265bis, "Cookie Name Prefixes"): a cookie that breaks its
+# prefix's rule is dropped, so the session or the CSRF token never comes back and every login fails.
+COOKIES = ("SESSION_COOKIE", "CSRF_COOKIE", "LANGUAGE_COOKIE")
+
+
+def cookie_prefix_problem(name: str, secure: bool, domain: str | None, path: str) -> str | None:
+    """Why a browser would drop this cookie for its name's prefix, or None."""
+    if name.startswith(("__Secure-", "__Host-")) and not secure:
+        return "is sent without Secure"
+    if name.startswith("__Host-") and (domain or path != "/"):
+        return "is sent with a Domain or a Path other than /"
+    return None
+
+
+def check_cookie_prefixes(**kwargs: Any) -> list[CheckMessage]:
+    """A __Secure- or __Host- cookie name whose cookie breaks the prefix's rule (DEBUG on, LOCAL_HTTP)."""
+    found: list[CheckMessage] = []
+    for cookie in COOKIES:
+        name = str(getattr(django_settings, f"{cookie}_NAME", ""))
+        problem = cookie_prefix_problem(
+            name,
+            bool(getattr(django_settings, f"{cookie}_SECURE", False)),
+            getattr(django_settings, f"{cookie}_DOMAIN", None),
+            str(getattr(django_settings, f"{cookie}_PATH", "/")),
+        )
+        if problem:
+            found.append(
+                Warning(
+                    f"{cookie}_NAME starts with {name.split('-', 1)[0]}- but the cookie {problem}: browsers drop "
+                    "it, so it never comes back (a session or CSRF cookie: no login succeeds).",
+                    hint=f"Here {cookie}_SECURE is {getattr(django_settings, f'{cookie}_SECURE', False)} "
+                    "(DEBUG on, or LOCAL_HTTP): keep the prefixed name for HTTPS deployments only.",
+                    obj=f"{cookie}_NAME",
+                    id=CHECK_PREFIX + "W074",
+                )
+            )
+    return found
+
+
 def check_proxy_header(**kwargs: Any) -> list[CheckMessage]:
     """HTTPS redirects are on without the proxy's header."""
     return [W006] if django_settings.SECURE_SSL_REDIRECT and not django_settings.SECURE_PROXY_SSL_HEADER else []
@@ -227,6 +266,7 @@ CONCERN = Concern(
         Check(check_removed_xss_filter, ("W008",)),  # a setting no variable drives: the project's own
         Check(check_proxy_header, ("W006",), ("BEHIND_TLS_PROXY",), deploy=True),
         Check(check_local_http, ("W072",), ("LOCAL_HTTP",)),
+        Check(check_cookie_prefixes, ("W074",), ("LOCAL_HTTP",)),
     ),
     shadows={"SECURE_PROXY_SSL_HEADER": "BEHIND_TLS_PROXY"},
     django_checks={

@@ -9,9 +9,9 @@ imported at settings import, nor at all without OTEL_EXPORTER_OTLP_ENDPOINT.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
 
 from modestwear_config.env import Env, variables_of
+from modestwear_config.env.parsers import pair_items, pair_values
 
 from .assemble import lazy_settings
 from .unit import Concern, Extra
@@ -39,8 +39,8 @@ VARIABLES = (
         "Headers sent with each export, key=value pairs separated by commas (an API key).",
         "",
         secret=True,
-        held=lambda raw: header_values(raw),
         example="x-api-key=your-key",
+        parts=pair_values,  # each header's value masked alone too, as written and percent-decoded
     ),
     V("OTEL_SERVICE_NAME", "str", "service.name of every span.", default_doc="the settings package's name"),
     V(
@@ -69,33 +69,15 @@ OTEL = Extra(
 )
 
 
-# A header value shorter than this is a name or a flag (x-honeycomb-dataset=shop), not the key: masking
-# it in every log line would hide ordinary words.
-MIN_HEADER_SECRET = 8
-
-
-def header_values(raw: str) -> list[str]:
-    """Each header value as the exporter holds and may print it alone (in a headers dict, on a DEBUG
-    page: x-honeycomb-team's is the API key), percent-decoded, and the credentials after an
-    authorization scheme ("Bearer <token>")."""
-    values: list[str] = []
-    for item in raw.split(","):
-        value = unquote(item.partition("=")[2].strip())
-        values += [value, value.partition(" ")[2].strip()]
-    return [value for value in values if len(value) >= MIN_HEADER_SECRET]
-
-
 def pairs(env: Env, name: str) -> dict[str, str]:
     """`k=v,k2=v2` as the OpenTelemetry specification spells it (values percent-decoded); an item
     without `=` is an error naming the variable, never showing the value (it may be a key)."""
-    raw: str = env(name)
     result: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in raw.split(","))):
-        key, equals, value = item.partition("=")
-        if not equals or not key.strip():
+    for key, equals, value in pair_items(env(name)):
+        if not equals or not key:
             env.error(name, "expected key=value pairs separated by commas")
             return {}
-        result[key.strip()] = unquote(value.strip())
+        result[key] = value
     return result
 
 

@@ -118,7 +118,8 @@ def diagnose(env: Env, concern: str | None = None, messages: list[CheckMessage] 
         target = entries.get(_variable_of(message))
         (target.problems if target else report.checks).append(problem)
     report.entries = [e for e in entries.values() if concern is None or e.concern == concern]
-    report.settings = {c: _shown_settings(env, s) for c, s in produced.items() if concern in (None, c)}
+    scrubber = Scrubber(env.secret_values())  # once: it reads every secret's every form
+    report.settings = {c: _shown_settings(scrubber, s) for c, s in produced.items() if concern in (None, c)}
     if concern is not None:
         report.checks = []
     report.dotenv = str(env.dotenv_path) if env.dotenv_path else None
@@ -168,14 +169,15 @@ def masked_value(env: Env, var: Variable) -> str:
     if var.name in env.problems:
         # A secret pasted into the wrong variable is exactly what makes a value invalid.
         return "<invalid, not shown>"
+    if var.secret and raw.strip() in var.choices:  # a named choice (django-db) hides nothing
+        return raw.strip()
     if var.secret:  # every kind: each password a consumer would parse, each list item, or "set"
         return shown_secret(var.kind, raw) or '""'
     return redact(raw) or '""'  # a password in any URL, whatever the variable
 
 
 # -- the settings produced, masked --------------------------------------------------
-def _shown_settings(env: Env, produced: dict[str, Any]) -> dict[str, str]:
-    scrubber = Scrubber(env.secret_values())
+def _shown_settings(scrubber: Scrubber, produced: dict[str, Any]) -> dict[str, str]:
     return {name: repr(scrubber.value(name, value)) for name, value in sorted(produced.items())}
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from .variables import Variable
 
@@ -75,6 +75,27 @@ def list_items(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def pair_items(raw: str) -> list[tuple[str, str, str]]:
+    """`k=v,k2=v2` as the OpenTelemetry specification spells it (OTEL_EXPORTER_OTLP_HEADERS,
+    OTEL_RESOURCE_ATTRIBUTES): (key, "=" or "" when the item has none, value percent-decoded as the
+    SDK decodes it), stripped, empty items dropped."""
+    items = []
+    for item in list_items(raw):
+        key, equals, value = item.partition("=")
+        items.append((key.strip(), equals, unquote(value.strip())))
+    return items
+
+
+def pair_values(raw: str) -> list[str]:
+    """Each value of a `k=v,...` secret as written and as decoded, for the scrubber: a client that
+    sends or logs one header holds that value alone (Variable.parts)."""
+    values: list[str] = []
+    for item in list_items(raw):
+        written = item.partition("=")[2].strip()
+        values += [written, unquote(written)]
+    return [value for value in dict.fromkeys(values) if value]
+
+
 def _parse_list(raw: str, var: Variable) -> list[str]:
     """The items, each checked by the variable's own rule (item_problem): a list is only as valid as its
     worst item. A problem names the item by position, never by value."""
@@ -93,6 +114,8 @@ def _parse_url(raw: str, var: Variable) -> str:
     value = raw.strip()
     if not value:
         raise ValueError("expected a URL, got an empty value")
+    if value in var.choices:  # a URL's named alternatives (Celery's result backend "django-db")
+        return value
     check_url(value)
     return value
 

@@ -215,7 +215,7 @@ class Env:
         if raws[0] is None and var.default is not None:
             raws[0] = spelled(var.default)  # a declared secret's default is the value in force: masked too
         raws += [m[n] for m in (self.environ, self._dotenv) for n in (var.name, *var.alias_names) if n in m]
-        return [raw for raw in dict.fromkeys(raws) if raw]
+        return [raw for raw in dict.fromkeys(raws) if raw and raw.strip() not in var.choices]  # a name hides nothing
 
 
 # An http(s) URL's path or query shorter than this is a route ("/v1"), not where its secret hides.
@@ -227,13 +227,13 @@ def held_forms(var: Variable, raw: str) -> list[str]:
     library logs one key of several), an int or float as Python prints it ("0042" -> 42), a path
     with its ~ expanded, and an http(s) URL's path, query and fragment (a webhook's or a presigned URL's
     token, an OAuth redirect's #access_token).
-    Invalid values too: a list item the reader refused is still a secret."""
-    # The parts its concern declares (var.held: each OTel header value, a Sentry DSN key).
-    declared = [part for part in var.held(raw) if part] if var.held is not None else []
-    return declared + _parsed_forms(var, raw)
+    Invalid values too: a list item the reader refused is still a secret. A variable's own `parts`
+    (each value of `key=value,...` headers, a Sentry DSN's key) come on top."""
+    parts = var.parts(raw) if var.parts is not None else []
+    return parts + _kind_forms(var, raw)
 
 
-def _parsed_forms(var: Variable, raw: str) -> list[str]:
+def _kind_forms(var: Variable, raw: str) -> list[str]:
     if var.kind == "list":
         return list_items(raw)
     try:

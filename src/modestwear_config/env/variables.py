@@ -42,6 +42,7 @@ class Variable:
     # What the reference shows as the default when it is derived, not constant.
     default_doc: str = ""
     example: str = ""
+    # A str's only values (any case); a url's names accepted besides URLs, as written.
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -50,9 +51,9 @@ class Variable:
     item_problem: Callable[[str], str | None] | None = None
     # Names other projects and templates use for it (cookiecutter-django's, Heroku's): read as this one.
     aliases: tuple[Alias | str, ...] = ()
-    # A secret's parts that a consumer holds and may print alone (each header value of
-    # OTEL_EXPORTER_OTLP_HEADERS, a Sentry DSN's key): masked everywhere, as the whole value is.
-    held: Callable[[str], Iterable[str]] | None = None
+    # A secret's pieces that its consumers hold apart, each masked on its own by the scrubber
+    # (env/parsers.pair_values: each value of `key=value,...` headers); a list's items are already.
+    parts: Callable[[str], list[str]] | None = None
 
     @property
     def alias_entries(self) -> tuple[Alias, ...]:

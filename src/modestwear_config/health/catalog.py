@@ -56,6 +56,8 @@ BUILTIN = {
     "migrations": ("modestwear_config.health.builtin.migrations_checks", True),
     "storage": ("modestwear_config.health.builtin.storage_checks", True),
     "email": ("modestwear_config.health.mail_probe.email_checks", True),
+    "sentry": ("modestwear_config.health.exporters.sentry_checks", True),
+    "otel": ("modestwear_config.health.exporters.otel_checks", True),
 }
 _REGISTRY: dict[str, Registration] = {}
 _BUILTINS_LOADED = False

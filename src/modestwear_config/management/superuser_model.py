@@ -34,6 +34,7 @@ class Wanted:
     missing: list[str]
     update_password: bool
     promote: bool
+    password_from: str = "DJANGO_SUPERUSER_PASSWORD"  # the variable the environment set: messages name it
 
 
 def login_field(user_model: type[AbstractBaseUser]) -> str:

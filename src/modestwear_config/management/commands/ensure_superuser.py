@@ -134,6 +134,9 @@ class Command(BaseCommand):
             missing=missing,
             update_password=options["update_password"],
             promote=options["promote"],
+            password_from=f"{PASSWORD_VARIABLE}_FILE"
+            if env.sources.get(PASSWORD_VARIABLE) == "file"
+            else PASSWORD_VARIABLE,
         )
 
     def _skip(self, require: bool) -> None:
@@ -193,7 +196,7 @@ class Command(BaseCommand):
             return
         self._set_password(user, wanted)
         user.save(using=wanted.database)
-        self.stdout.write(f"Updated the password of superuser {name!r} from {PASSWORD_VARIABLE}.")
+        self.stdout.write(f"Updated the password of superuser {name!r} from {wanted.password_from}.")
 
     def _promote(self, user: AbstractBaseUser, wanted: Wanted) -> None:
         name = user.get_username()
@@ -211,7 +214,7 @@ class Command(BaseCommand):
             if has_field(type(user), flag):
                 setattr(user, flag, True)
         user.save(using=wanted.database)
-        self.stdout.write(f"Promoted {name!r} to superuser; its password was set from {PASSWORD_VARIABLE}.")
+        self.stdout.write(f"Promoted {name!r} to superuser; its password was set from {wanted.password_from}.")
 
     def _create(self, user_model: type[AbstractBaseUser], wanted: Wanted) -> None:
         if wanted.missing:
@@ -255,9 +258,9 @@ class Command(BaseCommand):
             reasons = " ".join(m.replace(password, "***") for m in exc.messages)
             if not settings.DEBUG:
                 raise CommandError(
-                    f"{PASSWORD_VARIABLE} is too weak: {reasons}", returncode=EXIT_WEAK_PASSWORD
+                    f"{wanted.password_from} is too weak: {reasons}", returncode=EXIT_WEAK_PASSWORD
                 ) from None
-            self.stderr.write(f"Warning: {PASSWORD_VARIABLE} is weak ({reasons}); accepted because DEBUG is on.")
+            self.stderr.write(f"Warning: {wanted.password_from} is weak ({reasons}); accepted because DEBUG is on.")
         return password
 
 
