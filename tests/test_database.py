@@ -311,3 +311,13 @@ def test_database__sqlite_urls_that_fail_every_query_are_start_up_errors(
     assert ("DATABASE_URL" in env.problems) is refused, env.problems
     if not refused:
         assert query(config, "SELECT 1", django_db_blocker) == (1,)
+
+
+def test_database__a_relative_sqlite_path_is_beside_manage_py_for_every_process(tmp_path, monkeypatch):
+    """sqlite:///db.sqlite3 named a file in each process's working directory: migrate and a worker
+    started from another directory used two files, one of them empty."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = default_db(DATABASE_URL="sqlite:///data/db.sqlite3", DEBUG="true", BASE_DIR=str(tmp_path / "project"))
+    assert str(config["NAME"]) == str(tmp_path / "project" / "data" / "db.sqlite3")

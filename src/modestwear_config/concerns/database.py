@@ -186,6 +186,12 @@ def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
     )
     if problem:
         env.error(name, problem)
+    sqlite_file = str(config.get("NAME") or "")
+    relative = sqlite_file and not sqlite_file.startswith(("/", ":", "file:"))
+    if config["ENGINE"] == "django.db.backends.sqlite3" and relative:
+        # sqlite:///db.sqlite3 is relative: to each process's working directory, so a worker started
+        # elsewhere than migrate opened another, empty file. Relative to BASE_DIR, as the default is.
+        config["NAME"] = base_dir(env) / sqlite_file
     _apply_connection_options(env, name, config)
     return config
 
