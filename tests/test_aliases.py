@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -219,3 +220,44 @@ def test_aliases__the_issue_names_are_declared():
         "DJANGO_AWS_SECRET_ACCESS_KEY": "AWS_S3_SECRET_ACCESS_KEY",
     }
     assert {alias: ALIASES.get(alias) for alias in expected} == expected
+
+
+SECRET_ALIASES = [(alias, var) for alias, var in DECLARED if var.secret]
+FILES = tempfile.mkdtemp(prefix="mwc-alias-files-")
+
+
+@PROFILE
+@given(st.sampled_from(SECRET_ALIASES), st.data())
+def test_aliases__an_alias_file_is_read_as_the_names_file(declared, data):
+    """DJANGO_SECRET_KEY_FILE, REDIS_TLS_URL_FILE: a secret's alias has its _FILE too. It was ignored:
+    the key missing in production, or the cache silently on local memory instead of Redis."""
+    alias, var = declared
+    value = data.draw(values_of(var))
+    path = os.path.join(FILES, "secret")
+    with open(path, "w") as file:
+        file.write(value + "\n")
+    base = {k: v for k, v in PRODUCTION.items() if k != var.name}
+    canonical = {**base, f"{var.name}_FILE": path, **dict(alias.implies)}
+    assert outcome({**base, f"{alias.name}_FILE": path}) == outcome(canonical)
+    assert value in set(Env({**base, f"{alias.name}_FILE": path}).secret_values())
+    assert suggestions({f"{alias.name}_FILE"}) == {}
+
+
+def test_aliases__two_files_for_one_secret_an_error_naming_both(tmp_path):
+    (tmp_path / "a").write_text(STRONG_KEY)
+    (tmp_path / "b").write_text(STRONG_KEY[::-1])
+    env = Env({"SECRET_KEY_FILE": str(tmp_path / "a"), "DJANGO_SECRET_KEY_FILE": str(tmp_path / "b")})
+    assert env.raw("SECRET_KEY") is None
+    assert env.problems["SECRET_KEY"] == (
+        "SECRET_KEY_FILE and DJANGO_SECRET_KEY_FILE are both set, to different files: keep one"
+    )
+
+
+def test_aliases__doctor_names_the_alias_file_it_read(tmp_path):
+    (tmp_path / "key").write_text(STRONG_KEY + "\n")
+    environ = {**PRODUCTION, "BASE_DIR": str(tmp_path), "DJANGO_SECRET_KEY_FILE": str(tmp_path / "key")}
+    del environ["SECRET_KEY"]
+    out = io.StringIO()
+    doctor.render(doctor.diagnose(Env(environ)), as_json=False, out=out)
+    assert "(DJANGO_SECRET_KEY_FILE: from DJANGO_SECRET_KEY (alias of SECRET_KEY); rename it" in out.getvalue()
+    assert STRONG_KEY not in out.getvalue()

@@ -29,6 +29,8 @@ CONCERN_INFRASTRUCTURE = {
     "cache_aliases",
     "platform_facts",
     "celery_idle",
+    "libpq_options",
+    "celery_urls",
 }
 # Public paths kept where users write them: modestwear_config.celery (core/celery.py's app factory).
 SHARED_NAMES_ALLOWED = {"__init__", "__main__", "celery"}

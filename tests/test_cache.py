@@ -4,16 +4,21 @@ degrading (None, logged, pages still 200) when Redis is stopped or hangs."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import redis
 from django.core.cache import caches
 from django.core.checks import run_checks
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from modestwear_config.concerns.cache import cache_settings
 from modestwear_config.env import Env
@@ -21,6 +26,8 @@ from tests.support.servers import RedisServer, SilentServer
 
 TIMEOUT = 0.5  # seconds, for both the connect and the reply timeout in the failure tests
 SLACK = 1.10  # the issue's "within the socket timeout + 10%"
+CANARY = "CacheCanary-5d1e8a"
+EXAMPLES = int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300"))
 
 
 def built(environ: dict[str, str]) -> dict[str, Any]:
@@ -245,3 +252,33 @@ def test_check_cache_clear_spares_celery__w020(client_class, broker, warned):
     with override_settings(**settings, CELERY_BROKER_URL=broker, CELERY_RESULT_BACKEND=None):
         ids = [m.id for m in run_checks()]
     assert ("modestwear_config.W020" in ids) is warned
+
+
+# A query option or database path in a cache URL: redis-py parses them at the first cache call, so a
+# key it does not know (TypeError) or a value its parser refuses (ValueError) would turn every page
+# that uses the cache into a 500 (IGNORE_EXCEPTIONS catches neither), and a path that is no number
+# silently selects database 0.
+QUERY_KEYS = st.sampled_from(["db", "socket_timeout", "protocol", "max_connections", "client_name", "foo", "timeout"])
+QUERY_VALUES = st.sampled_from(["1", "2", "3", "0.5", "abc", "-1", "1e3", " 5 ", "true", "x y"])
+PATHS = st.sampled_from(["", "/", "/0", "/15", "/abc", "/0/", "/-1", "/1.5"])
+
+
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None)
+@given(path=PATHS, query=st.dictionaries(QUERY_KEYS, QUERY_VALUES, max_size=3), second=st.booleans())
+def test_cache_settings__redis_url_options_redis_py_refuses_are_start_up_errors(path, query, second):
+    url = f"redis://:{CANARY}@cache.example.com:6379{path}" + (f"?{urlencode(query)}" if query else "")
+    location = f"redis://cache.example.com:6379/0,{url}" if second else url
+    for name, environ in (
+        ("REDIS_URL", {"REDIS_URL": location}),
+        ("CACHES_EXTRA", {"CACHES_EXTRA": f"sessions={url}"}),
+    ):
+        env = Env(environ)
+        caches_ = cache_settings(env)["CACHES"]
+        if env.problems:
+            assert set(env.problems) == {name}
+            assert CANARY not in env.problems[name]
+            continue
+        for server in str(caches_["sessions" if name == "CACHES_EXTRA" else "default"]["LOCATION"]).split(","):
+            pool = redis.ConnectionPool.from_url(server)  # raises what the first cache call would
+            pool.make_connection()  # constructs the connection (its keywords) without connecting
+            assert urlsplit(server).path.strip("/") in ("", *map(str, range(16)))

@@ -15,17 +15,24 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import redis
 from django.core.checks import run_checks
 from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from modestwear_config.celery import create_celery_app
 from modestwear_config.concerns.celery import IN_MEMORY_BROKER, celery_settings
+from modestwear_config.concerns.celery_urls import BACKEND_SCHEMES, BROKER_SCHEMES
 from modestwear_config.env import Env
 from tests.support.servers import EXAMPLE_PROJECT, RedisServer, manage, project_env, stop_process_group
 
+CANARY = "CeleryCanary-93b0e1"
+EXAMPLES = int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300"))
 WORKER_START_TIMEOUT = 30.0  # seconds; a worker that is not ready by then fails the test
 
 
@@ -375,6 +382,79 @@ def test_celery_settings__eager_off_without_a_broker_is_an_error():
     assert problems({"CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": "redis://mq:6379/0"}) == {}
 
 
+# A broker or result backend URL whose scheme kombu or Celery cannot resolve: both accept it at
+# start-up and fail at the first .delay() (KeyError "No such transport", ModuleNotFoundError), in the
+# web request that sends the task. Any scheme is either a start-up error naming the variable, or one
+# the installed kombu / Celery resolve.
+SCHEMES = ["redis", "rediss", "REDIS", "amqp", "pyamqp", "memory", "sqs", "sqla+postgresql", "db+postgresql"]
+SCHEMES += ["rpc", "file", "foo", "https", "http", "postgres", "cache+memcached", "mypkg.Transport", ""]
+
+
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None)
+@given(broker=st.lists(st.sampled_from(SCHEMES), min_size=1, max_size=3), backend=st.sampled_from(SCHEMES))
+def test_celery_settings__broker_and_backend_schemes_resolve_or_are_start_up_errors(broker, backend):
+    from celery.app.backends import BACKEND_ALIASES
+    from kombu.transport import TRANSPORT_ALIASES
+
+    environ = {
+        "CELERY_BROKER_URL": ";".join(f"{scheme}://guest:{CANARY}@mq.example.com/0" for scheme in broker),
+        "CELERY_RESULT_BACKEND": f"{backend}://:{CANARY}@results.example.com/1",
+    }
+    env = Env(environ)
+    celery_settings(env)
+    for name, schemes, known in (
+        ("CELERY_BROKER_URL", [s.lower() for s in broker], TRANSPORT_ALIASES),
+        ("CELERY_RESULT_BACKEND", [backend], BACKEND_ALIASES),
+    ):
+        resolvable = all("." in s or s.partition("+")[0] in known for s in schemes)
+        assert (name in env.problems) is not resolvable, name
+        assert CANARY not in env.problems.get(name, "")
+
+
+# The query options and database path of a Redis broker or result backend: kombu's Connection takes
+# only its own options as keywords (a redis-py one such as socket_timeout, valid for the cache, was a
+# TypeError at the first .delay()), and both need a database number. Accepted means the real Redis
+# answers through kombu and through Celery's Redis backend.
+OPTION_KEYS = st.sampled_from(["heartbeat", "connect_timeout", "socket_timeout", "db", "login_method", "foo", "userid"])
+OPTION_VALUES = st.sampled_from(["5", "0.5", "abc", "AMQPLAIN", "-1"])
+
+
+@pytest.mark.services
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["", "/", "/0", "/15", "/abc", "/1.5"]),
+    query=st.dictionaries(OPTION_KEYS, OPTION_VALUES, max_size=2),
+    shared=st.booleans(),
+)
+def test_celery_settings__redis_urls_accepted_are_ones_kombu_and_celery_take(redis_url, path, query, shared):
+    from celery.backends.redis import RedisBackend
+    from kombu import Connection
+
+    server = urlsplit(redis_url).netloc
+    url = f"redis://{server}{path}" + (f"?{urlencode(query)}" if query else "")
+    environ = {"REDIS_URL": url, "CELERY_USE_REDIS_URL": "true"} if shared else {"CELERY_BROKER_URL": url}
+    env = Env({**environ, **({} if shared else {"CELERY_RESULT_BACKEND": url})})
+    settings = celery_settings(env)
+    if env.problems:
+        assert set(env.problems) <= {"REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
+        return
+    with Connection(settings["CELERY_BROKER_URL"], connect_timeout=2) as connection:
+        connection.ensure_connection(max_retries=1)
+        connection.default_channel  # noqa: B018  (kombu reads the database number here)
+    app = create_celery_app("mwc_urls")
+    backend = RedisBackend(url=settings["CELERY_RESULT_BACKEND"], app=app)
+    assert backend.client.ping()
+
+
+def test_celery_settings__the_schemes_cover_every_installed_transport_and_backend():
+    """Pinned to the installed kombu and Celery: a scheme they add must not be refused."""
+    from celery.app.backends import BACKEND_ALIASES
+    from kombu.transport import TRANSPORT_ALIASES
+
+    assert {alias.lower() for alias in TRANSPORT_ALIASES} <= BROKER_SCHEMES
+    assert set(BACKEND_ALIASES) <= BACKEND_SCHEMES
+
+
 def test_celery_settings__reusing_an_unset_redis_url_is_an_error():
     assert "REDIS_URL is not set" in problems({"CELERY_USE_REDIS_URL": "true"})["CELERY_USE_REDIS_URL"]
 
@@ -455,3 +535,16 @@ def test_create_celery_app__beat_and_worker_logging_goes_through_the_redacting_f
     assert "broker ***" in result.stdout
     assert "celery.redirected printed ***" in result.stdout
     assert "Beat-Canary" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"CELERY_BROKER_URL": "redis+socket:///run/redis.sock", "CELERY_RESULT_BACKEND": "redis+socket:///run/r.sock"},
+        {"CELERY_BROKER_URL": "sentinel://:pw@s1:26379/0;sentinel://:pw@s2:26379/0"},
+        {"CELERY_BROKER_URL": "amqps://shop:pw@mq.example.com/shop?heartbeat=30", "CELERY_RESULT_BACKEND": "rpc://"},
+        {"CELERY_BROKER_URL": "redis://:pw@h:6379/0?password=pw", "CELERY_RESULT_BACKEND": "redis://h:6379/1?db=1"},
+    ],
+)
+def test_celery_settings__urls_kombu_and_celery_parse_themselves_are_accepted(environ):
+    assert problems(environ) == {}

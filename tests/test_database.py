@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import psycopg
 import pytest
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from psycopg.conninfo import timeout_from_conninfo
 
 from modestwear_config.concerns.database import database_settings
@@ -16,6 +20,7 @@ from modestwear_config.env import Env
 from tests.support.servers import SilentServer, fresh_postgres_database, manage, project_env
 
 CANARY = "Canary-7f3e9b2d41"
+EXAMPLES = int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300"))
 
 
 def default_db(tmp_path=None, **environ: str) -> dict:
@@ -194,7 +199,7 @@ def test_database__sslmode_require_only_for_remote_hosts(host, sslmode):
 
 @pytest.mark.parametrize("url", ["sqlite:///tmp/app.sqlite3", "sqlite://"])
 def test_database__sqlite_url_never_gets_ssl_or_timeout(url):
-    config = default_db(DATABASE_URL=url)
+    config = default_db(DATABASE_URL=url, DEBUG="true")  # in memory: development only
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["OPTIONS"] == {}
     assert config["CONN_MAX_AGE"] == 600
@@ -240,3 +245,79 @@ def test_database__postgresql_without_a_driver_names_the_variable_and_extra(monk
     sqlite = Env({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"})
     database.database_settings(sqlite)
     assert sqlite.problems == {}
+
+
+# Query options of a PostgreSQL URL: dj-database-url passes each to libpq through Django, which
+# checks them only at connect. Every option set here works against the local server when libpq
+# takes it (no TLS here: no sslmode=require), so accepted and connecting must be the same thing.
+LIBPQ_QUERY = st.dictionaries(
+    st.sampled_from(["sslmode", "connect_timeout", "application_name", "target_session_attrs", "foo", "ssl"]),
+    st.sampled_from(["disable", "prefer", "allow", "any", "primary", "read-write", "5", "abc", "-1", "true", "X"]),
+    max_size=3,
+)
+
+
+@pytest.mark.services
+@hypothesis_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=LIBPQ_QUERY, repeated=st.booleans())
+def test_database__url_query_options_libpq_refuses_are_start_up_errors(
+    postgres_url, django_db_blocker, query, repeated
+):
+    parts = urlsplit(postgres_url)
+    url = parts._replace(query=urlencode(query)).geturl()
+    if repeated and query:  # the same option twice: dj-database-url makes a list of it
+        url += "&" + urlencode(dict([next(iter(query.items()))]))
+    env = Env({"DATABASE_URL": url})
+    config = database_settings(env).get("DATABASES", {}).get("default", {})
+    try:
+        query_ok = query_row(config, django_db_blocker) if config else False
+    except Exception:  # noqa: BLE001 - whatever libpq or Django raise at connect
+        query_ok = False
+    # Stricter than libpq on purpose: a negative connect_timeout waits forever (DATABASE_CONNECT_TIMEOUT's 2 s floor).
+    query_ok &= str(query.get("connect_timeout", "0")).isdigit()
+    # An option given twice reaches libpq as the text of a Python list: refused as ambiguous.
+    query_ok &= not (repeated and query)
+    assert ("DATABASE_URL" not in env.problems) is query_ok, env.problems
+
+
+def query_row(config: dict, django_db_blocker) -> bool:
+    return query(config, "SELECT 1", django_db_blocker) == (1,)
+
+
+def test_libpq_options__every_option_the_installed_libpq_knows_is_accepted():
+    from psycopg import pq
+
+    from modestwear_config.concerns.libpq_options import LIBPQ_OPTIONS
+
+    assert {option.keyword.decode() for option in pq.Conninfo.get_defaults()} <= LIBPQ_OPTIONS
+
+
+@pytest.mark.parametrize(
+    ("url", "debug", "refused"),
+    [
+        ("sqlite://", "false", True),  # in memory: each connection of each worker starts empty
+        ("sqlite:///:memory:", "false", True),
+        ("sqlite://", "true", False),  # development and tests may want one
+        ("sqlite:///{tmp}/db.sqlite3?cache=shared", "true", True),  # a TypeError in sqlite3.connect()
+        ("sqlite:///{tmp}/db.sqlite3?timeout=20", "false", False),
+        ("sqlite:///{tmp}/db.sqlite3?init_command=PRAGMA%20journal_mode%3Dwal", "false", False),
+    ],
+)
+def test_database__sqlite_urls_that_fail_every_query_are_start_up_errors(
+    url, debug, refused, tmp_path, django_db_blocker
+):
+    env = Env({"DATABASE_URL": url.format(tmp=tmp_path), "DEBUG": debug})
+    config = database_settings(env)["DATABASES"]["default"]
+    assert ("DATABASE_URL" in env.problems) is refused, env.problems
+    if not refused:
+        assert query(config, "SELECT 1", django_db_blocker) == (1,)
+
+
+def test_database__a_relative_sqlite_path_is_beside_manage_py_for_every_process(tmp_path, monkeypatch):
+    """sqlite:///db.sqlite3 named a file in each process's working directory: migrate and a worker
+    started from another directory used two files, one of them empty."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = default_db(DATABASE_URL="sqlite:///data/db.sqlite3", DEBUG="true", BASE_DIR=str(tmp_path / "project"))
+    assert str(config["NAME"]) == str(tmp_path / "project" / "data" / "db.sqlite3")

@@ -67,7 +67,9 @@ def test_email__explicit_sender():
 
 def test_email__password_from_file(tmp_path):
     (tmp_path / "pw").write_text(CANARY + "\n")
-    result = settings(EMAIL_HOST="mail", EMAIL_HOST_USER="shop", EMAIL_HOST_PASSWORD_FILE=str(tmp_path / "pw"))
+    result = settings(
+        EMAIL_HOST="mail", EMAIL_HOST_USER="shop@example.com", EMAIL_HOST_PASSWORD_FILE=str(tmp_path / "pw")
+    )
     assert result["EMAIL_HOST_PASSWORD"] == CANARY
 
 
@@ -103,3 +105,51 @@ def test_email__silent_smtp_server_fails_within_email_timeout():
         elapsed = time.monotonic() - started
     assert 0.9 <= elapsed < 1.1 + 0.5
     assert CANARY not in str(raised.value)
+
+
+# Values Django accepts at start-up and that fail every send, in the request that sends the mail:
+# smtplib looks a host written with its port or as a URL up as a name (Django passes EMAIL_PORT
+# beside it); a From address that is no address (the default, EMAIL_HOST_USER, is SendGrid's
+# "apikey" or SES's access key) is refused by the server; two addresses are Django's ValueError.
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"EMAIL_HOST": "smtp.example.com:587"}, "EMAIL_HOST"),
+        ({"EMAIL_HOST": "smtp://smtp.example.com"}, "EMAIL_HOST"),
+        ({"EMAIL_HOST": "smtps://user@smtp.example.com:465"}, "EMAIL_HOST"),
+        ({"EMAIL_HOST": "smtp.example.com/submit"}, "EMAIL_HOST"),
+        (
+            {"EMAIL_HOST": "smtp.sendgrid.net", "EMAIL_HOST_USER": "apikey", "EMAIL_HOST_PASSWORD": CANARY},
+            "DEFAULT_FROM_EMAIL",
+        ),
+        ({"EMAIL_HOST": "smtp.example.com", "DEFAULT_FROM_EMAIL": "Shop"}, "DEFAULT_FROM_EMAIL"),
+        ({"DEFAULT_FROM_EMAIL": "a@example.com, b@example.com"}, "DEFAULT_FROM_EMAIL"),
+    ],
+)
+def test_email__host_and_sender_that_fail_every_send_are_start_up_errors(environ, named):
+    env = Env(environ)
+    email_settings(env, mailers=False)
+    assert set(env.problems) == {named}
+    assert CANARY not in env.problems[named]
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"EMAIL_HOST": "smtp.example.com", "EMAIL_HOST_USER": "shop@example.com", "EMAIL_HOST_PASSWORD": CANARY},
+        {"EMAIL_HOST": "10.0.0.5"},
+        {"EMAIL_HOST": "::1"},
+        {
+            "EMAIL_HOST": "mail",
+            "EMAIL_HOST_USER": "apikey",
+            "EMAIL_HOST_PASSWORD": CANARY,
+            "DEFAULT_FROM_EMAIL": "a@b.co",
+        },
+        {"DEFAULT_FROM_EMAIL": '"Shop, Inc." <no-reply@shop.example.com>'},
+        {"EMAIL_HOST_USER": "apikey", "EMAIL_HOST_PASSWORD": CANARY},  # no host: the console takes any sender
+    ],
+)
+def test_email__hosts_and_senders_smtp_takes_are_accepted(environ):
+    env = Env(environ)
+    email_settings(env, mailers=False)
+    assert env.problems == {}

@@ -191,7 +191,7 @@ def test_send__trickling_smtp_server_costs_at_most_the_timeout():
                 "EMAIL_HOST": "127.0.0.1",
                 "EMAIL_PORT": str(trickling.port),
                 "EMAIL_TIMEOUT": "1",
-                "EMAIL_HOST_USER": "shop",
+                "EMAIL_HOST_USER": "shop@example.com",
                 "EMAIL_HOST_PASSWORD": KEY,
             }
         )

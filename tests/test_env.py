@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from modestwear_config.concerns.assemble import build_settings, lazy_settings
 from modestwear_config.env import BY_NAME, Env, check_url
@@ -95,6 +100,9 @@ def test_env__strict_booleans(raw):
         ("FRONTEND_URL", "example.com", "scheme"),
         ("FRONTEND_URL", "https://ex ample.com", "whitespace"),
         ("FRONTEND_URL", "https://example.com:99999", "cannot be parsed"),
+        # port 0: redis-py connects there and fails at every call; dj-database-url silently uses 5432
+        ("REDIS_URL", "redis://cache.example.com:0/0", "port 0"),
+        ("DATABASE_URL", "postgresql://u:p@db.example.com:00/shop", "port 0"),
         ("BASE_DIR", "  ", "path"),
         ("BASE_DIR", "/tmp/a\x00b", "path"),
     ],
@@ -472,3 +480,25 @@ def test_lazy_settings__concern_module_star_import(monkeypatch, tmp_path):
 def test_env_module__parsers_cover_every_kind():
     kinds = {var.kind for var in BY_NAME.values()}
     assert kinds <= set(env_parsers.PARSERS)
+
+
+# Numbers as every other reader of the same variable reads them (gunicorn, a shell, the platform):
+# ASCII digits. Python's int() and float() also took '1_000' and other scripts' digits ('\u0663').
+NUMERIC_TEXT = st.text(st.sampled_from("0123456789_+-.eE \u0663\u0665\uff15x"), min_size=1, max_size=8)
+
+
+@hypothesis_settings(max_examples=int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
+@given(raw=NUMERIC_TEXT)
+def test_env__numbers_are_ascii_decimal_only(raw):
+    text = raw.strip()
+    for name, shape in (
+        ("DATABASE_CONN_MAX_AGE", r"[+-]?[0-9]+"),
+        ("REDIS_SOCKET_TIMEOUT", r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"),
+    ):
+        env = Env({name: raw})
+        value = env(name)
+        if name not in env.problems:
+            assert re.fullmatch(shape, text), (name, raw)
+            assert value == (int(text) if name == "DATABASE_CONN_MAX_AGE" else float(text))
+        elif not re.fullmatch(shape, text):
+            assert "unrecognised value" in env.problems[name] or "non-finite" in env.problems[name]

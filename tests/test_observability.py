@@ -355,3 +355,15 @@ def test_scrubbed_item__no_secret_survives_the_one_pass_check(secret, before, af
 
 def test_scrubbed__leaves_numbers_and_none_alone():
     assert scrubbed({"a": [1, None, 2.5, True]}, str.upper) == {"A": [1, None, 2.5, True]}
+
+
+def test_sentry_dsn__its_key_alone_is_masked():
+    """sentry_sdk sends the DSN's key in X-Sentry-Auth (sentry_key=<key>): an error report of a failed
+    upload, or the SDK's debug log, shows it without the rest of the DSN."""
+    from modestwear_config.env import Env
+    from modestwear_config.scrub.scrubber import Scrubber
+
+    key = "0123456789abcdef0123456789abcdef"
+    scrubber = Scrubber(Env({"SENTRY_DSN": f"https://{key}@o0.ingest.sentry.io/42"}).secret_values())
+    line = f"X-Sentry-Auth: Sentry sentry_key={key}, sentry_version=7, sentry_client=sentry.python/2.0"
+    assert key not in scrubber.text(line)

@@ -203,3 +203,23 @@ def test_logs__project_secrets_of_every_kind_scrubbed_each_item_and_parsed_form(
     for text in shown:
         line = formatter.format(logging.LogRecord("x", logging.ERROR, __file__, 1, "using %s", (text,), None))
         assert not any(form in line for form in SECRETS_OF_EVERY_KIND[name][2]), line
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        (f"https://app.example.com/oauth/callback#access_token={CANARY}-frag&state=1", f"access_token={CANARY}-frag"),
+        (f"https://app.example.com/cb#access_token={CANARY}-frag", f"{CANARY}-frag"),
+        (f"https://app.example.com/#{CANARY}-fragment-only", f"{CANARY}-fragment-only"),
+        (f"https://app.example.com/hook?token={CANARY}-query", f"{CANARY}-query"),
+    ],
+)
+def test_logs__a_url_secret_is_masked_whatever_part_of_it_is_logged(registry, url, part):
+    """A consumer reads a URL's fragment as it reads its query (an OAuth redirect's #access_token): the
+    fragment of a secret URL, and a secret-named fragment parameter in any text, were shown."""
+    from modestwear_config.scrub.scrubber import Scrubber
+
+    declare(Variable("SHOP_CALLBACK_URL", "url", "shop", "A url secret.", secret=True))
+    scrubber = Scrubber(Env({"SHOP_CALLBACK_URL": url}).secret_values())
+    for line in (f"redirecting with {part}", f"GET {url} 302", f"unconfigured https://other.example.com/cb#{part}"):
+        assert f"{CANARY}-" not in scrubber.text(line), line

@@ -6,6 +6,7 @@ key in no error, output or log."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -16,10 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import django
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from modestwear_config.components.s3_storage import S3Storage
 from modestwear_config.concerns import CONCERNS
 from modestwear_config.concerns.assemble import build_settings
+from modestwear_config.concerns.mail import email_settings
 from modestwear_config.concerns.s3 import S3_MEDIA
 from modestwear_config.concerns.storage import media_origins, storage_settings
 from modestwear_config.env import Env
@@ -301,3 +306,33 @@ def test_s3__the_store_origin_in_the_content_security_policy(tmp_path):
     policy = build_settings(*CONCERNS, env=Env(environ))["SECURE_CSP"]
     for directive in ("img-src", "media-src"):
         assert "https://0123abcd.r2.cloudflarestorage.com" in policy[directive], policy[directive]
+
+
+# A region botocore refuses (a space, an underscore) was accepted and raised InvalidRegionError when the
+# first upload made the client: now a start-up error, for the media store and for Amazon SES alike.
+@hypothesis_settings(max_examples=int(os.environ.get("MODESTWEAR_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
+@given(region=st.text(st.sampled_from("eu-west1 _.AZ"), min_size=1, max_size=12))
+def test_s3_settings__a_region_is_one_botocore_takes_or_a_start_up_error(region):
+    import boto3
+    from botocore.exceptions import InvalidRegionError
+
+    if not region.strip():
+        return  # blank: unset, the defaults apply
+    try:
+        boto3.client("s3", region_name=region.strip(), aws_access_key_id="a", aws_secret_access_key="b")
+        takes = True
+    except InvalidRegionError:
+        takes = False
+    s3 = problems({**BASE, "AWS_S3_REGION_NAME": region})
+    ses = Env(
+        {
+            "EMAIL_PROVIDER": "amazon-ses",
+            "EMAIL_API_KEY": SECRET,
+            "EMAIL_AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "EMAIL_REGION": region,
+            "DEFAULT_FROM_EMAIL": "shop@example.com",
+        }
+    )
+    email_settings(ses)
+    assert ("AWS_S3_REGION_NAME" not in s3) is takes, s3
+    assert ("EMAIL_REGION" not in ses.problems) is takes, ses.problems

@@ -12,6 +12,7 @@ from modestwear_config.env import Env, variables_of
 
 from .assemble import lazy_settings
 from .celery_idle import idle_settings
+from .celery_urls import check_celery_urls
 from .redis_tls import celery_ssl_options, check_no_tls_query
 from .unit import CHECK_PREFIX, Check, Concern, Extra
 
@@ -70,6 +71,7 @@ def celery_settings(env: Env) -> dict[str, Any]:
     for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_USE_REDIS_URL"):
         if env.is_set(name):  # configured on purpose: a REDIS_URL for the cache alone needs no Celery
             CELERY.require(env, name)
+    check_celery_urls(env, broker, backend)
     if backend in DJANGO_CELERY_RESULTS and importlib.util.find_spec("django_celery_results") is None:
         env.error("CELERY_RESULT_BACKEND", f"{backend} needs django-celery-results installed (and in INSTALLED_APPS)")
     if not env.is_set("CELERY_BROKER_URL"):

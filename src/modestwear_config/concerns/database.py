@@ -16,6 +16,7 @@ from modestwear_config.env.typos import suggestions
 
 from .assemble import lazy_settings
 from .db_pool import POOL_VARIABLES, apply_connection_policy
+from .libpq_options import options_problem, sqlite_problem
 from .unit import CHECK_PREFIX, Check, Concern, Extra, installed_version, release
 
 V = variables_of("database")
@@ -176,6 +177,21 @@ def parse_database_url(env: Env, name: str, url: str) -> dict[str, Any]:
         env.error(name, "has no database name in its path (like .../neondb)")
     if config["ENGINE"] in POSTGRES_ENGINES:
         require_postgres_driver(env, name)
+    problem = (
+        options_problem(config.get("OPTIONS", {}))  # libpq would refuse it at every connect
+        if config["ENGINE"] in POSTGRES_ENGINES
+        else sqlite_problem(config, production=not env("DEBUG"))
+        if config["ENGINE"] == "django.db.backends.sqlite3"
+        else None
+    )
+    if problem:
+        env.error(name, problem)
+    sqlite_file = str(config.get("NAME") or "")
+    relative = sqlite_file and not sqlite_file.startswith(("/", ":", "file:"))
+    if config["ENGINE"] == "django.db.backends.sqlite3" and relative:
+        # sqlite:///db.sqlite3 is relative: to each process's working directory, so a worker started
+        # elsewhere than migrate opened another, empty file. Relative to BASE_DIR, as the default is.
+        config["NAME"] = base_dir(env) / sqlite_file
     _apply_connection_options(env, name, config)
     return config
 

@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Warning
 
 from modestwear_config.env import Env, variables_of
+from modestwear_config.env.items import mail_host_problem, mailbox_problem
 
 from .assemble import built_env, lazy_settings
 from .mail_providers import ANYMAIL, KEY_ALIASES, PROVIDERS, URL_ALIASES, Provider, anymail_settings, provider_options
@@ -139,6 +140,11 @@ def email_settings(env: Env, mailers: bool | None = None) -> dict[str, Any]:
     user: str = env("EMAIL_HOST_USER")
     sender: str = env("DEFAULT_FROM_EMAIL", user or "webmaster@localhost", from_=("EMAIL_HOST_USER",))
     smtp = _smtp(env, user)
+    problem = mailbox_problem(sender) if smtp or env.is_set("DEFAULT_FROM_EMAIL") else None  # the console takes any
+    if problem and not env.is_set("DEFAULT_FROM_EMAIL"):
+        problem = "You have not set it, and its default, EMAIL_HOST_USER, is no email address (SendGrid's apikey)"
+    if problem:
+        env.error("DEFAULT_FROM_EMAIL", problem)
     provider = provider_options(env, sender_set=env.is_set("DEFAULT_FROM_EMAIL"))
     if smtp and provider:
         env.error("EMAIL_PROVIDER", "cannot be set together with EMAIL_HOST: choose an HTTP API or SMTP")
@@ -178,6 +184,8 @@ def _smtp(env: Env, user: str) -> Mailer | None:
         env.error("EMAIL_HOST_USER", "You have not set it, but EMAIL_HOST_PASSWORD is set: set both or neither")
     if not host:
         return None  # development: mail is printed, nothing is sent and nothing fails
+    if mail_host_problem(host):
+        env.error("EMAIL_HOST", str(mail_host_problem(host)))
     if use_ssl and use_tls:
         env.error("EMAIL_USE_TLS", "cannot be on together with EMAIL_USE_SSL; choose one")
     options = {

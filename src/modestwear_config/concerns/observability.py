@@ -24,6 +24,9 @@ VARIABLES = (
         "str",  # not "url": the doctor shows a URL's origin, and a DSN's key is its user part
         "Sentry's DSN: errors of web requests, tasks and commands are sent there (needs the sentry extra).",
         secret=True,
+        # The key alone too: sentry_sdk sends it in X-Sentry-Auth ("sentry_key=<key>"), which an error
+        # report or a debug log of the SDK shows.
+        parts=lambda raw: dsn_key(raw),
         default_doc="unset: Sentry off",
         example="https://publickey@o0.ingest.sentry.io/0",
     ),
@@ -57,6 +60,17 @@ VARIABLES = (
         example="false",
     ),
 )
+
+
+def dsn_key(raw: str) -> list[str]:
+    """The public key (and a legacy secret key) of a Sentry DSN: https://<key>[:<secret>]@host/project."""
+    try:
+        parts = urlsplit(raw.strip())
+    except ValueError:
+        return []
+    return [part for part in (parts.username, parts.password) if part]
+
+
 SENTRY = Extra("sentry", ("sentry_sdk",), "SENTRY_DSN=https://... (errors to Sentry)", ("sentry-sdk>=2.76",))
 REQUEST_ID_MIDDLEWARE = "modestwear_config.components.request_id.RequestIdMiddleware"
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from modestwear_config.env import Env, variables_of
+from modestwear_config.env.items import region_problem
 
 from .assemble import lazy_settings
 from .unit import Concern, Extra, no_settings
@@ -130,6 +131,8 @@ def s3_storage(env: Env) -> dict[str, Any] | None:
     region: str | None = env("AWS_S3_REGION_NAME")
     if region:
         options["region_name"] = region
+        if region_problem(region):
+            env.error("AWS_S3_REGION_NAME", str(region_problem(region)))
     if not bucket:
         for name in NEEDS_BUCKET:  # the error names what is set (the bucket may be a typo away)
             if env.is_set(name):

@@ -130,7 +130,8 @@ def _entry(env: Env, var: Variable) -> Entry:
     value = masked_value(env, var)
     source: str = env.sources.get(var.name, "default")
     problems = [Problem("error", READER, env.problems[var.name])] if var.name in env.problems else []
-    origin = {"dotenv": str(env.dotenv_path), "file": f"{var.name}_FILE"}.get(source, "")
+    # The file variable as set: an alias's own (DJANGO_SECRET_KEY_FILE) when the file came through one.
+    origin = {"dotenv": str(env.dotenv_path), "file": f"{env.aliased.get(var.name) or var.name}_FILE"}.get(source, "")
     if var.name in env.derived and var.name not in env.problems:
         derived, from_ = env.derived[var.name]
         value = masked_value(Env({var.name: _as_text(derived)}), var) if derived is not None else "unset"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from email.utils import getaddresses, parseaddr
 
 from .parsers import check_url
 
@@ -89,3 +90,40 @@ def url_problem(item: str) -> str | None:
     if _GLUED_URL.search(item):
         return "expected one URL per item, got two joined by ';' or '|': separate URLs with commas"
     return None
+
+
+def mailbox_problem(value: str) -> str | None:
+    """Why `value` is not one From address ("Shop <no-reply@example.com>" or the address alone). Django
+    sends "apikey" (SendGrid's SMTP user) as a From address, which the server refuses at every send,
+    and raises ValueError for two addresses: both in the request that sends the mail."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    _, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError:
+        return "expected one email address (like Shop <no-reply@example.com>)"
+    return None if len(getaddresses([value])) == 1 else "expected one email address, got several"
+
+
+def mail_host_problem(host: str) -> str | None:
+    """Why smtplib could never connect to `host`: Django passes EMAIL_PORT beside it, so a host written
+    as a URL or with its port is looked up as a name, and every send fails."""
+    if "://" in host:
+        return "expected a host name (like smtp.example.com), got a URL: TLS is EMAIL_USE_TLS / EMAIL_USE_SSL"
+    if host.count(":") == 1 or _SEPARATORS.search(host) or any(ch in host for ch in "/@[]"):
+        return "expected a host name (like smtp.example.com) without a port, path or user: the port is EMAIL_PORT"
+    return None
+
+
+# botocore's rule for region_name (validate_region_name): anything else is InvalidRegionError when the
+# client is made, at the first upload or the first mail, not at start-up.
+_REGION = re.compile(r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+
+
+def region_problem(region: str) -> str | None:
+    """Why botocore would refuse `region` as a region_name."""
+    if _REGION.fullmatch(region):
+        return None
+    return "expected a region name (like eu-central-1: letters, digits and '-', not digits alone)"

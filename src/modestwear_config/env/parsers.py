@@ -4,6 +4,7 @@ never contains the value (a bad value may be a secret typed into the wrong varia
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 # Integers without a declared maximum: what a C int (socket, select, struct) still takes.
 MAX_INT = 2**31 - 1
+INTEGER = re.compile(r"[+-]?[0-9]+")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def check_text(raw: str) -> None:
@@ -35,12 +38,17 @@ def _parse_bool(raw: str, var: Variable) -> bool:
 
 
 def _parse_number(raw: str, var: Variable, cast: Callable[[str], Any], what: str) -> Any:
+    text = raw.strip()
     try:
-        value = cast(raw.strip())
+        value = cast(text)
     except ValueError:
         raise ValueError(f"expected {what}, got an unrecognised value") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"expected {what}, got a non-finite number")
+    # Python's int() and float() also take '1_000' and other scripts' digits ('\u0663'); gunicorn,
+    # a shell script or the platform reading the same variable would not: ASCII digits only.
+    if not (INTEGER if cast is int else DECIMAL).fullmatch(text):
+        raise ValueError(f"expected {what}, got an unrecognised value")
     if var.minimum is not None and value < var.minimum:
         raise ValueError(f"expected {what} >= {var.minimum:g}")
     maximum = var.maximum if var.maximum is not None else MAX_INT if isinstance(value, int) else None
@@ -118,9 +126,11 @@ def check_url(value: str) -> SplitResult:
         raise ValueError("expected a URL, got one with whitespace or control characters")
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
+        port = parts.port  # raises ValueError on a bad port
     except ValueError:
         raise ValueError("expected a URL, got one that cannot be parsed (bad port or brackets?)") from None
+    if port == 0:  # urlsplit takes it; no server listens there (dj-database-url turns it into the default)
+        raise ValueError("expected a URL, got one with port 0")
     if not parts.scheme or "://" not in value:
         raise ValueError("expected a URL with a scheme (like scheme://host), got one without")
     return parts

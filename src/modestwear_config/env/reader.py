@@ -100,14 +100,26 @@ class Env:
         var = var or BY_NAME[name]
         for source, mapping in (("environment", self.environ), ("dotenv", self._dotenv)):
             given = [n for n in (name, *var.alias_names) if n in mapping]
-            file_path = mapping.get(f"{name}_FILE") if var.secret else None
-            if file_path is not None:
+            # An alias's _FILE too (DJANGO_SECRET_KEY_FILE, REDIS_TLS_URL_FILE): ignored, the value
+            # would be missing in production, or a cache silently fall back to local memory.
+            files = [f"{n}_FILE" for n in (name, *var.alias_names) if var.secret and f"{n}_FILE" in mapping]
+            if files:
                 self.sources[name] = "file"
-                return self._read_secret_file(var, file_path, both=given[0] if given else None)
+                if files[0] != f"{name}_FILE":
+                    self.aliased[name] = files[0].removesuffix("_FILE")
+                differing = [f for f in files[1:] if mapping[f] != mapping[files[0]]]
+                if differing:
+                    self.error(name, f"{files[0]} and {differing[0]} are both set, to different files: keep one")
+                    return None
+                return self._read_secret_file(var, files[0], mapping[files[0]], both=given[0] if given else None)
             if given:
                 self.sources[name] = source  # type: ignore[assignment]
                 return self._given(var, given, mapping)
-            implied = [(alias, value) for alias, value in IMPLIED.get(name, ()) if alias in mapping]
+            implied = [
+                (alias, value)
+                for alias, value in IMPLIED.get(name, ())
+                if alias in mapping or f"{alias}_FILE" in mapping  # MAILGUN_API_KEY_FILE says mailgun too
+            ]
             if implied:
                 self.sources[name] = source  # type: ignore[assignment]
                 self.aliased[name] = implied[0][0]
@@ -152,10 +164,9 @@ class Env:
         """Every name set in the environment or the .env file (never their values)."""
         return set(self.environ) | set(self._dotenv)
 
-    def _read_secret_file(self, var: Variable, path: str, both: str | None) -> str | None:
+    def _read_secret_file(self, var: Variable, file_name: str, path: str, both: str | None) -> str | None:
         # Problems are recorded under the variable itself, so a later "You have
         # not set it" about the same variable does not add a misleading line.
-        file_name = f"{var.name}_FILE"
         if both:  # the name itself or an alias
             self.error(var.name, f"set either {both} or {file_name}, not both")
             return None
@@ -214,9 +225,10 @@ MIN_URL_PART = 8
 def held_forms(var: Variable, raw: str) -> list[str]:
     """A secret as the program holds and prints it, whatever its kind: each item of a list (a
     library logs one key of several), an int or float as Python prints it ("0042" -> 42), a path
-    with its ~ expanded, and an http(s) URL's path and query (a webhook's or a presigned URL's token).
+    with its ~ expanded, and an http(s) URL's path, query and fragment (a webhook's or a presigned URL's
+    token, an OAuth redirect's #access_token).
     Invalid values too: a list item the reader refused is still a secret. A variable's own `parts`
-    (each value of `key=value,...` headers) come on top."""
+    (each value of `key=value,...` headers, a Sentry DSN's key) come on top."""
     parts = var.parts(raw) if var.parts is not None else []
     return parts + _kind_forms(var, raw)
 
@@ -235,5 +247,5 @@ def _kind_forms(var: Variable, raw: str) -> list[str]:
     if var.kind == "url":
         parts = urlsplit(value)
         if parts.scheme.lower() in ("http", "https"):
-            return [part for part in (parts.path, parts.query) if len(part) >= MIN_URL_PART]
+            return [part for part in (parts.path, parts.query, parts.fragment) if len(part) >= MIN_URL_PART]
     return []

@@ -93,8 +93,9 @@ def suggestions(names: Iterable[str]) -> dict[str, str]:
 
 
 def _declared(name: str) -> bool:
-    """A declared name, a secret's NAME_FILE, or an alias (DJANGO_DEBUG is read as DEBUG: no typo)."""
-    var = BY_NAME.get(name.removesuffix("_FILE"))
+    """A declared name, a secret's NAME_FILE (or its alias's), or an alias (DJANGO_DEBUG is read as DEBUG: no typo)."""
+    base = name.removesuffix("_FILE")
+    var = BY_NAME.get(ALIASES.get(base, base))
     return name in BY_NAME or name in ALIASES or (var is not None and var.secret)
 
 

@@ -34,6 +34,8 @@ from .url_passwords import MASK
 MIN_CORE = 8  # base64 characters: 6 bytes of the secret
 BASE64_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
 _URLSAFE = str.maketrans("+/", "-_")
+_STANDARD = str.maketrans("-_", "+/")
+MIN_SHORT = 6  # bytes: shorter secrets are masked only as whole tokens (scrubber.MIN_SECRET_LENGTH)
 NOTHING = re.compile(r"(?!)")
 
 
@@ -70,14 +72,27 @@ def secret_forms(value: str) -> set[str]:
     return {form for spelling in once for form in _escapes(spelling)} | hexes
 
 
-def base64_cores(value: str) -> set[str]:
+def percent_pattern(value: str) -> str:
+    """A regular expression for `value` with any of its characters percent-encoded, in either case of
+    hex digit, a space also as '+': how a client's URL carries it. quote() gives one spelling (upper
+    case, its own safe set); requests keeps ':@/', others encode every byte or write '%2f'. One spelling
+    per client would never be all of them."""
+    characters = []
+    for character in value:
+        encoded = "".join(f"%(?i:{byte:02x})" for byte in character.encode("utf-8"))
+        choices = [re.escape(character), encoded, *([r"\+"] if character == " " else [])]
+        characters.append(f"(?:{'|'.join(choices)})")
+    return "".join(characters)
+
+
+def base64_cores(value: str, minimum: int = MIN_CORE) -> set[str]:
     """The base64 characters that encode `value` at each offset modulo 3, whatever surrounds it."""
     cores: set[str] = set()
     for raw in encoded_bytes(value):
         for skip in range(3):  # the secret's bytes completing a group begun by its unknown neighbours
             body = raw[skip:]
             core = base64.b64encode(body[: len(body) - len(body) % 3]).decode()
-            if len(core) >= MIN_CORE:
+            if len(core) >= minimum:
                 cores |= {core, core.translate(_URLSAFE)}
     return cores
 
@@ -122,21 +137,26 @@ class Base64Finder:
     """Masks every base64 token (standard or URL-safe, padded or not) that holds one of the secrets."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
+        secrets = tuple(secrets)
         cores = {core for secret in secrets for core in base64_cores(secret)}
         self.pattern = re.compile(union(cores)) if cores else NOTHING
+        # A secret of 6 or 7 bytes has offsets whose core is shorter than MIN_CORE: base64("api:" + a
+        # 6-digit PIN) holds none. There a 4-character core marks a candidate token, which is decoded
+        # and searched for the secret's bytes (a core that short occurs by chance: never masked alone).
+        short = [s for s in secrets if any(MIN_SHORT <= len(raw) < 8 for raw in encoded_bytes(s))]
+        partial = {core for secret in short for core in base64_cores(secret, minimum=4)} - cores
+        self.partial = re.compile(union(partial)) if partial else NOTHING
+        self.decoded = {raw for secret in short for raw in encoded_bytes(secret)}
 
     def mask(self, text: str) -> str:
+        found = [_token(text, *match.span()) for match in self.pattern.finditer(text)]
+        candidates = {_token(text, *match.span()) for match in self.partial.finditer(text)}
+        found += [span for span in candidates if self._holds_secret(text[span[0] : span[1]])]
         spans: list[tuple[int, int]] = []
-        for match in self.pattern.finditer(text):
-            start, end = match.start(), match.end()
-            while start > 0 and text[start - 1] in BASE64_CHARACTERS:
-                start -= 1
-            while end < len(text) and text[end] in BASE64_CHARACTERS:
-                end += 1
-            while end < len(text) and text[end] == "=":
-                end += 1
-            if spans and start <= spans[-1][1]:
-                start = spans.pop()[0]
+        for start, end in sorted(found):
+            if spans and start <= spans[-1][1]:  # overlapping or touching: one mask
+                previous_start, previous_end = spans.pop()
+                start, end = previous_start, max(end, previous_end)
             spans.append((start, end))
         if not spans:
             return text
@@ -146,3 +166,29 @@ class Base64Finder:
             last = end
         out.append(text[last:])
         return "".join(out)
+
+    def _holds_secret(self, token: str) -> bool:
+        """Whether `token`, decoded from any of the four character offsets (it may be glued to other
+        text), holds one of the short secrets' bytes."""
+        token = token.rstrip("=").translate(_STANDARD)
+        for start in range(4):
+            chunk = token[start:]
+            chunk = chunk[: len(chunk) - 1] if len(chunk) % 4 == 1 else chunk
+            try:
+                decoded = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
+            except ValueError:  # binascii.Error
+                continue
+            if any(raw in decoded for raw in self.decoded):
+                return True
+        return False
+
+
+def _token(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole run of base64 characters around text[start:end], with its padding."""
+    while start > 0 and text[start - 1] in BASE64_CHARACTERS:
+        start -= 1
+    while end < len(text) and text[end] in BASE64_CHARACTERS:
+        end += 1
+    while end < len(text) and text[end] == "=":
+        end += 1
+    return start, end

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
 
-from .encoded_forms import NOTHING, Base64Finder, secret_forms, union
+from .encoded_forms import NOTHING, Base64Finder, percent_pattern, secret_forms, union
 from .url_passwords import MASK, redact
 
 MIN_SECRET_LENGTH = 6  # shorter values are masked only as whole tokens: they would mask parts of words
@@ -43,12 +43,20 @@ def secret_pattern(values: Iterable[str], html_escaped: bool = False) -> re.Patt
     return re.compile("|".join(alternatives)) if alternatives else NOTHING
 
 
+def percent_encoded_pattern(values: Iterable[str]) -> re.Pattern[str]:
+    """Each secret with any of its characters percent-encoded, however a client spelt it: tried only
+    on text holding a '%' (a space's '+' alone is among the literal forms, quote_plus)."""
+    alternatives = [percent_pattern(value) for value in values if len(value) >= MIN_SECRET_LENGTH]
+    return re.compile("|".join(alternatives)) if alternatives else NOTHING
+
+
 class Scrubber:
     """Masks `secrets` (in every form) and every URL password in text and in settings-like structures."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets = tuple(dict.fromkeys(s for s in secrets if s))
         self.pattern = secret_pattern(self.secrets)
+        self.percent = percent_encoded_pattern(self.secrets)
         self.base64 = Base64Finder(self.secrets)  # tokens a client built around a secret (HTTP Basic)
         self._html: re.Pattern[str] | None = None
 
@@ -58,13 +66,16 @@ class Scrubber:
     def text(self, text: str) -> str:
         """Free text (a log line, a page): base64 tokens holding a secret, the secrets in every
         spelling, then any URL's password and Basic credentials whatever their source."""
-        return redact(self.pattern.sub(MASK, self.base64.mask(text)), embedded=True)
+        return redact(self._percent(self.pattern.sub(MASK, self.base64.mask(text))), embedded=True)
+
+    def _percent(self, text: str) -> str:
+        return self.percent.sub(MASK, text) if "%" in text else text
 
     def html(self, page: str) -> str:
         """An HTML page: also each form of each secret as HTML-escaped."""
         if self._html is None:
             self._html = secret_pattern(self.secrets, html_escaped=True)
-        return redact(self._html.sub(MASK, self.base64.mask(page)), embedded=True)
+        return redact(self._percent(self._html.sub(MASK, self.base64.mask(page))), embedded=True)
 
     def value(self, key: Any, value: Any) -> Any:
         """A setting's value for display: secret-looking keys hidden (Django's rule), secrets masked anywhere."""

@@ -6,8 +6,8 @@ error pages all mask what ``secret_spans`` finds:
 - the password of ``user:password@`` (or a token-only user info), up to the
   *last* ``@`` of the URL: libpq stops user info at ``@``, not at ``?`` or
   ``#``, so a password may hold any of them unencoded;
-- query parameters whose name looks secret (``?password=`` is read by libpq
-  and redis-py; ``sslpassword``, ``token``, ``api_secret``...);
+- query (and fragment) parameters whose name looks secret (``?password=`` is read by
+  libpq and redis-py; ``sslpassword``, ``token``, ``api_secret``, ``#access_token=``...);
 - every URL of a list: django-redis takes comma-separated LOCATIONs, kombu
   ``;``-separated failover brokers, libpq ``host1,host2`` (one user info for
   all), CACHES_EXTRA ``name=URL`` entries; a new URL starts only where
@@ -116,12 +116,16 @@ def _url_spans(text: str, start: int, end: int, embedded: bool = False) -> Itera
         elif at > start:
             yield Span(start, at, False)
     queries = {text.find("?", start, end), *(text.find("?", at + 1, end) for at in ats)} - {-1}
+    # The fragment's parameters too: an OAuth redirect carries #access_token=..., and a client that
+    # builds or logs it reads them as a query's.
+    queries |= {text.find("#", start, end), *(text.find("#", at + 1, end) for at in ats)} - {-1}
     for query in queries:
         yield from _query_spans(text, query, end)
 
 
 def _query_spans(text: str, query: int, end: int) -> Iterator[Span]:
-    fragment = text.find("#", query, end)
+    """The secret-named parameters after text[query] (a '?' or a '#'), up to the fragment or `end`."""
+    fragment = text.find("#", query + 1, end)
     position = query + 1
     for pair in text[position : fragment if fragment != -1 else end].split("&"):
         name, equals, value = pair.partition("=")
