@@ -367,3 +367,20 @@ def test_sentry_dsn__its_key_alone_is_masked():
     scrubber = Scrubber(Env({"SENTRY_DSN": f"https://{key}@o0.ingest.sentry.io/42"}).secret_values())
     line = f"X-Sentry-Auth: Sentry sentry_key={key}, sentry_version=7, sentry_client=sentry.python/2.0"
     assert key not in scrubber.text(line)
+
+
+# -- SENTRY_ENVIRONMENT: a name Sentry files events under, or a start-up error ---------------------------
+@pytest.mark.parametrize("name", ["staging", "production", "pr-42", "eu.prod_2", "x" * 64])
+def test_sentry_environment__sentrys_names_accepted(name):
+    env = Env({"SENTRY_ENVIRONMENT": name})
+    observability_settings(env)
+    assert "SENTRY_ENVIRONMENT" not in env.problems
+
+
+@pytest.mark.parametrize("name", ["prod env", "eu/prod", "None", "x" * 65, "a\tb", " "])
+def test_sentry_environment__a_name_sentry_refuses_is_a_start_up_error(name):
+    env = Env({"SENTRY_ENVIRONMENT": name})
+    observability_settings(env)
+    assert list(env.problems) == ["SENTRY_ENVIRONMENT"]
+    if name.strip() not in ("", "None"):  # the message quotes Sentry's rule, never the value
+        assert name.strip() not in str(env.problems["SENTRY_ENVIRONMENT"])

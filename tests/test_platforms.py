@@ -448,3 +448,21 @@ def test_example_project__manage_py_config_names_render(tmp_path: Path):
         env=project_env({"RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com", "BASE_DIR": str(tmp_path)}),
     )
     assert "render  (derived from RENDER)" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["shop.fly.dev", "shop.example.com"])
+def test_public_host__fly_takes_the_apps_name_alone(value: str):
+    """FLY_APP_NAME=shop.fly.dev made the host shop.fly.dev.fly.dev, which no request reaches."""
+    env = Env({**PRODUCTION, "ALLOWED_HOSTS": "own.example.com", "FLY_APP_NAME": value})
+    with pytest.raises(ImproperlyConfigured, match="FLY_APP_NAME: expected the app's name alone"):
+        build_all(env)
+
+
+@settings(max_examples=200, deadline=None)
+@given(labels=st.lists(st.from_regex(r"\A[a-z][a-z0-9]{0,80}\Z"), min_size=1, max_size=5))
+def test_host_problem__a_host_accepted_is_one_dns_can_name(labels: list[str]):
+    from modestwear_config.env.items import host_problem
+
+    host = ".".join(labels)
+    dns_can = all(len(label) <= 63 for label in labels) and len(host) <= 253
+    assert (host_problem(host) is None) == dns_can

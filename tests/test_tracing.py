@@ -205,3 +205,12 @@ def test_tracing_settings__each_header_value_is_masked_in_the_settings_shown(hea
     logged = scrubber.text(f"exporting with headers {settings['MODESTWEAR_OTEL']['headers']!r}")
     for secret in secrets:
         assert secret not in shown and secret not in logged
+
+
+@pytest.mark.parametrize("endpoint", ["grpc://otel.internal:4317", "ftp://otel.internal/", "unix:///run/otel.sock"])
+def test_tracing_settings__an_endpoint_that_is_no_http_url_is_a_start_up_error(endpoint):
+    """The exporter speaks OTLP over HTTP: a gRPC collector's URL would fail every export, silently."""
+    env = Env({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
+    assert tracing_settings(env) == {"MODESTWEAR_OTEL": None}
+    assert list(env.problems) == ["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert "otel.internal" not in str(env.problems)

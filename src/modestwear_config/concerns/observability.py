@@ -99,9 +99,19 @@ def platform_release(environ: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
+def environment_problem(name: str) -> str | None:
+    """Sentry's rule for an environment's name (docs.sentry.io, "Environments"): events under another are
+    refused or filed apart."""
+    if not name or name == "None" or len(name) > 64 or any(ch.isspace() or ch == "/" for ch in name):
+        return "expected a name of 1 to 64 characters without spaces, newlines or '/', and not None (Sentry's rule)"
+    return None
+
+
 def observability_settings(env: Env) -> dict[str, Any]:
     trusted: bool = env("REQUEST_ID_TRUST_HEADER", env("BEHIND_TLS_PROXY"), from_=("BEHIND_TLS_PROXY",))
     environment: str = env("SENTRY_ENVIRONMENT", "development" if env("DEBUG") else "production", from_=("DEBUG",))
+    if (problem := environment_problem(environment)) is not None:
+        env.error("SENTRY_ENVIRONMENT", problem)
     found = platform_release(env.environ)
     release: str | None = env("SENTRY_RELEASE", found[0] if found else None, from_=(found[1],) if found else ())
     traces: float = env("SENTRY_TRACES_SAMPLE_RATE")

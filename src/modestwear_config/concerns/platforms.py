@@ -79,7 +79,12 @@ def public_host(env: Env) -> tuple[str, str] | None:
     value: str = env(platform.host)
     if not value:
         return None
-    host = platform.host_form.format(value.strip().lower())
+    name = value.strip().lower()
+    if platform.host_form != "{}" and "." in name:  # Fly's FLY_APP_NAME=shop.fly.dev made shop.fly.dev.fly.dev
+        example = platform.host_form.format("shop")
+        env.error(platform.host, f"expected the app's name alone (shop gives {example}), got a host name")
+        return None
+    host = platform.host_form.format(name)
     problem = host_problem(host)
     if problem:
         env.error(platform.host, problem)

@@ -9,6 +9,7 @@ imported at settings import, nor at all without OTEL_EXPORTER_OTLP_ENDPOINT.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from modestwear_config.env import Env, variables_of
 from modestwear_config.env.parsers import pair_items, pair_values
@@ -89,6 +90,9 @@ def tracing_settings(env: Env) -> dict[str, Any]:
     sampler: str = env("OTEL_TRACES_SAMPLER")
     ratio: float = env("OTEL_TRACES_SAMPLER_ARG")
     if not endpoint:
+        return {"MODESTWEAR_OTEL": None}
+    if urlsplit(endpoint).scheme.lower() not in ("http", "https"):  # grpc:// (port 4317) takes no HTTP
+        env.error("OTEL_EXPORTER_OTLP_ENDPOINT", "expected an http:// or https:// URL: spans go over OTLP/HTTP")
         return {"MODESTWEAR_OTEL": None}
     OTEL.require(env, "OTEL_EXPORTER_OTLP_ENDPOINT")
     return {

@@ -44,6 +44,8 @@ def host_problem(host: str) -> str | None:
         return "expected host names without a trailing dot (Django drops it from the request's Host)"
     if not _HOST.match(host):
         return "expected host names of letters, digits, '-' and '.' (like example.com): no request can match this one"
+    if not host.startswith("[") and (len(host.strip(".")) > 253 or any(len(label) > 63 for label in host.split("."))):
+        return "expected host names of at most 253 characters, each label at most 63: DNS has no longer ones"
     return None
 
 
