@@ -351,9 +351,10 @@ def test_health_gunicorn__faults_bounded_no_growth_no_leak(threads):
 
     # At most one flight per check in the air: two threads and two sockets more, never 50.
     assert after[0] - before[0] <= 2, (before, after)
-    # Sockets: one per flight, plus at most two that finished flights dropped and the kernel or the
-    # collector has not released yet on a loaded machine (seen: +3). A leak per probe would show ~50.
-    assert after[1] - before[1] <= 4, (before, after)
+    # Sockets: one per flight, plus those finished flights dropped and the garbage collector has not closed
+    # yet on a loaded machine (seen: +3, and +5 on the lowest pair's floors in CI). A leak per probe would
+    # show ~50: a fifth of that still tells one from the other.
+    assert after[1] - before[1] <= 10, (before, after)
     for answer in probe.answers:
         assert CANARY not in answer.text and DEPENDENCY_HOST not in answer.text, answer.text
         assert "127.0.0.1" not in answer.text and str(cluster.port) not in answer.body.decode()
