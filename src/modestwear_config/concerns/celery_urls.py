@@ -10,12 +10,11 @@ here without importing either (the settings stay light).
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 from modestwear_config.env import Env
 
-from .redis_tls import database_problem, redis_url_problem
+from .redis_tls import SECONDS, database_problem, redis_url_problem
 
 # The URL schemes kombu (the broker) and Celery (the result backend) resolve, as of kombu and Celery
 # 5.6-5.7 (kombu.transport.TRANSPORT_ALIASES, celery.app.backends.BACKEND_ALIASES: a test pins both).
@@ -38,7 +37,6 @@ BACKEND_SCHEMES = frozenset(
 # query option to Connection() as a keyword: only its own are taken (ssl_* become its ssl options).
 SELF_PARSING = frozenset({"azureservicebus", "gcpubsub", "mongodb", "sqla", "sqlalchemy"})
 KOMBU_OPTIONS = ("connect_timeout", "heartbeat", "login_method", "password", "userid", "insist")
-_SECONDS = re.compile(r"\A[0-9]+(?:\.[0-9]*)?\Z")
 
 
 def check_celery_urls(env: Env, broker: str | None, backend: str | None) -> None:
@@ -80,7 +78,7 @@ def _kombu_problem(item: str, redis: bool) -> str | None:
             continue  # kombu's ssl options; refused for rediss:// by check_no_tls_query
         if key not in KOMBU_OPTIONS:
             return f"has a query option kombu does not accept; expected only {', '.join(KOMBU_OPTIONS)}"
-        if key in ("connect_timeout", "heartbeat") and not _SECONDS.match(values[0].strip()):
+        if key in ("connect_timeout", "heartbeat") and not SECONDS.match(values[0].strip()):
             return f"has a query option {key} that is not a number of seconds"
     return database_problem(parts) if redis else None
 

@@ -184,8 +184,8 @@ def _smtp(env: Env, user: str) -> Mailer | None:
         env.error("EMAIL_HOST_USER", "You have not set it, but EMAIL_HOST_PASSWORD is set: set both or neither")
     if not host:
         return None  # development: mail is printed, nothing is sent and nothing fails
-    if mail_host_problem(host):
-        env.error("EMAIL_HOST", str(mail_host_problem(host)))
+    if (host_problem := mail_host_problem(host)) is not None:
+        env.error("EMAIL_HOST", host_problem)
     if use_ssl and use_tls:
         env.error("EMAIL_USE_TLS", "cannot be on together with EMAIL_USE_SSL; choose one")
     options = {

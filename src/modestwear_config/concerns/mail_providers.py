@@ -139,8 +139,8 @@ def _ses(env: Env, secret: str) -> dict[str, Any]:
     for name, value in (("EMAIL_AWS_ACCESS_KEY_ID", key_id), ("EMAIL_REGION", region)):
         if not value:
             env.error(name, "You have not set it, but EMAIL_PROVIDER=amazon-ses needs it")
-    if region and region_problem(region):
-        env.error("EMAIL_REGION", str(region_problem(region)))
+    if region and (problem := region_problem(region)) is not None:
+        env.error("EMAIL_REGION", problem)
     timeout: int = env("EMAIL_TIMEOUT")
     client: dict[str, Any] = {
         "region_name": region,

@@ -21,11 +21,11 @@ URL_TLS_OPTIONS = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_check_hostname")
 # redis-py's to_bool takes any word, so booleans need no check; decode_responses and encoding would
 # break django-redis's serializer and are left out.
 _INTEGER = re.compile(r"\A[0-9]+\Z")
-_NUMBER = re.compile(r"\A[0-9]+(?:\.[0-9]*)?\Z")
+SECONDS = re.compile(r"\A[0-9]+(?:\.[0-9]*)?\Z")  # a number of seconds, as redis-py and kombu read one
 URL_QUERY_OPTIONS: dict[str, re.Pattern[str] | None] = {
     "db": _INTEGER,
-    "socket_timeout": _NUMBER,
-    "socket_connect_timeout": _NUMBER,
+    "socket_timeout": SECONDS,
+    "socket_connect_timeout": SECONDS,
     "socket_read_size": _INTEGER,
     "max_connections": _INTEGER,
     "health_check_interval": _INTEGER,

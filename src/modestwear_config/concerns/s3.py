@@ -131,8 +131,8 @@ def s3_storage(env: Env) -> dict[str, Any] | None:
     region: str | None = env("AWS_S3_REGION_NAME")
     if region:
         options["region_name"] = region
-        if region_problem(region):
-            env.error("AWS_S3_REGION_NAME", str(region_problem(region)))
+        if (problem := region_problem(region)) is not None:
+            env.error("AWS_S3_REGION_NAME", problem)
     if not bucket:
         for name in NEEDS_BUCKET:  # the error names what is set (the bucket may be a typo away)
             if env.is_set(name):

@@ -35,7 +35,7 @@ MIN_CORE = 8  # base64 characters: 6 bytes of the secret
 BASE64_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
 _URLSAFE = str.maketrans("+/", "-_")
 _STANDARD = str.maketrans("-_", "+/")
-MIN_SHORT = 6  # bytes: shorter secrets are masked only as whole tokens (scrubber.MIN_SECRET_LENGTH)
+MIN_SECRET_LENGTH = 6  # shorter values are masked only as whole tokens: they would mask parts of words
 NOTHING = re.compile(r"(?!)")
 
 
@@ -143,7 +143,7 @@ class Base64Finder:
         # A secret of 6 or 7 bytes has offsets whose core is shorter than MIN_CORE: base64("api:" + a
         # 6-digit PIN) holds none. There a 4-character core marks a candidate token, which is decoded
         # and searched for the secret's bytes (a core that short occurs by chance: never masked alone).
-        short = [s for s in secrets if any(MIN_SHORT <= len(raw) < 8 for raw in encoded_bytes(s))]
+        short = [s for s in secrets if any(MIN_SECRET_LENGTH <= len(raw) < 8 for raw in encoded_bytes(s))]
         partial = {core for secret in short for core in base64_cores(secret, minimum=4)} - cores
         self.partial = re.compile(union(partial)) if partial else NOTHING
         self.decoded = {raw for secret in short for raw in encoded_bytes(secret)}

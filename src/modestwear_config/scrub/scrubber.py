@@ -17,10 +17,9 @@ from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
 
-from .encoded_forms import NOTHING, Base64Finder, percent_pattern, secret_forms, union
+from .encoded_forms import MIN_SECRET_LENGTH, NOTHING, Base64Finder, percent_pattern, secret_forms, union
 from .url_passwords import MASK, redact
 
-MIN_SECRET_LENGTH = 6  # shorter values are masked only as whole tokens: they would mask parts of words
 # Django's own rule for the settings its error pages hide, and what it shows instead.
 HIDDEN_SETTINGS = SafeExceptionReporterFilter.hidden_settings
 HIDDEN = SafeExceptionReporterFilter.cleansed_substitute
